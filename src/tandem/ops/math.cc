@@ -1,0 +1,541 @@
+#include "tandem/ops/math.h"
+
+#include <cmath>
+
+#include "tandem/autodiff/gradient_tape.h"
+#include "tandem/ops/creation.h"
+#include "kernels/cpu/elementwise.h"
+#include "tandem/ops/dispatch.h"
+#include "tandem/ops/op_utils.h"
+#include "tandem/ops/reduction.h"
+
+namespace tandem {
+
+using kernels::BinaryOp;
+using kernels::UnaryOp;
+using ops::scalar_like;
+
+namespace {
+
+// Gradient formulas receive the input x, the output y and the incoming gradient dy, and are written
+// with differentiable ops so nested tapes can take higher-order gradients.
+using UnaryGrad = Tensor (*)(const Tensor& x, const Tensor& y, const Tensor& dy, float alpha);
+
+enum class Domain { kFloat, kSigned, kNumeric, kBool, kAny };
+
+void check_domain(const char* name, const Tensor& x, Domain domain) {
+  ops::check_numeric(name, x);
+  switch (domain) {
+    case Domain::kFloat:
+      ops::check_floating(name, x);
+      break;
+    case Domain::kSigned:
+      TANDEM_CHECK(x.dtype() != DType::kBool && x.dtype() != DType::kUInt8, TypeError, name,
+                   ": expected a signed numeric tensor, received ", dtype_name(x.dtype()));
+      break;
+    case Domain::kNumeric:
+      TANDEM_CHECK(x.dtype() != DType::kBool, TypeError, name,
+                   ": expected a numeric tensor, received dtype bool");
+      break;
+    case Domain::kAny:
+      break;
+    case Domain::kBool:
+      TANDEM_CHECK(x.dtype() == DType::kBool, TypeError, name,
+                   ": expected a bool tensor, received ", dtype_name(x.dtype()));
+      break;
+  }
+}
+
+Tensor unary_op(const char* name, UnaryOp op, const Tensor& x, Domain domain, UnaryGrad grad,
+                float alpha = 0.f) {
+  check_domain(name, x, domain);
+  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
+  ops::dispatch::unary(op, x, y, alpha);
+  if (grad && is_floating(x.dtype()) && autodiff::should_record({x})) {
+    autodiff::record_operation(name, {x}, {y},
+                               [x, y, grad, alpha](const std::vector<Tensor>& g) -> autodiff::GradList {
+                                 return {grad(x, y, g[0], alpha)};
+                               });
+  }
+  return y;
+}
+
+// Gradient of a binary op before un-broadcasting: (d/dx, d/dy), either may be undefined.
+using BinaryGrad = std::pair<Tensor, Tensor> (*)(const Tensor& x, const Tensor& y, const Tensor& z,
+                                                 const Tensor& dz);
+
+Tensor binary_op(const char* name, BinaryOp op, const Tensor& x, const Tensor& y, Domain domain,
+                 BinaryGrad grad) {
+  ops::check_same_dtype(name, x, y);
+  check_domain(name, x, domain);
+  ops::check_same_device(name, {&x, &y});
+  Shape shape = ops::broadcast_shapes(name, x.shape(), y.shape());
+  DType out_dtype = kernels::produces_bool(op) ? DType::kBool : x.dtype();
+  Tensor z = Tensor::empty(shape, out_dtype, x.device());
+  ops::dispatch::binary(op, x, y, z);
+  if (grad && is_floating(x.dtype()) && autodiff::should_record({x, y})) {
+    autodiff::record_operation(
+        name, {x, y}, {z}, [x, y, z, grad](const std::vector<Tensor>& g) -> autodiff::GradList {
+          auto [gx, gy] = grad(x, y, z, g[0]);
+          autodiff::GradList out(2);
+          if (gx.defined()) out[0] = ops::unbroadcast(gx, x.shape());
+          if (gy.defined()) out[1] = ops::unbroadcast(gy, y.shape());
+          return out;
+        });
+  }
+  return z;
+}
+
+Tensor mask(const Tensor& cond, const Tensor& like) { return cast(cond, like.dtype()); }
+
+}  // namespace
+
+// ---- binary arithmetic ----
+
+Tensor add(const Tensor& x, const Tensor& y) {
+  return binary_op("add", BinaryOp::kAdd, x, y, Domain::kNumeric,
+                   [](const Tensor&, const Tensor&, const Tensor&, const Tensor& dz) {
+                     return std::pair{dz, dz};
+                   });
+}
+
+Tensor subtract(const Tensor& x, const Tensor& y) {
+  return binary_op("subtract", BinaryOp::kSub, x, y, Domain::kNumeric,
+                   [](const Tensor&, const Tensor&, const Tensor&, const Tensor& dz) {
+                     return std::pair{dz, negative(dz)};
+                   });
+}
+
+Tensor multiply(const Tensor& x, const Tensor& y) {
+  return binary_op("multiply", BinaryOp::kMul, x, y, Domain::kNumeric,
+                   [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& dz) {
+                     return std::pair{multiply(dz, y), multiply(dz, x)};
+                   });
+}
+
+Tensor divide(const Tensor& x, const Tensor& y) {
+  return binary_op("divide", BinaryOp::kDiv, x, y, Domain::kNumeric,
+                   [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& dz) {
+                     return std::pair{divide(dz, y), negative(divide(multiply(dz, x), square(y)))};
+                   });
+}
+
+namespace {
+void check_integer_divisor(const char* name, const Tensor& y) {
+  if (!is_integer(y.dtype())) return;
+  TANDEM_CHECK(!reduce_any(equal(y, scalar_like(0, y))).item<bool>(), ValueError, name,
+               ": integer division by zero");
+}
+}  // namespace
+
+Tensor floordiv(const Tensor& x, const Tensor& y) {
+  ops::check_same_dtype("floordiv", x, y);
+  check_integer_divisor("floordiv", y);
+  return binary_op("floordiv", BinaryOp::kFloorDiv, x, y, Domain::kNumeric, nullptr);
+}
+
+Tensor mod(const Tensor& x, const Tensor& y) {
+  ops::check_same_dtype("mod", x, y);
+  check_integer_divisor("mod", y);
+  return binary_op("mod", BinaryOp::kMod, x, y, Domain::kNumeric,
+                   [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& dz) {
+                     return std::pair{dz, negative(multiply(dz, floor(divide(x, y))))};
+                   });
+}
+
+Tensor pow(const Tensor& x, const Tensor& y) {
+  return binary_op(
+      "pow", BinaryOp::kPow, x, y, Domain::kNumeric,
+      [](const Tensor& x, const Tensor& y, const Tensor& z, const Tensor& dz) {
+        Tensor gx = multiply(dz, multiply(y, pow(x, subtract(y, scalar_like(1, y)))));
+        // d/dy x^y = x^y log x, taken as 0 where x <= 0 (as TensorFlow does).
+        Tensor positive = greater(x, scalar_like(0, x));
+        Tensor safe_x = where(positive, x, ones_like(x));
+        Tensor gy = multiply(dz, multiply(z, where(positive, log(safe_x), zeros_like(x))));
+        return std::pair{gx, gy};
+      });
+}
+
+Tensor maximum(const Tensor& x, const Tensor& y) {
+  return binary_op("maximum", BinaryOp::kMaximum, x, y, Domain::kNumeric,
+                   [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& dz) {
+                     Tensor pick_x = greater_equal(x, y);
+                     return std::pair{multiply(dz, mask(pick_x, dz)),
+                                      multiply(dz, mask(logical_not(pick_x), dz))};
+                   });
+}
+
+Tensor minimum(const Tensor& x, const Tensor& y) {
+  return binary_op("minimum", BinaryOp::kMinimum, x, y, Domain::kNumeric,
+                   [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& dz) {
+                     Tensor pick_x = less_equal(x, y);
+                     return std::pair{multiply(dz, mask(pick_x, dz)),
+                                      multiply(dz, mask(logical_not(pick_x), dz))};
+                   });
+}
+
+Tensor squared_difference(const Tensor& x, const Tensor& y) {
+  return binary_op("squared_difference", BinaryOp::kSquaredDifference, x, y, Domain::kNumeric,
+                   [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& dz) {
+                     Tensor g = multiply(dz, multiply(scalar_like(2, x), subtract(x, y)));
+                     return std::pair{g, negative(g)};
+                   });
+}
+
+// ---- unary math ----
+
+Tensor negative(const Tensor& x) {
+  return unary_op("negative", UnaryOp::kNeg, x, Domain::kSigned,
+                  [](const Tensor&, const Tensor&, const Tensor& dy, float) { return negative(dy); });
+}
+
+Tensor abs(const Tensor& x) {
+  return unary_op("abs", UnaryOp::kAbs, x, Domain::kNumeric,
+                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
+                    return multiply(dy, sign(x));
+                  });
+}
+
+Tensor sign(const Tensor& x) {
+  return unary_op("sign", UnaryOp::kSign, x, Domain::kNumeric,
+                  [](const Tensor& x, const Tensor&, const Tensor&, float) { return zeros_like(x); });
+}
+
+Tensor square(const Tensor& x) {
+  return unary_op("square", UnaryOp::kSquare, x, Domain::kNumeric,
+                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
+                    return multiply(dy, multiply(scalar_like(2, x), x));
+                  });
+}
+
+Tensor sqrt(const Tensor& x) {
+  return unary_op("sqrt", UnaryOp::kSqrt, x, Domain::kFloat,
+                  [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
+                    return divide(multiply(dy, scalar_like(0.5, y)), y);
+                  });
+}
+
+Tensor rsqrt(const Tensor& x) {
+  return unary_op("rsqrt", UnaryOp::kRsqrt, x, Domain::kFloat,
+                  [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
+                    return multiply(dy, multiply(scalar_like(-0.5, y), multiply(y, square(y))));
+                  });
+}
+
+Tensor reciprocal(const Tensor& x) {
+  return unary_op("reciprocal", UnaryOp::kReciprocal, x, Domain::kFloat,
+                  [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
+                    return negative(multiply(dy, square(y)));
+                  });
+}
+
+Tensor exp(const Tensor& x) {
+  return unary_op("exp", UnaryOp::kExp, x, Domain::kFloat,
+                  [](const Tensor&, const Tensor& y, const Tensor& dy, float) { return multiply(dy, y); });
+}
+
+Tensor expm1(const Tensor& x) {
+  return unary_op("expm1", UnaryOp::kExpm1, x, Domain::kFloat,
+                  [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
+                    return multiply(dy, add(y, scalar_like(1, y)));
+                  });
+}
+
+Tensor log(const Tensor& x) {
+  return unary_op("log", UnaryOp::kLog, x, Domain::kFloat,
+                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) { return divide(dy, x); });
+}
+
+Tensor log1p(const Tensor& x) {
+  return unary_op("log1p", UnaryOp::kLog1p, x, Domain::kFloat,
+                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
+                    return divide(dy, add(x, scalar_like(1, x)));
+                  });
+}
+
+Tensor sin(const Tensor& x) {
+  return unary_op("sin", UnaryOp::kSin, x, Domain::kFloat,
+                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
+                    return multiply(dy, cos(x));
+                  });
+}
+
+Tensor cos(const Tensor& x) {
+  return unary_op("cos", UnaryOp::kCos, x, Domain::kFloat,
+                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
+                    return negative(multiply(dy, sin(x)));
+                  });
+}
+
+Tensor tanh(const Tensor& x) {
+  return unary_op("tanh", UnaryOp::kTanh, x, Domain::kFloat,
+                  [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
+                    return multiply(dy, subtract(scalar_like(1, y), square(y)));
+                  });
+}
+
+Tensor erf(const Tensor& x) {
+  return unary_op("erf", UnaryOp::kErf, x, Domain::kFloat,
+                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
+                    return multiply(dy, multiply(scalar_like(1.1283791670955126, x),
+                                                 exp(negative(square(x)))));
+                  });
+}
+
+Tensor round(const Tensor& x) { return unary_op("round", UnaryOp::kRound, x, Domain::kFloat, nullptr); }
+Tensor floor(const Tensor& x) { return unary_op("floor", UnaryOp::kFloor, x, Domain::kFloat, nullptr); }
+Tensor ceil(const Tensor& x) { return unary_op("ceil", UnaryOp::kCeil, x, Domain::kFloat, nullptr); }
+
+// ---- activations ----
+
+Tensor sigmoid(const Tensor& x) {
+  return unary_op("sigmoid", UnaryOp::kSigmoid, x, Domain::kFloat,
+                  [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
+                    return multiply(dy, multiply(y, subtract(scalar_like(1, y), y)));
+                  });
+}
+
+Tensor relu(const Tensor& x) {
+  return unary_op("relu", UnaryOp::kRelu, x, Domain::kNumeric,
+                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
+                    return multiply(dy, mask(greater(x, scalar_like(0, x)), dy));
+                  });
+}
+
+Tensor relu6(const Tensor& x) {
+  return unary_op("relu6", UnaryOp::kRelu6, x, Domain::kNumeric,
+                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
+                    Tensor inside = logical_and(greater(x, scalar_like(0, x)), less(x, scalar_like(6, x)));
+                    return multiply(dy, mask(inside, dy));
+                  });
+}
+
+Tensor leaky_relu(const Tensor& x, float alpha) {
+  return unary_op("leaky_relu", UnaryOp::kLeakyRelu, x, Domain::kFloat,
+                  [](const Tensor& x, const Tensor&, const Tensor& dy, float alpha) {
+                    return multiply(dy, where(greater(x, scalar_like(0, x)), scalar_like(1, x),
+                                              scalar_like(alpha, x)));
+                  },
+                  alpha);
+}
+
+Tensor elu(const Tensor& x, float alpha) {
+  return unary_op("elu", UnaryOp::kElu, x, Domain::kFloat,
+                  [](const Tensor& x, const Tensor& y, const Tensor& dy, float alpha) {
+                    return where(greater(x, scalar_like(0, x)), dy,
+                                 multiply(dy, add(y, scalar_like(alpha, y))));
+                  },
+                  alpha);
+}
+
+Tensor selu(const Tensor& x) {
+  return unary_op("selu", UnaryOp::kSelu, x, Domain::kFloat,
+                  [](const Tensor& x, const Tensor& y, const Tensor& dy, float) {
+                    constexpr double kAlpha = 1.6732632423543772848170429916717;
+                    constexpr double kScale = 1.0507009873554804934193349852946;
+                    return where(greater(x, scalar_like(0, x)), multiply(dy, scalar_like(kScale, x)),
+                                 multiply(dy, add(y, scalar_like(kScale * kAlpha, y))));
+                  });
+}
+
+Tensor gelu(const Tensor& x, bool approximate) {
+  if (approximate) {
+    return unary_op("gelu", UnaryOp::kGeluTanh, x, Domain::kFloat,
+                    [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
+                      constexpr double kC = 0.79788456080286535588, kA = 0.044715;
+                      Tensor x2 = square(x);
+                      Tensor t = tanh(multiply(scalar_like(kC, x),
+                                               add(x, multiply(scalar_like(kA, x), multiply(x2, x)))));
+                      Tensor half_one_plus_t = multiply(scalar_like(0.5, x), add(scalar_like(1, x), t));
+                      Tensor dt = multiply(subtract(scalar_like(1, x), square(t)),
+                                           multiply(scalar_like(kC, x),
+                                                    add(scalar_like(1, x), multiply(scalar_like(3 * kA, x), x2))));
+                      return multiply(dy, add(half_one_plus_t, multiply(multiply(scalar_like(0.5, x), x), dt)));
+                    });
+  }
+  return unary_op("gelu", UnaryOp::kGelu, x, Domain::kFloat,
+                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
+                    Tensor cdf = multiply(scalar_like(0.5, x),
+                                          add(scalar_like(1, x), erf(multiply(x, scalar_like(0.70710678118654752440, x)))));
+                    Tensor pdf = multiply(scalar_like(0.39894228040143267794, x),
+                                          exp(multiply(scalar_like(-0.5, x), square(x))));
+                    return multiply(dy, add(cdf, multiply(x, pdf)));
+                  });
+}
+
+Tensor softplus(const Tensor& x) {
+  return unary_op("softplus", UnaryOp::kSoftplus, x, Domain::kFloat,
+                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
+                    return multiply(dy, sigmoid(x));
+                  });
+}
+
+Tensor softsign(const Tensor& x) {
+  return unary_op("softsign", UnaryOp::kSoftsign, x, Domain::kFloat,
+                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
+                    return divide(dy, square(add(scalar_like(1, x), abs(x))));
+                  });
+}
+
+Tensor swish(const Tensor& x) {
+  return unary_op("swish", UnaryOp::kSwish, x, Domain::kFloat,
+                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
+                    Tensor s = sigmoid(x);
+                    return multiply(dy, add(s, multiply(x, multiply(s, subtract(scalar_like(1, s), s)))));
+                  });
+}
+
+// ---- clipping ----
+
+Tensor clip_by_value(const Tensor& x, const Tensor& clip_min, const Tensor& clip_max) {
+  ops::check_same_dtype("clip_by_value", x, clip_min);
+  ops::check_same_dtype("clip_by_value", x, clip_max);
+  return minimum(maximum(x, clip_min), clip_max);
+}
+
+Tensor clip_by_value(const Tensor& x, double clip_min, double clip_max) {
+  ops::check_defined("clip_by_value", x);
+  TANDEM_CHECK(clip_min <= clip_max, ValueError, "clip_by_value: expected clip_min <= clip_max, received ",
+               clip_min, " > ", clip_max);
+  return clip_by_value(x, scalar_like(clip_min, x), scalar_like(clip_max, x));
+}
+
+Tensor clip_by_norm(const Tensor& x, double clip_norm, const std::optional<std::vector<int64_t>>& axes) {
+  ops::check_floating("clip_by_norm", x);
+  TANDEM_CHECK(clip_norm > 0, ValueError, "clip_by_norm: expected clip_norm > 0, received ", clip_norm);
+  Tensor l2sum = reduce_sum(square(x), {.axis = axes, .keepdims = true});
+  // Where the norm is 0 the sqrt's gradient would be inf; TensorFlow guards it the same way.
+  Tensor positive = greater(l2sum, scalar_like(0, l2sum));
+  Tensor safe = where(positive, l2sum, ones_like(l2sum));
+  Tensor l2norm = where(positive, sqrt(safe), l2sum);
+  Tensor c = scalar_like(clip_norm, x);
+  return divide(multiply(x, c), maximum(l2norm, c));
+}
+
+// ---- cast ----
+
+Tensor cast(const Tensor& x, DType dtype) {
+  ops::check_numeric("cast", x);
+  TANDEM_CHECK(dtype != DType::kString, TypeError,
+               "cast: cannot cast ", dtype_name(x.dtype()), " to string");
+  if (x.dtype() == dtype) return x;
+  Tensor y = Tensor::empty(x.shape(), dtype, x.device());
+  ops::dispatch::cast(x, y);
+  if (is_floating(x.dtype()) && is_floating(dtype) && autodiff::should_record({x})) {
+    DType from = x.dtype();
+    autodiff::record_operation("cast", {x}, {y}, [from](const std::vector<Tensor>& g) -> autodiff::GradList {
+      return {cast(g[0], from)};
+    });
+  }
+  return y;
+}
+
+// ---- comparisons and logic ----
+
+Tensor equal(const Tensor& x, const Tensor& y) {
+  return binary_op("equal", BinaryOp::kEqual, x, y, Domain::kAny, nullptr);
+}
+Tensor not_equal(const Tensor& x, const Tensor& y) {
+  return binary_op("not_equal", BinaryOp::kNotEqual, x, y, Domain::kAny, nullptr);
+}
+Tensor less(const Tensor& x, const Tensor& y) {
+  return binary_op("less", BinaryOp::kLess, x, y, Domain::kNumeric, nullptr);
+}
+Tensor less_equal(const Tensor& x, const Tensor& y) {
+  return binary_op("less_equal", BinaryOp::kLessEqual, x, y, Domain::kNumeric, nullptr);
+}
+Tensor greater(const Tensor& x, const Tensor& y) {
+  return binary_op("greater", BinaryOp::kGreater, x, y, Domain::kNumeric, nullptr);
+}
+Tensor greater_equal(const Tensor& x, const Tensor& y) {
+  return binary_op("greater_equal", BinaryOp::kGreaterEqual, x, y, Domain::kNumeric, nullptr);
+}
+Tensor logical_and(const Tensor& x, const Tensor& y) {
+  return binary_op("logical_and", BinaryOp::kLogicalAnd, x, y, Domain::kBool, nullptr);
+}
+Tensor logical_or(const Tensor& x, const Tensor& y) {
+  return binary_op("logical_or", BinaryOp::kLogicalOr, x, y, Domain::kBool, nullptr);
+}
+Tensor logical_not(const Tensor& x) {
+  return unary_op("logical_not", UnaryOp::kLogicalNot, x, Domain::kBool, nullptr);
+}
+
+Tensor where(const Tensor& condition, const Tensor& x, const Tensor& y) {
+  ops::check_defined("where", condition, "condition");
+  TANDEM_CHECK(condition.dtype() == DType::kBool, TypeError,
+               "where: expected condition of dtype bool, received ", dtype_name(condition.dtype()));
+  ops::check_same_dtype("where", x, y);
+  ops::check_numeric("where", x);
+  ops::check_same_device("where", {&condition, &x, &y});
+  Shape xy = ops::broadcast_shapes("where", x.shape(), y.shape());
+  Shape shape = ops::broadcast_shapes("where", condition.shape(), xy);
+  TANDEM_CHECK(condition.device().is_cpu(), ValueError, "where: the CUDA kernel is not built yet");
+  Tensor out = Tensor::empty(shape, x.dtype(), x.device());
+  kernels::BroadcastSpec spec = ops::make_broadcast_spec(shape, x.shape(), y.shape());
+  std::vector<int64_t> cond_stride = ops::broadcast_strides(condition.shape(), shape);
+  kernels::cpu::select(ops::kt(x.dtype()), condition.data<bool>(), cond_stride.data(), x.raw_data(),
+                       y.raw_data(), ops::mutable_data(out), spec);
+  if (is_floating(x.dtype()) && autodiff::should_record({x, y})) {
+    autodiff::record_operation(
+        "where", {condition, x, y}, {out},
+        [condition, x, y](const std::vector<Tensor>& g) -> autodiff::GradList {
+          Tensor zero = zeros_like(g[0]);
+          return {std::nullopt, ops::unbroadcast(where(condition, g[0], zero), x.shape()),
+                  ops::unbroadcast(where(condition, zero, g[0]), y.shape())};
+        });
+  }
+  return out;
+}
+
+Tensor where(const Tensor& condition) {
+  ops::check_defined("where", condition, "condition");
+  TANDEM_CHECK(condition.dtype() == DType::kBool, TypeError,
+               "where: expected condition of dtype bool, received ", dtype_name(condition.dtype()));
+  Tensor host = condition.cpu();
+  const bool* c = host.data<bool>();
+  int r = host.rank();
+  std::vector<int64_t> coords;
+  std::vector<int64_t> strides = host.shape().strides();
+  int64_t n = host.num_elements();
+  for (int64_t i = 0; i < n; ++i) {
+    if (!c[i]) continue;
+    for (int d = 0; d < r; ++d) coords.push_back(i / strides[d] % host.shape()[d]);
+  }
+  int64_t count = r == 0 ? (n > 0 && c[0] ? 1 : 0) : static_cast<int64_t>(coords.size()) / r;
+  return Tensor::from_vector(coords, Shape{count, r}, condition.device());
+}
+
+// ---- operators ----
+
+Tensor operator+(const Tensor& x, const Tensor& y) { return add(x, y); }
+Tensor operator-(const Tensor& x, const Tensor& y) { return subtract(x, y); }
+Tensor operator*(const Tensor& x, const Tensor& y) { return multiply(x, y); }
+Tensor operator/(const Tensor& x, const Tensor& y) { return divide(x, y); }
+Tensor operator%(const Tensor& x, const Tensor& y) { return mod(x, y); }
+Tensor operator-(const Tensor& x) { return negative(x); }
+Tensor operator+(const Tensor& x, double y) { return add(x, scalar_like(y, x)); }
+Tensor operator-(const Tensor& x, double y) { return subtract(x, scalar_like(y, x)); }
+Tensor operator*(const Tensor& x, double y) { return multiply(x, scalar_like(y, x)); }
+Tensor operator/(const Tensor& x, double y) { return divide(x, scalar_like(y, x)); }
+Tensor operator%(const Tensor& x, double y) { return mod(x, scalar_like(y, x)); }
+Tensor operator+(double x, const Tensor& y) { return add(scalar_like(x, y), y); }
+Tensor operator-(double x, const Tensor& y) { return subtract(scalar_like(x, y), y); }
+Tensor operator*(double x, const Tensor& y) { return multiply(scalar_like(x, y), y); }
+Tensor operator/(double x, const Tensor& y) { return divide(scalar_like(x, y), y); }
+Tensor operator==(const Tensor& x, const Tensor& y) { return equal(x, y); }
+Tensor operator!=(const Tensor& x, const Tensor& y) { return not_equal(x, y); }
+Tensor operator<(const Tensor& x, const Tensor& y) { return less(x, y); }
+Tensor operator<=(const Tensor& x, const Tensor& y) { return less_equal(x, y); }
+Tensor operator>(const Tensor& x, const Tensor& y) { return greater(x, y); }
+Tensor operator>=(const Tensor& x, const Tensor& y) { return greater_equal(x, y); }
+Tensor operator==(const Tensor& x, double y) { return equal(x, scalar_like(y, x)); }
+Tensor operator!=(const Tensor& x, double y) { return not_equal(x, scalar_like(y, x)); }
+Tensor operator<(const Tensor& x, double y) { return less(x, scalar_like(y, x)); }
+Tensor operator<=(const Tensor& x, double y) { return less_equal(x, scalar_like(y, x)); }
+Tensor operator>(const Tensor& x, double y) { return greater(x, scalar_like(y, x)); }
+Tensor operator>=(const Tensor& x, double y) { return greater_equal(x, scalar_like(y, x)); }
+Tensor operator&&(const Tensor& x, const Tensor& y) { return logical_and(x, y); }
+Tensor operator||(const Tensor& x, const Tensor& y) { return logical_or(x, y); }
+Tensor operator!(const Tensor& x) { return logical_not(x); }
+
+}  // namespace tandem
