@@ -3,6 +3,7 @@
 
 #include "tandem/autodiff/gradient_tape.h"
 #include "tandem/core/allocator.h"
+#include "tandem/core/config.h"
 #include "tandem/core/device.h"
 #include "tandem/core/dtype.h"
 #include "tandem/core/error.h"

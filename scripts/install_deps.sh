@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every build and run dependency from Debian 12's apt registry. Idempotent: when all packages
+# are present it does nothing (no apt-get update).
+set -euo pipefail
+
+PACKAGES=(
+  cmake ninja-build g++ pkg-config clang-format
+  libgtest-dev libgmock-dev
+  libopenblas-openmp-dev
+  libtrilinos-kokkos-dev
+  nlohmann-json3-dev
+  libprotobuf-dev protobuf-compiler
+  libopenmpi-dev openmpi-bin
+  zlib1g-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install_deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+echo "install_deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

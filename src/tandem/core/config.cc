@@ -1,0 +1,33 @@
+#include "tandem/core/config.h"
+
+#include "kernels/cpu/blas.h"
+#include "kernels/cpu/parallel.h"
+#include "tandem/core/device.h"
+
+namespace tandem::config {
+
+BuildInfo build_info() {
+  BuildInfo info;
+#ifdef TANDEM_HAVE_CUDA
+  info.cuda = true;
+#endif
+  info.cuda_devices = cuda_device_count();
+  info.cpu_threads = kernels::cpu::num_threads();
+  const auto& blas = kernels::cpu::blas::info();
+  info.blas_library = blas.library;
+  info.blas_core = blas.core;
+  info.ignored_openblas_coretype = blas.ignored_coretype;
+  return info;
+}
+
+std::string describe() {
+  BuildInfo i = build_info();
+  std::string s = "Tandem: CPU threads " + std::to_string(i.cpu_threads) + ", BLAS " + i.blas_library;
+  if (!i.blas_core.empty()) s += " (" + i.blas_core + ")";
+  if (!i.ignored_openblas_coretype.empty())
+    s += ", inherited OPENBLAS_CORETYPE=" + i.ignored_openblas_coretype + " overridden";
+  s += i.cuda ? ", CUDA on (" + std::to_string(i.cuda_devices) + " device(s))" : ", CUDA off";
+  return s;
+}
+
+}  // namespace tandem::config
