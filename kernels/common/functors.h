@@ -77,11 +77,18 @@ TANDEM_INLINE T apply_unary(T x, float alpha) {
   } else if constexpr (kOp == UnaryOp::kAbs) {
     if constexpr (std::is_unsigned_v<T>) return x; else return x < T(0) ? static_cast<T>(-x) : x;
   } else if constexpr (kOp == UnaryOp::kSign) {
+    if constexpr (kFloat) {
+      if (x != x) return x;  // sign(NaN) is NaN, as in TensorFlow and NumPy
+    }
     return static_cast<T>((T(0) < x) - (x < T(0)));
   } else if constexpr (kOp == UnaryOp::kSquare) {
     return static_cast<T>(x * x);
   } else if constexpr (kOp == UnaryOp::kLogicalNot) {
     return static_cast<T>(!x);
+  } else if constexpr (kOp == UnaryOp::kRelu) {
+    return x > T(0) ? x : T(0);
+  } else if constexpr (kOp == UnaryOp::kRelu6) {
+    return x < T(0) ? T(0) : (x > T(6) ? T(6) : x);
   } else if constexpr (!kFloat) {
     return x;  // the ops layer admits only the integer-valid ops above for integer types
   } else if constexpr (kOp == UnaryOp::kSqrt) {
@@ -111,10 +118,6 @@ TANDEM_INLINE T apply_unary(T x, float alpha) {
     if (x >= T(0)) return T(1) / (T(1) + fmath::exp(-x));
     T e = fmath::exp(x);
     return e / (T(1) + e);
-  } else if constexpr (kOp == UnaryOp::kRelu) {
-    return x > T(0) ? x : T(0);
-  } else if constexpr (kOp == UnaryOp::kRelu6) {
-    return x < T(0) ? T(0) : (x > T(6) ? T(6) : x);
   } else if constexpr (kOp == UnaryOp::kLeakyRelu) {
     return x > T(0) ? x : static_cast<T>(alpha) * x;
   } else if constexpr (kOp == UnaryOp::kElu) {
@@ -144,6 +147,22 @@ TANDEM_INLINE T apply_unary(T x, float alpha) {
   }
 }
 
+// Integer division by -1 gets its own path: INT_MIN / -1 overflows, and x86 traps (SIGFPE) on it
+// and on INT_MIN % -1. The quotient wraps to INT_MIN as two's complement negation does.
+template <class T>
+TANDEM_INLINE bool is_minus_one(T b) {
+  if constexpr (std::is_signed_v<T>) return b == T(-1); else return false;
+}
+template <class T>
+TANDEM_INLINE T wrapping_negate(T a) {
+  if constexpr (std::is_signed_v<T> && std::is_integral_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(U(0) - static_cast<U>(a));
+  } else {
+    return a;
+  }
+}
+
 template <BinaryOp kOp, class T>
 TANDEM_INLINE auto apply_binary(T a, T b) {
   constexpr bool kFloat = std::is_floating_point_v<T>;
@@ -154,12 +173,19 @@ TANDEM_INLINE auto apply_binary(T a, T b) {
   } else if constexpr (kOp == BinaryOp::kMul) {
     return static_cast<T>(a * b);
   } else if constexpr (kOp == BinaryOp::kDiv) {
-    if constexpr (kFloat) return a / b; else return static_cast<T>(b == T(0) ? T(0) : a / b);
+    if constexpr (kFloat) {
+      return a / b;
+    } else {
+      if (b == T(0)) return T(0);  // the ops layer rejects integer division by zero first
+      if (is_minus_one(b)) return wrapping_negate(a);
+      return static_cast<T>(a / b);
+    }
   } else if constexpr (kOp == BinaryOp::kFloorDiv) {
     if constexpr (kFloat) {
       return fmath::floor(a / b);
     } else {
       if (b == T(0)) return T(0);  // the ops layer rejects integer division by zero first
+      if (is_minus_one(b)) return wrapping_negate(a);
       T q = static_cast<T>(a / b);
       if constexpr (std::is_signed_v<T>) {
         if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
@@ -173,7 +199,7 @@ TANDEM_INLINE auto apply_binary(T a, T b) {
       if (r != T(0) && ((r < T(0)) != (b < T(0)))) r += b;
       return r;
     } else {
-      if (b == T(0)) return T(0);
+      if (b == T(0) || is_minus_one(b)) return T(0);
       T r = static_cast<T>(a % b);
       if constexpr (std::is_signed_v<T>) {
         if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<T>(r + b);

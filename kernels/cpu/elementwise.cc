@@ -137,7 +137,9 @@ void cast(ScalarType from, ScalarType to, const void* x, void* y, int64_t n) {
       parallel_for(n, 1, [&](int64_t lo, int64_t hi) {
         for (int64_t i = lo; i < hi; ++i) {
           if constexpr (std::is_same_v<T, bool>) {
-            out[i] = static_cast<float>(in[i]) != 0.f;
+            // Compare in the source's own type: a tiny double or a huge int64 must not round to 0.
+            using C = compute_t<F>;
+            out[i] = static_cast<C>(in[i]) != C(0);
           } else {
             out[i] = static_cast<T>(static_cast<compute_t<T>>(static_cast<compute_t<F>>(in[i])));
           }

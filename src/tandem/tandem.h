@@ -15,3 +15,4 @@
 #include "tandem/ops/math.h"
 #include "tandem/ops/reduction.h"
 #include "tandem/ops/shape_ops.h"
+#include "tandem/ops/sorting.h"

@@ -26,8 +26,8 @@ using GradientReadyHook = std::function<void(size_t source_index, const std::opt
 
 struct GradientOptions {
   // Seeds for the target's gradient (default: ones, i.e. d(sum(target))).
-  std::optional<Tensor> output_gradients;
-  GradientReadyHook on_gradient_ready;
+  std::optional<Tensor> output_gradients = std::nullopt;
+  GradientReadyHook on_gradient_ready = nullptr;
   // Return zeros instead of an empty optional for unconnected sources (tf.UnconnectedGradients.ZERO).
   bool unconnected_gradients_zero = false;
 };

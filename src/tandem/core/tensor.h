@@ -13,6 +13,7 @@
 #include "tandem/core/device.h"
 #include "tandem/core/dtype.h"
 #include "tandem/core/error.h"
+#include "tandem/core/index.h"
 #include "tandem/core/literal.h"
 #include "tandem/core/shape.h"
 #include "tandem/core/storage.h"
@@ -89,8 +90,11 @@ class Tensor {
   // Only the values, numpy-style: [[1. 2.]\n [3. 4.]]
   std::string values_string() const;
 
-  // Indexing with TensorFlow's syntax, see ops/slicing.h.
+  // Indexing with TensorFlow's syntax (defined in ops/indexing.cc, lowered to strided_slice):
+  // t["1:, ::-1"], t["..., 1, tf.newaxis"], t[{Slice(1, None), ellipsis}], t[0].
   Tensor operator[](const std::string& spec) const;
+  Tensor operator[](std::initializer_list<TensorIndex> index) const;
+  Tensor operator[](int64_t index) const;
 
   const detail::TensorImpl& impl() const;
   const std::shared_ptr<detail::TensorImpl>& impl_ptr() const { return impl_; }

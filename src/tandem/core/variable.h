@@ -15,7 +15,7 @@ namespace tandem {
 struct VariableOptions {
   std::string name = "Variable";
   bool trainable = true;
-  std::optional<DType> dtype;  // cast the initial value to this dtype
+  std::optional<DType> dtype = std::nullopt;  // cast the initial value to this dtype
 };
 
 class Variable {

@@ -71,6 +71,8 @@ Tensor linspace(double start, double stop, int64_t num, DType dtype) {
   std::vector<double> v(static_cast<size_t>(num));
   for (int64_t i = 0; i < num; ++i)
     v[i] = num == 1 ? start : start + (stop - start) * static_cast<double>(i) / static_cast<double>(num - 1);
+  // The endpoint is stop exactly, as in TensorFlow; the formula can miss it by an ulp.
+  if (num > 1) v[num - 1] = stop;
   return cast(Tensor::from_vector(v, Shape{num}), dtype);
 }
 

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <optional>
+#include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "tandem/core/tensor.h"
@@ -30,6 +32,14 @@ Tensor fill(const Shape& shape, double value, DType dtype = float32, Device devi
 Tensor range(int64_t limit, DType dtype = int32);
 Tensor range(int64_t start, int64_t limit, int64_t delta = 1, DType dtype = int32);
 Tensor range(double start, double limit, double delta, DType dtype = float32);
+// Integers of any width (range(0, 10, 2), range(0, n)) take the int64_t form; plain int literals
+// would otherwise be ambiguous between the int64_t and double overloads.
+template <class A, class B, class C = int64_t>
+  requires std::is_integral_v<A> && std::is_integral_v<B> && std::is_integral_v<C>
+Tensor range(A start, B limit, C delta = 1, DType dtype = int32) {
+  return range(static_cast<int64_t>(start), static_cast<int64_t>(limit), static_cast<int64_t>(delta),
+               dtype);
+}
 // num evenly spaced values from start to stop inclusive.
 Tensor linspace(double start, double stop, int64_t num, DType dtype = float32);
 // Identity matrix [num_rows, num_columns] (square by default).

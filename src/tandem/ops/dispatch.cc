@@ -9,11 +9,13 @@
 #endif
 
 namespace tandem::ops::dispatch {
+#ifndef TANDEM_HAVE_CUDA
 namespace {
 [[noreturn]] void no_cuda(const char* what) {
   throw ValueError(std::string(what) + ": this build of Tandem has no CUDA support");
 }
 }  // namespace
+#endif
 
 void unary(kernels::UnaryOp op, const Tensor& x, const Tensor& out, float alpha) {
   if (x.device().is_cpu()) {

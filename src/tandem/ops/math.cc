@@ -88,6 +88,13 @@ Tensor binary_op(const char* name, BinaryOp op, const Tensor& x, const Tensor& y
 
 Tensor mask(const Tensor& cond, const Tensor& like) { return cast(cond, like.dtype()); }
 
+// Integer kernels cannot represent x / 0; TensorFlow reports it instead of returning garbage.
+void check_integer_divisor(const char* name, const Tensor& y) {
+  if (!is_integer(y.dtype())) return;
+  TANDEM_CHECK(!reduce_any(equal(y, scalar_like(0, y))).item<bool>(), ValueError, name,
+               ": integer division by zero");
+}
+
 }  // namespace
 
 // ---- binary arithmetic ----
@@ -114,19 +121,13 @@ Tensor multiply(const Tensor& x, const Tensor& y) {
 }
 
 Tensor divide(const Tensor& x, const Tensor& y) {
+  ops::check_same_dtype("divide", x, y);
+  check_integer_divisor("divide", y);
   return binary_op("divide", BinaryOp::kDiv, x, y, Domain::kNumeric,
                    [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& dz) {
                      return std::pair{divide(dz, y), negative(divide(multiply(dz, x), square(y)))};
                    });
 }
-
-namespace {
-void check_integer_divisor(const char* name, const Tensor& y) {
-  if (!is_integer(y.dtype())) return;
-  TANDEM_CHECK(!reduce_any(equal(y, scalar_like(0, y))).item<bool>(), ValueError, name,
-               ": integer division by zero");
-}
-}  // namespace
 
 Tensor floordiv(const Tensor& x, const Tensor& y) {
   ops::check_same_dtype("floordiv", x, y);
@@ -144,6 +145,10 @@ Tensor mod(const Tensor& x, const Tensor& y) {
 }
 
 Tensor pow(const Tensor& x, const Tensor& y) {
+  ops::check_same_dtype("pow", x, y);
+  // x^-n is a fraction no integer can hold; TensorFlow rejects it rather than returning 0.
+  TANDEM_CHECK(!is_integer(y.dtype()) || !reduce_any(less(y, scalar_like(0, y))).item<bool>(),
+               ValueError, "pow: integers to negative integer powers are not allowed");
   return binary_op(
       "pow", BinaryOp::kPow, x, y, Domain::kNumeric,
       [](const Tensor& x, const Tensor& y, const Tensor& z, const Tensor& dz) {
@@ -507,33 +512,51 @@ Tensor where(const Tensor& condition) {
 
 // ---- operators ----
 
+namespace {
+// A C++ number joining a tensor op adopts the tensor's dtype. Like TensorFlow, refuse a number that
+// dtype cannot hold instead of truncating it: `x < 2.5` on int32 must not silently compare with 2.
+Tensor number_like(const char* op, double value, const Tensor& like) {
+  ops::check_numeric(op, like);
+  DType t = like.dtype();
+  if (!is_floating(t)) {
+    // [lo, end): 2^31 and 2^63 are exact doubles, their predecessors are not.
+    double lo = t == DType::kInt32 ? -0x1p31 : t == DType::kInt64 ? -0x1p63 : 0;
+    double end = t == DType::kInt32 ? 0x1p31 : t == DType::kInt64 ? 0x1p63 : t == DType::kUInt8 ? 256 : 2;
+    TANDEM_CHECK(value == std::trunc(value) && value >= lo && value < end, TypeError, op,
+                 ": cannot convert ", value, " to dtype ", dtype_name(t),
+                 " (a number adopts the tensor's dtype; cast the tensor first)");
+  }
+  return scalar_like(value, like);
+}
+}  // namespace
+
 Tensor operator+(const Tensor& x, const Tensor& y) { return add(x, y); }
 Tensor operator-(const Tensor& x, const Tensor& y) { return subtract(x, y); }
 Tensor operator*(const Tensor& x, const Tensor& y) { return multiply(x, y); }
 Tensor operator/(const Tensor& x, const Tensor& y) { return divide(x, y); }
 Tensor operator%(const Tensor& x, const Tensor& y) { return mod(x, y); }
 Tensor operator-(const Tensor& x) { return negative(x); }
-Tensor operator+(const Tensor& x, double y) { return add(x, scalar_like(y, x)); }
-Tensor operator-(const Tensor& x, double y) { return subtract(x, scalar_like(y, x)); }
-Tensor operator*(const Tensor& x, double y) { return multiply(x, scalar_like(y, x)); }
-Tensor operator/(const Tensor& x, double y) { return divide(x, scalar_like(y, x)); }
-Tensor operator%(const Tensor& x, double y) { return mod(x, scalar_like(y, x)); }
-Tensor operator+(double x, const Tensor& y) { return add(scalar_like(x, y), y); }
-Tensor operator-(double x, const Tensor& y) { return subtract(scalar_like(x, y), y); }
-Tensor operator*(double x, const Tensor& y) { return multiply(scalar_like(x, y), y); }
-Tensor operator/(double x, const Tensor& y) { return divide(scalar_like(x, y), y); }
+Tensor operator+(const Tensor& x, double y) { return add(x, number_like("add", y, x)); }
+Tensor operator-(const Tensor& x, double y) { return subtract(x, number_like("subtract", y, x)); }
+Tensor operator*(const Tensor& x, double y) { return multiply(x, number_like("multiply", y, x)); }
+Tensor operator/(const Tensor& x, double y) { return divide(x, number_like("divide", y, x)); }
+Tensor operator%(const Tensor& x, double y) { return mod(x, number_like("mod", y, x)); }
+Tensor operator+(double x, const Tensor& y) { return add(number_like("add", x, y), y); }
+Tensor operator-(double x, const Tensor& y) { return subtract(number_like("subtract", x, y), y); }
+Tensor operator*(double x, const Tensor& y) { return multiply(number_like("multiply", x, y), y); }
+Tensor operator/(double x, const Tensor& y) { return divide(number_like("divide", x, y), y); }
 Tensor operator==(const Tensor& x, const Tensor& y) { return equal(x, y); }
 Tensor operator!=(const Tensor& x, const Tensor& y) { return not_equal(x, y); }
 Tensor operator<(const Tensor& x, const Tensor& y) { return less(x, y); }
 Tensor operator<=(const Tensor& x, const Tensor& y) { return less_equal(x, y); }
 Tensor operator>(const Tensor& x, const Tensor& y) { return greater(x, y); }
 Tensor operator>=(const Tensor& x, const Tensor& y) { return greater_equal(x, y); }
-Tensor operator==(const Tensor& x, double y) { return equal(x, scalar_like(y, x)); }
-Tensor operator!=(const Tensor& x, double y) { return not_equal(x, scalar_like(y, x)); }
-Tensor operator<(const Tensor& x, double y) { return less(x, scalar_like(y, x)); }
-Tensor operator<=(const Tensor& x, double y) { return less_equal(x, scalar_like(y, x)); }
-Tensor operator>(const Tensor& x, double y) { return greater(x, scalar_like(y, x)); }
-Tensor operator>=(const Tensor& x, double y) { return greater_equal(x, scalar_like(y, x)); }
+Tensor operator==(const Tensor& x, double y) { return equal(x, number_like("equal", y, x)); }
+Tensor operator!=(const Tensor& x, double y) { return not_equal(x, number_like("not_equal", y, x)); }
+Tensor operator<(const Tensor& x, double y) { return less(x, number_like("less", y, x)); }
+Tensor operator<=(const Tensor& x, double y) { return less_equal(x, number_like("less_equal", y, x)); }
+Tensor operator>(const Tensor& x, double y) { return greater(x, number_like("greater", y, x)); }
+Tensor operator>=(const Tensor& x, double y) { return greater_equal(x, number_like("greater_equal", y, x)); }
 Tensor operator&&(const Tensor& x, const Tensor& y) { return logical_and(x, y); }
 Tensor operator||(const Tensor& x, const Tensor& y) { return logical_or(x, y); }
 Tensor operator!(const Tensor& x) { return logical_not(x); }

@@ -1,11 +1,15 @@
 #include "tandem/ops/shape_ops.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "kernels/cpu/elementwise.h"
+#include "kernels/cpu/index_map.h"
 #include "kernels/cpu/transpose.h"
 #include "tandem/autodiff/gradient_tape.h"
+#include "tandem/ops/creation.h"
+#include "tandem/ops/indexing.h"
 #include "tandem/ops/op_utils.h"
 #include "tandem/ops/reduction.h"
 
@@ -294,6 +298,212 @@ Tensor stack(const std::vector<Tensor>& values, int64_t axis) {
   std::vector<Tensor> expanded;
   for (const Tensor& v : values) expanded.push_back(expand_dims(v, axis));
   return concat(expanded, axis < 0 ? axis + r + 1 : axis);
+}
+
+// ---- tile, pad, reverse: copies through per-dimension index maps ----
+
+namespace {
+
+using IndexMaps = std::vector<std::vector<int64_t>>;
+
+std::vector<const int64_t*> map_pointers(const IndexMaps& maps) {
+  std::vector<const int64_t*> ptrs;
+  for (const auto& m : maps) ptrs.push_back(m.data());
+  return ptrs;
+}
+
+Shape mapped_shape(const IndexMaps& maps) {
+  std::vector<int64_t> dims;
+  for (const auto& m : maps) dims.push_back(static_cast<int64_t>(m.size()));
+  return Shape(dims);
+}
+
+// y[j...] = x[maps[0][j_0], ...], or *fill where a map holds -1.
+Tensor gather_with_maps(const char* op, const Tensor& x, const IndexMaps& maps, const void* fill) {
+  TANDEM_CHECK(x.device().is_cpu(), ValueError, op, ": the CUDA kernel is not built yet");
+  Shape out = mapped_shape(maps);
+  Tensor y = Tensor::empty(out, x.dtype(), x.device());
+  kernels::cpu::gather_by_maps(ops::kt(x.dtype()), x.raw_data(), x.shape().dims().data(),
+                               ops::mutable_data(y), out.dims().data(), x.rank(),
+                               map_pointers(maps).data(), fill);
+  return y;
+}
+
+// zeros(in_shape) with every dy element added at the source its maps name: the adjoint.
+Tensor scatter_add_with_maps(const char* op, const Tensor& dy, const Shape& in_shape,
+                             const IndexMaps& maps) {
+  TANDEM_CHECK(dy.device().is_cpu(), ValueError, op, ": the CUDA kernel is not built yet");
+  Tensor dx = zeros(in_shape, dy.dtype(), dy.device());
+  kernels::cpu::scatter_add_by_maps(ops::kt(dy.dtype()), dy.raw_data(), dy.shape().dims().data(),
+                                    ops::mutable_data(dx), in_shape.dims().data(),
+                                    in_shape.rank(), map_pointers(maps).data());
+  return dx;
+}
+
+}  // namespace
+
+Tensor tile(const Tensor& x, const std::vector<int64_t>& multiples) {
+  ops::check_defined("tile", x);
+  int r = x.rank();
+  TANDEM_CHECK(static_cast<int>(multiples.size()) == r, ValueError, "tile: expected multiples of length ",
+               r, " (the rank of the input, shape ", x.shape().to_list_string(),
+               "), received length ", multiples.size());
+  IndexMaps maps(r);
+  for (int d = 0; d < r; ++d) {
+    int64_t n = x.shape()[d], m = multiples[d];
+    TANDEM_CHECK(m >= 0, ValueError, "tile: expected multiples >= 0, received ", m,
+                 " for dimension ", d);
+    for (int64_t j = 0; j < n * m; ++j) maps[d].push_back(j % n);
+  }
+  Tensor y = gather_with_maps("tile", x, maps, nullptr);
+  if (is_floating(x.dtype()) && autodiff::should_record({x})) {
+    Shape in_shape = x.shape();
+    autodiff::record_operation("tile", {x}, {y}, [in_shape, multiples](const std::vector<Tensor>& g) -> autodiff::GradList {
+      // dy viewed as [m0, n0, m1, n1, ...]: summing the m axes adds the tiles up.
+      std::vector<int64_t> split_dims, tile_axes;
+      for (int d = 0; d < in_shape.rank(); ++d) {
+        tile_axes.push_back(2 * d);
+        split_dims.push_back(multiples[d]);
+        split_dims.push_back(in_shape[d]);
+      }
+      return {reduce_sum(reshape(g[0], Shape(split_dims)), {.axis = tile_axes})};
+    });
+  }
+  return y;
+}
+
+Tensor reverse(const Tensor& x, const std::vector<int64_t>& axis) {
+  ops::check_defined("reverse", x);
+  int r = x.rank();
+  TANDEM_CHECK(r > 0 || axis.empty(), ValueError, "reverse: a scalar has no axis to reverse");
+  std::vector<bool> flip(r, false);
+  for (int64_t a : axis) {
+    int d = ops::normalize_axis("reverse", a, r);
+    TANDEM_CHECK(!flip[d], ValueError, "reverse: axis ", a, " (dimension ", d,
+                 ") is specified more than once");
+    flip[d] = true;
+  }
+  IndexMaps maps(r);
+  for (int d = 0; d < r; ++d) {
+    int64_t n = x.shape()[d];
+    for (int64_t j = 0; j < n; ++j) maps[d].push_back(flip[d] ? n - 1 - j : j);
+  }
+  Tensor y = gather_with_maps("reverse", x, maps, nullptr);
+  if (is_floating(x.dtype()) && autodiff::should_record({x})) {
+    autodiff::record_operation("reverse", {x}, {y}, [axis](const std::vector<Tensor>& g) -> autodiff::GradList {
+      return {reverse(g[0], axis)};
+    });
+  }
+  return y;
+}
+
+namespace {
+
+enum class PadMode { kConstant, kReflect, kSymmetric };
+
+PadMode parse_pad_mode(const std::string& mode) {
+  std::string m = mode;
+  for (char& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (m == "CONSTANT") return PadMode::kConstant;
+  if (m == "REFLECT") return PadMode::kReflect;
+  if (m == "SYMMETRIC") return PadMode::kSymmetric;
+  throw ValueError(detail::concat("pad: expected mode CONSTANT, REFLECT or SYMMETRIC, received '",
+                                  mode, "'"));
+}
+
+// Source index of padded position j in a dimension of size n with `before` leading pads.
+int64_t pad_source(PadMode mode, int64_t j, int64_t before, int64_t n) {
+  int64_t i = j - before;
+  switch (mode) {
+    case PadMode::kConstant:
+      return i >= 0 && i < n ? i : -1;
+    case PadMode::kReflect:
+      return i < 0 ? -i : (i >= n ? 2 * (n - 1) - i : i);
+    case PadMode::kSymmetric:
+      return i < 0 ? -i - 1 : (i >= n ? 2 * n - 1 - i : i);
+  }
+  return -1;
+}
+
+void check_paddings(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& paddings,
+                    PadMode mode) {
+  int r = x.rank();
+  TANDEM_CHECK(static_cast<int>(paddings.size()) == r, ValueError, "pad: expected ", r,
+               " [before, after] pairs (one per dimension of shape ", x.shape().to_list_string(),
+               "), received ", paddings.size());
+  for (int d = 0; d < r; ++d) {
+    auto [before, after] = paddings[d];
+    int64_t n = x.shape()[d];
+    TANDEM_CHECK(before >= 0 && after >= 0, ValueError,
+                 "pad: expected non-negative paddings, received [", before, ", ", after,
+                 "] for dimension ", d);
+    TANDEM_CHECK(mode != PadMode::kReflect || (before < n && after < n), ValueError,
+                 "pad: REFLECT paddings must be less than the dimension size, received [", before,
+                 ", ", after, "] for dimension ", d, " of size ", n);
+    TANDEM_CHECK(mode != PadMode::kSymmetric || (before <= n && after <= n), ValueError,
+                 "pad: SYMMETRIC paddings must be at most the dimension size, received [", before,
+                 ", ", after, "] for dimension ", d, " of size ", n);
+  }
+}
+
+IndexMaps pad_maps(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& paddings,
+                   PadMode mode) {
+  IndexMaps maps(x.rank());
+  for (int d = 0; d < x.rank(); ++d) {
+    auto [before, after] = paddings[d];
+    int64_t n = x.shape()[d];
+    for (int64_t j = 0; j < before + n + after; ++j) maps[d].push_back(pad_source(mode, j, before, n));
+  }
+  return maps;
+}
+
+Tensor pad_with(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& paddings,
+                const PadOptions& options, PadMode mode);
+
+// Gradient of mirror padding: each padded element flows back to the element it copies. Linear,
+// so its own gradient pads again.
+Tensor mirror_pad_grad(const Tensor& dy, const Shape& in_shape,
+                       const std::vector<std::pair<int64_t, int64_t>>& paddings, PadMode mode,
+                       const IndexMaps& maps) {
+  Tensor dx = scatter_add_with_maps("pad", dy, in_shape, maps);
+  if (autodiff::should_record({dy})) {
+    autodiff::record_operation("mirror_pad_grad", {dy}, {dx}, [paddings, mode](const std::vector<Tensor>& g) -> autodiff::GradList {
+      return {pad_with(g[0], paddings, {}, mode)};
+    });
+  }
+  return dx;
+}
+
+Tensor pad_with(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& paddings,
+                const PadOptions& options, PadMode mode) {
+  check_paddings(x, paddings, mode);
+  IndexMaps maps = pad_maps(x, paddings, mode);
+  static const std::string kEmptyString;
+  Tensor fill_value;
+  const void* fill = &kEmptyString;
+  if (x.dtype() != DType::kString) {
+    fill_value = ops::scalar_like(options.constant_values, x).cpu();
+    fill = fill_value.raw_data();
+  }
+  Tensor y = gather_with_maps("pad", x, maps, fill);
+  if (is_floating(x.dtype()) && autodiff::should_record({x})) {
+    Shape in_shape = x.shape();
+    autodiff::record_operation("pad", {x}, {y}, [in_shape, paddings, mode, maps](const std::vector<Tensor>& g) -> autodiff::GradList {
+      if (mode != PadMode::kConstant) return {mirror_pad_grad(g[0], in_shape, paddings, mode, maps)};
+      std::vector<int64_t> begin;
+      for (const auto& p : paddings) begin.push_back(p.first);
+      return {slice(g[0], begin, in_shape.dims())};
+    });
+  }
+  return y;
+}
+
+}  // namespace
+
+Tensor pad(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& paddings,
+           const PadOptions& options) {
+  ops::check_defined("pad", x);
+  return pad_with(x, paddings, options, parse_pad_mode(options.mode));
 }
 
 }  // namespace tandem

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "tandem/core/tensor.h"
@@ -23,5 +25,22 @@ Tensor stack(const std::vector<Tensor>& values, int64_t axis = 0);
 std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, int64_t axis = 0);
 std::vector<Tensor> split(const Tensor& x, int64_t num_splits, int64_t axis = 0);
 std::vector<Tensor> unstack(const Tensor& x, int64_t axis = 0);
+
+// Repeats x multiples[d] times along each dimension d (one multiple per dimension, each >= 0).
+Tensor tile(const Tensor& x, const std::vector<int64_t>& multiples);
+
+struct PadOptions {
+  // "CONSTANT", "REFLECT" (mirror without the edge element) or "SYMMETRIC" (mirror with it), in any
+  // case. REFLECT pads at most size - 1 per side, SYMMETRIC at most size.
+  std::string mode = "CONSTANT";
+  // The fill value of CONSTANT mode (string tensors pad with "").
+  double constant_values = 0;
+};
+// paddings[d] = {before, after}: how many elements to add in front of and behind dimension d.
+Tensor pad(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& paddings,
+           const PadOptions& options = {});
+
+// Reverses the order of elements along each of the given axes.
+Tensor reverse(const Tensor& x, const std::vector<int64_t>& axis);
 
 }  // namespace tandem

@@ -1,0 +1,32 @@
+// 2-D convolution over NHWC data with [KH, KW, C, O] filters, as im2col + one GEMM per chunk of
+// images; the two backward passes use the same column layout (col2im for the input gradient).
+// float32 and float64 only (the ops convert the 16-bit floats).
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/common/scalar_type.h"
+
+namespace tandem::kernels::cpu {
+
+struct Conv2DGeometry {
+  int64_t batch = 0, in_h = 0, in_w = 0, in_c = 0;  // input [batch, in_h, in_w, in_c]
+  int64_t k_h = 0, k_w = 0, out_c = 0;              // filters [k_h, k_w, in_c, out_c]
+  int64_t out_h = 0, out_w = 0;                     // output [batch, out_h, out_w, out_c]
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t dilation_h = 1, dilation_w = 1;
+  int64_t pad_top = 0, pad_left = 0;  // cells of implicit zeros before the input
+};
+
+// output = conv2d(input, filters).
+void conv2d(ScalarType t, const Conv2DGeometry& g, const void* input, const void* filters,
+            void* output);
+// d_input = the gradient of conv2d with respect to its input, given d_output (the transposed
+// convolution of d_output with filters).
+void conv2d_backprop_input(ScalarType t, const Conv2DGeometry& g, const void* filters,
+                           const void* d_output, void* d_input);
+// d_filters = the gradient of conv2d with respect to its filters, given input and d_output.
+void conv2d_backprop_filter(ScalarType t, const Conv2DGeometry& g, const void* input,
+                            const void* d_output, void* d_filters);
+
+}  // namespace tandem::kernels::cpu

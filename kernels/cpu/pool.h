@@ -1,0 +1,36 @@
+// 2-D max and average pooling over NHWC data, with the backward passes. Padding cells never take
+// part: they are -inf for max pooling and are left out of the average's count (TensorFlow's
+// behaviour for "SAME" padding).
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/common/scalar_type.h"
+
+namespace tandem::kernels::cpu {
+
+struct Pool2DGeometry {
+  int64_t batch = 0, in_h = 0, in_w = 0, channels = 0;  // input [batch, in_h, in_w, channels]
+  int64_t k_h = 0, k_w = 0;                             // window
+  int64_t out_h = 0, out_w = 0;                         // output [batch, out_h, out_w, channels]
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_top = 0, pad_left = 0;
+};
+
+// output = the window maxima; argmax[i] = the flat input index (batch included) of output i's
+// maximum, the first one in row-major window order on ties. Numeric types.
+void max_pool2d(ScalarType t, const Pool2DGeometry& g, const void* input, void* output,
+                int64_t* argmax);
+// d_input = 0, then d_input[argmax[i]] += d_output[i].
+void max_pool2d_backprop(ScalarType t, const Pool2DGeometry& g, const void* d_output,
+                         const int64_t* argmax, void* d_input);
+// out[i] = x[argmax[i]] for the n outputs (the adjoint of max_pool2d_backprop).
+void gather_argmax(ScalarType t, int64_t n, const void* x, const int64_t* argmax, void* out);
+
+// output = the mean of each window's cells inside the input. Floating types.
+void avg_pool2d(ScalarType t, const Pool2DGeometry& g, const void* input, void* output);
+// d_input[cell] = sum over the windows w containing cell of d_output[w] / count(w).
+void avg_pool2d_backprop(ScalarType t, const Pool2DGeometry& g, const void* d_output,
+                         void* d_input);
+
+}  // namespace tandem::kernels::cpu

@@ -1,0 +1,165 @@
+#include "tandem/ops/conv.h"
+
+#include "kernels/cpu/conv.h"
+#include "tandem/autodiff/gradient_tape.h"
+#include "tandem/ops/math.h"
+#include "tandem/ops/op_utils.h"
+
+namespace tandem {
+namespace {
+
+using kernels::cpu::Conv2DGeometry;
+
+bool is_16bit_float(DType t) { return t == float16 || t == bfloat16; }
+
+void check_rank4(const char* op, const char* what, const Shape& s, const char* layout) {
+  TANDEM_CHECK(s.rank() == 4, ValueError, op, ": expected ", what, " of rank 4 ", layout,
+               ", received shape ", s.to_list_string());
+  TANDEM_CHECK(s.is_fully_defined(), ValueError, op, ": expected a fully defined ", what,
+               " shape, received ", s.to_list_string());
+}
+
+// Validates a convolution of an input of shape `input` with filters of shape `filter`.
+Conv2DGeometry make_geometry(const char* op, const Shape& input, const Shape& filter,
+                             const Conv2DOptions& o) {
+  check_rank4(op, "input", input, "[batch, height, width, channels]");
+  check_rank4(op, "filters", filter, "[height, width, in_channels, out_channels]");
+  TANDEM_CHECK(filter[0] >= 1 && filter[1] >= 1, ValueError, op,
+               ": filters must have a positive height and width, received shape ",
+               filter.to_list_string());
+  TANDEM_CHECK(filter[2] == input[3], ShapeError, op, ": the filters expect ", filter[2],
+               " input channels (filter shape ", filter.to_list_string(), ") but the input has ",
+               input[3], " (input shape ", input.to_list_string(), ")");
+  ops::Window2DSize stride = ops::window_2d(op, "strides", o.strides);
+  ops::Window2DSize dilation = ops::window_2d(op, "dilations", o.dilations);
+  ops::Padding padding = ops::parse_padding(op, o.padding);
+  ops::SpatialExtent h =
+      ops::spatial_extent(op, "height", input[1], filter[0], stride.h, dilation.h, padding);
+  ops::SpatialExtent w =
+      ops::spatial_extent(op, "width", input[2], filter[1], stride.w, dilation.w, padding);
+  return {.batch = input[0], .in_h = input[1], .in_w = input[2], .in_c = input[3],
+          .k_h = filter[0], .k_w = filter[1], .out_c = filter[3],
+          .out_h = h.out, .out_w = w.out,
+          .stride_h = stride.h, .stride_w = stride.w,
+          .dilation_h = dilation.h, .dilation_w = dilation.w,
+          .pad_top = h.pad_before, .pad_left = w.pad_before};
+}
+
+Shape input_shape(const Conv2DGeometry& g) { return {g.batch, g.in_h, g.in_w, g.in_c}; }
+Shape filter_shape(const Conv2DGeometry& g) { return {g.k_h, g.k_w, g.in_c, g.out_c}; }
+Shape output_shape(const Conv2DGeometry& g) { return {g.batch, g.out_h, g.out_w, g.out_c}; }
+
+void check_out_backprop(const char* op, const char* what, const Tensor& dy,
+                        const Conv2DGeometry& g) {
+  TANDEM_CHECK(dy.shape() == output_shape(g), ShapeError, op, ": expected ", what, " of shape ",
+               output_shape(g).to_list_string(), " (the convolution's output shape), received ",
+               dy.shape().to_list_string());
+}
+
+void check_inputs(const char* op, const Tensor& a, const Tensor& b) {
+  ops::check_floating(op, a);
+  ops::check_same_dtype(op, a, b);
+  ops::check_same_device(op, {&a, &b});
+  TANDEM_CHECK(a.device().is_cpu(), ValueError, op, ": the CUDA kernel is not built yet");
+}
+
+kernels::ScalarType kt(const Tensor& t) { return ops::kt(t.dtype()); }
+
+Tensor forward(const Tensor& x, const Tensor& w, const Conv2DGeometry& g);
+Tensor backprop_input(const Tensor& w, const Tensor& dy, const Conv2DGeometry& g);
+Tensor backprop_filter(const Tensor& x, const Tensor& dy, const Conv2DGeometry& g);
+
+// The three ops are linear in each argument and each other's adjoints, so every gradient is one of
+// them: that gives conv2d higher-order gradients with no extra kernels.
+Tensor forward(const Tensor& x, const Tensor& w, const Conv2DGeometry& g) {
+  Tensor y = Tensor::empty(output_shape(g), x.dtype(), x.device());
+  kernels::cpu::conv2d(kt(x), g, x.raw_data(), w.raw_data(), ops::mutable_data(y));
+  if (autodiff::should_record({x, w})) {
+    autodiff::record_operation("conv2d", {x, w}, {y},
+                               [x, w, g](const std::vector<Tensor>& d) -> autodiff::GradList {
+                                 return {backprop_input(w, d[0], g), backprop_filter(x, d[0], g)};
+                               });
+  }
+  return y;
+}
+
+Tensor backprop_input(const Tensor& w, const Tensor& dy, const Conv2DGeometry& g) {
+  Tensor dx = Tensor::empty(input_shape(g), w.dtype(), w.device());
+  kernels::cpu::conv2d_backprop_input(kt(w), g, w.raw_data(), dy.raw_data(), ops::mutable_data(dx));
+  if (autodiff::should_record({w, dy})) {
+    autodiff::record_operation("conv2d_backprop_input", {w, dy}, {dx},
+                               [w, dy, g](const std::vector<Tensor>& d) -> autodiff::GradList {
+                                 return {backprop_filter(d[0], dy, g), forward(d[0], w, g)};
+                               });
+  }
+  return dx;
+}
+
+Tensor backprop_filter(const Tensor& x, const Tensor& dy, const Conv2DGeometry& g) {
+  Tensor dw = Tensor::empty(filter_shape(g), x.dtype(), x.device());
+  kernels::cpu::conv2d_backprop_filter(kt(x), g, x.raw_data(), dy.raw_data(),
+                                       ops::mutable_data(dw));
+  if (autodiff::should_record({x, dy})) {
+    autodiff::record_operation("conv2d_backprop_filter", {x, dy}, {dw},
+                               [x, dy, g](const std::vector<Tensor>& d) -> autodiff::GradList {
+                                 return {backprop_input(d[0], dy, g), forward(x, d[0], g)};
+                               });
+  }
+  return dw;
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& input, const Tensor& filters, const Conv2DOptions& options) {
+  check_inputs("conv2d", input, filters);
+  if (is_16bit_float(input.dtype())) {
+    return cast(conv2d(cast(input, float32), cast(filters, float32), options), input.dtype());
+  }
+  return forward(input, filters, make_geometry("conv2d", input.shape(), filters.shape(), options));
+}
+
+Tensor conv2d_backprop_input(const Shape& input_shape, const Tensor& filters,
+                             const Tensor& out_backprop, const Conv2DOptions& options) {
+  const char* op = "conv2d_backprop_input";
+  check_inputs(op, filters, out_backprop);
+  if (is_16bit_float(filters.dtype())) {
+    return cast(conv2d_backprop_input(input_shape, cast(filters, float32),
+                                      cast(out_backprop, float32), options),
+                filters.dtype());
+  }
+  Conv2DGeometry g = make_geometry(op, input_shape, filters.shape(), options);
+  check_out_backprop(op, "out_backprop", out_backprop, g);
+  return backprop_input(filters, out_backprop, g);
+}
+
+Tensor conv2d_backprop_filter(const Tensor& input, const Shape& filter_shape,
+                              const Tensor& out_backprop, const Conv2DOptions& options) {
+  const char* op = "conv2d_backprop_filter";
+  check_inputs(op, input, out_backprop);
+  if (is_16bit_float(input.dtype())) {
+    return cast(conv2d_backprop_filter(cast(input, float32), filter_shape,
+                                       cast(out_backprop, float32), options),
+                input.dtype());
+  }
+  Conv2DGeometry g = make_geometry(op, input.shape(), filter_shape, options);
+  check_out_backprop(op, "out_backprop", out_backprop, g);
+  return backprop_filter(input, out_backprop, g);
+}
+
+Tensor conv2d_transpose(const Tensor& input, const Tensor& filters, const Shape& output_shape,
+                        const Conv2DOptions& options) {
+  const char* op = "conv2d_transpose";
+  check_inputs(op, input, filters);
+  if (is_16bit_float(input.dtype())) {
+    return cast(conv2d_transpose(cast(input, float32), cast(filters, float32), output_shape,
+                                 options),
+                input.dtype());
+  }
+  // conv2d_transpose's filters are [h, w, out_channels, in_channels]: conv2d's layout for a
+  // convolution from output_shape back to input.
+  Conv2DGeometry g = make_geometry(op, output_shape, filters.shape(), options);
+  check_out_backprop(op, "input", input, g);
+  return backprop_input(filters, input, g);
+}
+
+}  // namespace tandem

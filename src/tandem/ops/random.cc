@@ -1,0 +1,163 @@
+#include "tandem/ops/random.h"
+
+#include <cmath>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/cpu/random.h"
+#include "tandem/ops/op_utils.h"
+
+namespace tandem {
+namespace {
+
+// Op-level seeds use a stream far from the global generator's (which counts up from 0), so
+// random_normal(..., seed=s) never repeats the numbers of the first unseeded op after set_random_seed(s).
+constexpr uint64_t kOpSeedStream = uint64_t{1} << 63;
+
+struct GlobalGenerator {
+  std::mutex mu;
+  bool seeded = false;
+  RandomGeneratorState state;
+};
+
+GlobalGenerator& global_generator() {
+  static GlobalGenerator* g = new GlobalGenerator;  // never destroyed: ops may run during exit
+  return *g;
+}
+
+// Without set_random_seed, programs get fresh numbers on every run, as in TensorFlow.
+void seed_if_needed(GlobalGenerator& g) {
+  if (g.seeded) return;
+  std::random_device device;
+  g.state.seed = (static_cast<uint64_t>(device()) << 32) | device();
+  g.state.next_stream = 0;
+  g.seeded = true;
+}
+
+void check_shape(const char* op, const Shape& shape) {
+  for (int64_t d : shape.dims())
+    TANDEM_CHECK(d >= 0, ValueError, op, ": expected non-negative dimensions, received shape ",
+                 shape.to_list_string());
+}
+
+// Numbers are drawn on the host (the CPU kernel) and moved to the default device.
+Tensor host_output(const Shape& shape, DType dtype) {
+  return Tensor::empty(shape, dtype, Device::cpu());
+}
+
+Tensor uniform_int(const Shape& shape, const RandomOptions& o) {
+  for (double bound : {o.minval, o.maxval})
+    TANDEM_CHECK(std::isfinite(bound) && bound == std::floor(bound), ValueError,
+                 "random_uniform: integer dtype ", dtype_name(o.dtype),
+                 " needs integral minval and maxval, received ", bound);
+  // 2^63 itself is the first double past int64's range.
+  bool fits = o.dtype == int32 ? o.minval >= -2147483648.0 && o.maxval <= 2147483647.0
+                               : o.minval >= -9223372036854775808.0 && o.maxval < 9223372036854775808.0;
+  TANDEM_CHECK(fits, ValueError, "random_uniform: minval ", o.minval,
+               " and maxval ", o.maxval, " must fit in ", dtype_name(o.dtype));
+  TANDEM_CHECK(o.minval < o.maxval, ValueError, "random_uniform: need minval < maxval, received ",
+               o.minval, " >= ", o.maxval);
+  Tensor out = host_output(shape, o.dtype);
+  kernels::cpu::random_uniform_int(ops::kt(o.dtype), ops::mutable_data(out), out.num_elements(),
+                                   next_random_stream(o.seed), static_cast<int64_t>(o.minval),
+                                   static_cast<int64_t>(o.maxval));
+  return out.to(default_device());
+}
+
+}  // namespace
+
+void set_random_seed(uint64_t seed) {
+  GlobalGenerator& g = global_generator();
+  std::lock_guard<std::mutex> lock(g.mu);
+  g.seeded = true;
+  g.state = {seed, 0};
+}
+
+RandomGeneratorState get_random_generator_state() {
+  GlobalGenerator& g = global_generator();
+  std::lock_guard<std::mutex> lock(g.mu);
+  seed_if_needed(g);
+  return g.state;
+}
+
+void set_random_generator_state(const RandomGeneratorState& state) {
+  GlobalGenerator& g = global_generator();
+  std::lock_guard<std::mutex> lock(g.mu);
+  g.seeded = true;
+  g.state = state;
+}
+
+kernels::PhiloxStream next_random_stream(std::optional<uint64_t> seed) {
+  if (seed) return kernels::PhiloxStream{*seed, kOpSeedStream};
+  GlobalGenerator& g = global_generator();
+  std::lock_guard<std::mutex> lock(g.mu);
+  seed_if_needed(g);
+  return kernels::PhiloxStream{g.state.seed, g.state.next_stream++};
+}
+
+Tensor random_uniform(const Shape& shape, const RandomOptions& options) {
+  check_shape("random_uniform", shape);
+  if (is_integer(options.dtype) && options.dtype != uint8) return uniform_int(shape, options);
+  TANDEM_CHECK(is_floating(options.dtype), TypeError,
+               "random_uniform: expected dtype float16, bfloat16, float32, float64, int32 or int64, "
+               "received ",
+               dtype_name(options.dtype));
+  Tensor out = host_output(shape, options.dtype);
+  kernels::cpu::random_uniform(ops::kt(options.dtype), ops::mutable_data(out), out.num_elements(),
+                               next_random_stream(options.seed), options.minval, options.maxval);
+  return out.to(default_device());
+}
+
+Tensor random_normal(const Shape& shape, const RandomOptions& options) {
+  check_shape("random_normal", shape);
+  TANDEM_CHECK(is_floating(options.dtype), TypeError,
+               "random_normal: expected a floating dtype (float16, bfloat16, float32, float64), "
+               "received ",
+               dtype_name(options.dtype));
+  Tensor out = host_output(shape, options.dtype);
+  kernels::cpu::random_normal(ops::kt(options.dtype), ops::mutable_data(out), out.num_elements(),
+                              next_random_stream(options.seed), options.mean, options.stddev);
+  return out.to(default_device());
+}
+
+Tensor truncated_normal(const Shape& shape, const RandomOptions& options) {
+  check_shape("truncated_normal", shape);
+  TANDEM_CHECK(is_floating(options.dtype), TypeError,
+               "truncated_normal: expected a floating dtype (float16, bfloat16, float32, float64), "
+               "received ",
+               dtype_name(options.dtype));
+  Tensor out = host_output(shape, options.dtype);
+  kernels::cpu::truncated_normal(ops::kt(options.dtype), ops::mutable_data(out),
+                                 out.num_elements(), next_random_stream(options.seed),
+                                 options.mean, options.stddev);
+  return out.to(default_device());
+}
+
+Tensor random_shuffle(const Tensor& x, std::optional<uint64_t> seed) {
+  ops::check_defined("random_shuffle", x, "value");
+  // The stream is taken even when there is nothing to shuffle, so the ops after this one draw the
+  // same numbers whatever x's size.
+  kernels::PhiloxStream stream = next_random_stream(seed);
+  if (x.rank() == 0 || x.shape()[0] <= 1) return x;
+  int64_t rows = x.shape()[0];
+  std::vector<int64_t> perm(static_cast<size_t>(rows));
+  kernels::cpu::random_permutation(perm.data(), rows, stream);
+  Tensor host = x.cpu();
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), Device::cpu());
+  int64_t row_elements = x.num_elements() / rows;
+  if (x.dtype() == string) {
+    const std::string* src = host.data<std::string>();
+    std::string* dst = ops::mutable_data<std::string>(out);
+    for (int64_t k = 0; k < rows; ++k)
+      for (int64_t e = 0; e < row_elements; ++e)
+        dst[k * row_elements + e] = src[perm[k] * row_elements + e];
+  } else {
+    kernels::cpu::gather_rows(host.raw_data(), ops::mutable_data(out), perm.data(), rows,
+                              static_cast<size_t>(row_elements) * dtype_size(x.dtype()));
+  }
+  return out.to(x.device());
+}
+
+}  // namespace tandem
