@@ -1,6 +1,7 @@
 // How the CPU matmul backend was chosen: OpenBLAS (loaded by kernels/cpu/blas.cc) against oneDNN's
 // dnnl_sgemm on the shapes Tandem's layers produce, in one run on one machine.
-// Prints: BENCH gemm_backend_<m>x<k>x<n> tandem=<OpenBLAS GFLOP/s> peer=<oneDNN GFLOP/s> ratio=.. unit=GFLOP/s
+// Prints: BENCH gemm_backend_<m>x<k>x<n> tandem=<OpenBLAS GFLOP/s> peer=<oneDNN GFLOP/s> ratio=..
+// unit=GFLOP/s
 #include <dnnl.h>
 
 #include <algorithm>
@@ -41,14 +42,21 @@ int main() {
       {25088, 288, 64, "conv 3x3x32->64 on 128x14x14 via im2col"},
   };
   for (const Case& c : cases) {
-    std::vector<float> a(size_t(c.m) * c.k, 0.5f), b(size_t(c.k) * c.n, 0.25f), out(size_t(c.m) * c.n);
+    std::vector<float> a(size_t(c.m) * c.k, 0.5f), b(size_t(c.k) * c.n, 0.25f),
+        out(size_t(c.m) * c.n);
     double flops = 2.0 * c.m * c.k * c.n;
     int reps = flops > 1e9 ? 5 : 50;
     double t_openblas = median_seconds(
-        [&] { blas::gemm(false, false, c.m, c.n, c.k, 1.f, a.data(), c.k, b.data(), c.n, 0.f, out.data(), c.n); },
+        [&] {
+          blas::gemm(false, false, c.m, c.n, c.k, 1.f, a.data(), c.k, b.data(), c.n, 0.f,
+                     out.data(), c.n);
+        },
         reps);
     double t_dnnl = median_seconds(
-        [&] { dnnl_sgemm('N', 'N', c.m, c.n, c.k, 1.f, a.data(), c.k, b.data(), c.n, 0.f, out.data(), c.n); },
+        [&] {
+          dnnl_sgemm('N', 'N', c.m, c.n, c.k, 1.f, a.data(), c.k, b.data(), c.n, 0.f, out.data(),
+                     c.n);
+        },
         reps);
     double g_openblas = flops / t_openblas / 1e9, g_dnnl = flops / t_dnnl / 1e9;
     std::printf("BENCH gemm_backend_%dx%dx%d tandem=%.2f peer=%.2f ratio=%.3f unit=GFLOP/s  # %s\n",

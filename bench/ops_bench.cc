@@ -13,8 +13,8 @@
 
 #include "kernels/cpu/blas.h"
 #include "kernels/cpu/parallel.h"
-#include "tandem/tandem.h"
 #include "tandem/ops/linalg.h"
+#include "tandem/tandem.h"
 
 namespace {
 
@@ -24,7 +24,8 @@ using Clock = std::chrono::steady_clock;
 // Values in [0, 1) without depending on the random ops.
 tandem::Tensor filled(int64_t rows, int64_t cols) {
   std::vector<float> v(static_cast<size_t>(rows * cols));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>((i * 2654435761u) % 1000) / 1000.f;
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = static_cast<float>((i * 2654435761u) % 1000) / 1000.f;
   return tandem::Tensor::from_vector(v, {rows, cols});
 }
 
@@ -116,8 +117,8 @@ int main() {
               info.library.c_str(), info.core.empty() ? "unknown" : info.core.c_str(),
               info.ignored_coretype.empty() ? "(none)" : info.ignored_coretype.c_str(),
               tandem::kernels::cpu::num_threads());
-  bench_matmul(1024, 1024, 1024, 15, 2);
-  bench_matmul(128, 784, 256, 21, 20);
+  bench_matmul(1024, 1024, 1024, 31, 1);
+  bench_matmul(128, 784, 256, 41, 10);
   bench_add(int64_t{16} << 20, 21);
   return 0;
 }

@@ -28,8 +28,8 @@ struct Buffer {
 class Work {
  public:
   virtual ~Work() = default;
-  virtual void wait() = 0;   // throws on failure
-  virtual bool test() = 0;   // true when complete
+  virtual void wait() = 0;  // throws on failure
+  virtual bool test() = 0;  // true when complete
 };
 
 class Communicator {

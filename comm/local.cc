@@ -15,10 +15,12 @@ class DoneWork : public Work {
 
 void copy_if_needed(const Buffer& in, const Buffer& out) {
   if (in.count != out.count || in.dtype != out.dtype)
-    throw std::invalid_argument("local communicator: input and output buffers differ in size or dtype");
+    throw std::invalid_argument(
+        "local communicator: input and output buffers differ in size or dtype");
   if (in.device >= 0 || out.device >= 0)
     throw std::invalid_argument("local communicator: device buffers need the nccl backend");
-  if (in.data != out.data && in.count) std::memcpy(out.data, in.data, in.count * element_size(in.dtype));
+  if (in.data != out.data && in.count)
+    std::memcpy(out.data, in.data, in.count * element_size(in.dtype));
 }
 
 class LocalCommunicator : public Communicator {
@@ -38,7 +40,8 @@ class LocalCommunicator : public Communicator {
     if (root != 0) throw std::invalid_argument("local communicator: broadcast root must be 0");
     return std::make_unique<DoneWork>();
   }
-  std::unique_ptr<Work> all_gather(const Buffer& in, const Buffer& out, const std::string&) override {
+  std::unique_ptr<Work> all_gather(const Buffer& in, const Buffer& out,
+                                   const std::string&) override {
     copy_if_needed(in, out);
     return std::make_unique<DoneWork>();
   }
@@ -49,13 +52,22 @@ class LocalCommunicator : public Communicator {
 
 size_t element_size(ScalarType t) {
   switch (t) {
-    case ScalarType::kFloat64: case ScalarType::kInt64: return 8;
-    case ScalarType::kFloat32: case ScalarType::kInt32: return 4;
-    case ScalarType::kFloat16: case ScalarType::kBFloat16: return 2;
-    default: return 1;
+    case ScalarType::kFloat64:
+    case ScalarType::kInt64:
+      return 8;
+    case ScalarType::kFloat32:
+    case ScalarType::kInt32:
+      return 4;
+    case ScalarType::kFloat16:
+    case ScalarType::kBFloat16:
+      return 2;
+    default:
+      return 1;
   }
 }
 
-std::unique_ptr<Communicator> make_local_communicator() { return std::make_unique<LocalCommunicator>(); }
+std::unique_ptr<Communicator> make_local_communicator() {
+  return std::make_unique<LocalCommunicator>();
+}
 
 }  // namespace tandem::comm

@@ -4,7 +4,6 @@
 
 #include <iostream>
 
-
 int main() {
   using namespace tandem;
 
@@ -12,7 +11,8 @@ int main() {
   Tensor b = ones(Shape{2, 2});
   std::cout << "a =\n" << a << "\n";
   std::cout << "a + b =\n" << a + b << "\n";
-  std::cout << "reduce_sum(a, axis=0) = " << reduce_sum(a, {.axis = std::vector<int64_t>{0}}) << "\n";
+  std::cout << "reduce_sum(a, axis=0) = " << reduce_sum(a, {.axis = std::vector<int64_t>{0}})
+            << "\n";
 
   // No implicit dtype promotion, as in TensorFlow.
   try {

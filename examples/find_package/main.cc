@@ -17,6 +17,7 @@ int main() {
     b.assign_sub(*grads[1] * 0.05);
   }
   std::printf("w=%.3f b=%.3f\n", w.value().item<float>(), b.value().item<float>());
-  bool ok = std::abs(w.value().item<float>() - 3.0f) < 1e-2 && std::abs(b.value().item<float>() + 1.0f) < 1e-2;
+  bool ok = std::abs(w.value().item<float>() - 3.0f) < 1e-2 &&
+            std::abs(b.value().item<float>() + 1.0f) < 1e-2;
   return ok ? 0 : 1;
 }

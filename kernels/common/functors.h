@@ -1,6 +1,7 @@
 // Element-wise math written once as __host__ __device__ functors. The CPU launcher
-// (kernels/cpu/elementwise.cc) and the CUDA launcher (kernels/cuda/elementwise.cu) both apply these, so a
-// formula is never written twice. Functors receive values already converted to compute_t<T>.
+// (kernels/cpu/elementwise.cc) and the CUDA launcher (kernels/cuda/elementwise.cu) both apply
+// these, so a formula is never written twice. Functors receive values already converted to
+// compute_t<T>.
 #pragma once
 
 #include <cmath>
@@ -12,14 +13,57 @@
 namespace tandem::kernels {
 
 enum class UnaryOp : uint8_t {
-  kNeg, kAbs, kSign, kSquare, kSqrt, kRsqrt, kExp, kLog, kLog1p, kSin, kCos, kTanh, kSigmoid,
-  kRelu, kRelu6, kLeakyRelu, kElu, kSelu, kGelu, kGeluTanh, kSoftplus, kSoftsign, kSwish, kRound,
-  kFloor, kCeil, kLogicalNot, kReciprocal, kErf, kExpm1,
+  kNeg,
+  kAbs,
+  kSign,
+  kSquare,
+  kSqrt,
+  kRsqrt,
+  kExp,
+  kLog,
+  kLog1p,
+  kSin,
+  kCos,
+  kTanh,
+  kSigmoid,
+  kRelu,
+  kRelu6,
+  kLeakyRelu,
+  kElu,
+  kSelu,
+  kGelu,
+  kGeluTanh,
+  kSoftplus,
+  kSoftsign,
+  kSwish,
+  kRound,
+  kFloor,
+  kCeil,
+  kLogicalNot,
+  kReciprocal,
+  kErf,
+  kExpm1
 };
 
 enum class BinaryOp : uint8_t {
-  kAdd, kSub, kMul, kDiv, kFloorDiv, kMod, kPow, kMaximum, kMinimum, kSquaredDifference,
-  kEqual, kNotEqual, kLess, kLessEqual, kGreater, kGreaterEqual, kLogicalAnd, kLogicalOr,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kFloorDiv,
+  kMod,
+  kPow,
+  kMaximum,
+  kMinimum,
+  kSquaredDifference,
+  kEqual,
+  kNotEqual,
+  kLess,
+  kLessEqual,
+  kGreater,
+  kGreaterEqual,
+  kLogicalAnd,
+  kLogicalOr
 };
 
 // Comparison and logical ops produce bool whatever their input type.
@@ -68,6 +112,16 @@ TANDEM_INLINE T fmod(T a, T b) {
 }
 }  // namespace fmath
 
+// x < 0 without "pointless comparison" warnings for unsigned types.
+template <class T>
+TANDEM_INLINE bool is_negative(T x) {
+  if constexpr (std::is_unsigned_v<T>) {
+    return false;
+  } else {
+    return x < T(0);
+  }
+}
+
 // Scalar formulas. `alpha` carries the one hyperparameter some activations take.
 template <UnaryOp kOp, class T>
 TANDEM_INLINE T apply_unary(T x, float alpha) {
@@ -75,20 +129,23 @@ TANDEM_INLINE T apply_unary(T x, float alpha) {
   if constexpr (kOp == UnaryOp::kNeg) {
     return static_cast<T>(-x);
   } else if constexpr (kOp == UnaryOp::kAbs) {
-    if constexpr (std::is_unsigned_v<T>) return x; else return x < T(0) ? static_cast<T>(-x) : x;
+    if constexpr (std::is_unsigned_v<T>)
+      return x;
+    else
+      return x < T(0) ? static_cast<T>(-x) : x;
   } else if constexpr (kOp == UnaryOp::kSign) {
     if constexpr (kFloat) {
       if (x != x) return x;  // sign(NaN) is NaN, as in TensorFlow and NumPy
     }
-    return static_cast<T>((T(0) < x) - (x < T(0)));
+    return static_cast<T>((T(0) < x) - is_negative(x));
   } else if constexpr (kOp == UnaryOp::kSquare) {
     return static_cast<T>(x * x);
   } else if constexpr (kOp == UnaryOp::kLogicalNot) {
     return static_cast<T>(!x);
   } else if constexpr (kOp == UnaryOp::kRelu) {
-    return x > T(0) ? x : T(0);
+    return is_negative(x) ? T(0) : x;  // NaN passes through
   } else if constexpr (kOp == UnaryOp::kRelu6) {
-    return x < T(0) ? T(0) : (x > T(6) ? T(6) : x);
+    return is_negative(x) ? T(0) : (x > T(6) ? T(6) : x);
   } else if constexpr (!kFloat) {
     return x;  // the ops layer admits only the integer-valid ops above for integer types
   } else if constexpr (kOp == UnaryOp::kSqrt) {
@@ -151,7 +208,10 @@ TANDEM_INLINE T apply_unary(T x, float alpha) {
 // and on INT_MIN % -1. The quotient wraps to INT_MIN as two's complement negation does.
 template <class T>
 TANDEM_INLINE bool is_minus_one(T b) {
-  if constexpr (std::is_signed_v<T>) return b == T(-1); else return false;
+  if constexpr (std::is_signed_v<T>)
+    return b == T(-1);
+  else
+    return false;
 }
 template <class T>
 TANDEM_INLINE T wrapping_negate(T a) {
@@ -211,7 +271,7 @@ TANDEM_INLINE auto apply_binary(T a, T b) {
       return fmath::pow(a, b);
     } else {
       T r = 1;  // integer power by squaring; negative exponents give 0 (1 for a = 1)
-      if (b < T(0)) return static_cast<T>(a == T(1) ? 1 : 0);
+      if (is_negative(b)) return static_cast<T>(a == T(1) ? 1 : 0);
       for (T e = b; e > T(0); e = static_cast<T>(e >> 1)) {
         if (e & T(1)) r = static_cast<T>(r * a);
         a = static_cast<T>(a * a);
@@ -249,6 +309,7 @@ TANDEM_INLINE auto apply_binary(T a, T b) {
     return f(std::integral_constant<UnaryOp, UnaryOp::OP>{});
 template <class F>
 decltype(auto) visit_unary(UnaryOp op, F&& f) {
+  // clang-format off
   switch (op) {
     TANDEM_UNARY_CASE(kNeg) TANDEM_UNARY_CASE(kAbs) TANDEM_UNARY_CASE(kSign)
     TANDEM_UNARY_CASE(kSquare) TANDEM_UNARY_CASE(kSqrt) TANDEM_UNARY_CASE(kRsqrt)
@@ -261,6 +322,7 @@ decltype(auto) visit_unary(UnaryOp op, F&& f) {
     TANDEM_UNARY_CASE(kFloor) TANDEM_UNARY_CASE(kCeil) TANDEM_UNARY_CASE(kLogicalNot)
     TANDEM_UNARY_CASE(kReciprocal) TANDEM_UNARY_CASE(kErf) TANDEM_UNARY_CASE(kExpm1)
   }
+  // clang-format on
   return f(std::integral_constant<UnaryOp, UnaryOp::kNeg>{});
 }
 #undef TANDEM_UNARY_CASE
@@ -270,15 +332,16 @@ decltype(auto) visit_unary(UnaryOp op, F&& f) {
     return f(std::integral_constant<BinaryOp, BinaryOp::OP>{});
 template <class F>
 decltype(auto) visit_binary(BinaryOp op, F&& f) {
+  // clang-format off
   switch (op) {
     TANDEM_BINARY_CASE(kAdd) TANDEM_BINARY_CASE(kSub) TANDEM_BINARY_CASE(kMul)
     TANDEM_BINARY_CASE(kDiv) TANDEM_BINARY_CASE(kFloorDiv) TANDEM_BINARY_CASE(kMod)
     TANDEM_BINARY_CASE(kPow) TANDEM_BINARY_CASE(kMaximum) TANDEM_BINARY_CASE(kMinimum)
-    TANDEM_BINARY_CASE(kSquaredDifference) TANDEM_BINARY_CASE(kEqual)
-    TANDEM_BINARY_CASE(kNotEqual) TANDEM_BINARY_CASE(kLess) TANDEM_BINARY_CASE(kLessEqual)
-    TANDEM_BINARY_CASE(kGreater) TANDEM_BINARY_CASE(kGreaterEqual)
-    TANDEM_BINARY_CASE(kLogicalAnd) TANDEM_BINARY_CASE(kLogicalOr)
+    TANDEM_BINARY_CASE(kSquaredDifference) TANDEM_BINARY_CASE(kEqual) TANDEM_BINARY_CASE(kNotEqual)
+    TANDEM_BINARY_CASE(kLess) TANDEM_BINARY_CASE(kLessEqual) TANDEM_BINARY_CASE(kGreater)
+    TANDEM_BINARY_CASE(kGreaterEqual) TANDEM_BINARY_CASE(kLogicalAnd) TANDEM_BINARY_CASE(kLogicalOr)
   }
+  // clang-format on
   return f(std::integral_constant<BinaryOp, BinaryOp::kAdd>{});
 }
 #undef TANDEM_BINARY_CASE

@@ -1,5 +1,5 @@
-// IEEE binary16 and bfloat16 storage types. Arithmetic is done in float: each kernel converts on load
-// and store, so one functor serves every floating dtype on CPU and GPU alike.
+// IEEE binary16 and bfloat16 storage types. Arithmetic is done in float: each kernel converts on
+// load and store, so one functor serves every floating dtype on CPU and GPU alike.
 #pragma once
 
 #include <cstdint>
@@ -40,7 +40,8 @@ struct Half {
     uint32_t x = float_bits(f);
     uint32_t sign = (x >> 16) & 0x8000u;
     uint32_t abs = x & 0x7fffffffu;
-    if (abs >= 0x7f800000u) return static_cast<uint16_t>(sign | (abs > 0x7f800000u ? 0x7e00u : 0x7c00u));
+    if (abs >= 0x7f800000u)
+      return static_cast<uint16_t>(sign | (abs > 0x7f800000u ? 0x7e00u : 0x7c00u));
     if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // rounds past 65504
     if (abs < 0x38800000u) {  // subnormal half (or zero)
       if (abs < 0x33000000u) return static_cast<uint16_t>(sign);
@@ -81,7 +82,8 @@ struct BFloat16 {
 
   static TANDEM_HD uint16_t from_float(float f) {
     uint32_t x = float_bits(f);
-    if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((x >> 16) | 0x40u);  // quiet NaN
+    if ((x & 0x7fffffffu) > 0x7f800000u)
+      return static_cast<uint16_t>((x >> 16) | 0x40u);  // quiet NaN
     uint32_t lsb = (x >> 16) & 1u;
     return static_cast<uint16_t>((x + 0x7fffu + lsb) >> 16);
   }

@@ -95,15 +95,15 @@ TANDEM_INLINE double uints_to_open_unit_double(uint32_t hi, uint32_t lo) {
 // The C functions (not std::) are the ones CUDA also provides in device code.
 TANDEM_INLINE void box_muller(float u1, float u2, float& z0, float& z1) {
   const float kTwoPi = 6.283185307179586f;
-  float r = sqrtf(-2.0f * logf(u1));
-  z0 = r * cosf(kTwoPi * u2);
-  z1 = r * sinf(kTwoPi * u2);
+  float r = ::sqrtf(-2.0f * ::logf(u1));
+  z0 = r * ::cosf(kTwoPi * u2);
+  z1 = r * ::sinf(kTwoPi * u2);
 }
 TANDEM_INLINE void box_muller(double u1, double u2, double& z0, double& z1) {
   const double kTwoPi = 6.283185307179586;
-  double r = sqrt(-2.0 * log(u1));
-  z0 = r * cos(kTwoPi * u2);
-  z1 = r * sin(kTwoPi * u2);
+  double r = ::sqrt(-2.0 * ::log(u1));
+  z0 = r * ::cos(kTwoPi * u2);
+  z1 = r * ::sin(kTwoPi * u2);
 }
 
 // Four standard normals (float) from one block.

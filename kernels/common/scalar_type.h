@@ -1,5 +1,5 @@
-// The element types kernels understand. Mirrors tandem::DType (src/tandem/core/dtype.h) value for value;
-// kernels keep their own enum so they never include the tensor library.
+// The element types kernels understand. Mirrors tandem::DType (src/tandem/core/dtype.h) value for
+// value; kernels keep their own enum so they never include the tensor library.
 #pragma once
 
 #include <cstdint>
@@ -20,9 +20,9 @@ enum class ScalarType : uint8_t {
   kString,
 };
 
-// Calls f(T{}) with the C++ type of `t` (bool for kBool). String is not a numeric type: callers that
-// can meet it check first.
-#define TANDEM_KERNELS_CASE(ENUM, TYPE) \
+// Calls f(T{}) with the C++ type of `t` (bool for kBool). String is not a numeric type: callers
+// that can meet it check first.
+#define TANDEM_KERNELS_CASE(ENUM, TYPE)     \
   case ::tandem::kernels::ScalarType::ENUM: \
     return f(TYPE{});
 

@@ -49,7 +49,8 @@ Library load() {
     break;
   }
   // Restore what the user had, so child processes see their own environment.
-  if (!lib.info.ignored_coretype.empty()) setenv("OPENBLAS_CORETYPE", lib.info.ignored_coretype.c_str(), 1);
+  if (!lib.info.ignored_coretype.empty())
+    setenv("OPENBLAS_CORETYPE", lib.info.ignored_coretype.c_str(), 1);
   if (!lib.sgemm) lib.info.library = "builtin";
   return lib;
 }

@@ -1,8 +1,8 @@
 // Dense matrix multiply through OpenBLAS, loaded at run time.
 //
 // OpenBLAS picks its kernels when it is loaded, from OPENBLAS_CORETYPE if set. An inherited
-// OPENBLAS_CORETYPE=Haswell halves sgemm speed on newer cores (DESIGN section 5), so Tandem loads the
-// library itself with that variable cleared unless the user asks for a core with
+// OPENBLAS_CORETYPE=Haswell halves sgemm speed on newer cores (DESIGN section 5), so Tandem loads
+// the library itself with that variable cleared unless the user asks for a core with
 // TANDEM_OPENBLAS_CORETYPE. Without OpenBLAS a portable blocked loop is used.
 #pragma once
 
@@ -12,14 +12,15 @@
 namespace tandem::kernels::cpu::blas {
 
 struct Info {
-  std::string library;       // the file that was loaded, or "builtin"
-  std::string core;          // OpenBLAS's own name for the kernels it chose
+  std::string library;           // the file that was loaded, or "builtin"
+  std::string core;              // OpenBLAS's own name for the kernels it chose
   std::string ignored_coretype;  // an inherited OPENBLAS_CORETYPE that Tandem cleared, if any
 };
 
 const Info& info();
 
-// Row-major C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C, with leading dimensions lda/ldb/ldc.
+// Row-major C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C, with leading dimensions
+// lda/ldb/ldc.
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,

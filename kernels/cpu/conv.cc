@@ -176,7 +176,8 @@ void conv2d(ScalarType t, const Conv2DGeometry& g, const void* input, const void
             void* output) {
   visit_blas_type(t, [&](auto tag) {
     using T = decltype(tag);
-    forward(g, static_cast<const T*>(input), static_cast<const T*>(filters), static_cast<T*>(output));
+    forward(g, static_cast<const T*>(input), static_cast<const T*>(filters),
+            static_cast<T*>(output));
   });
 }
 

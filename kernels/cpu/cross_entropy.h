@@ -1,6 +1,6 @@
 // Fused, numerically stable cross-entropy kernels: each computes the per-example loss and, in the
-// same pass, what the backward pass needs, so the gradient is one multiply by the incoming gradient.
-// Floating types (the 16-bit floats compute in float).
+// same pass, what the backward pass needs, so the gradient is one multiply by the incoming
+// gradient. Floating types (the 16-bit floats compute in float).
 #pragma once
 
 #include <cstdint>
@@ -9,9 +9,9 @@
 
 namespace tandem::kernels::cpu {
 
-// Rows of `classes` logits and label probabilities. With lse = log(sum(exp(logits))) (computed after
-// subtracting the row maximum): loss[r] = sum_c labels * (lse - logits), logsumexp[r] = lse and
-// backprop = softmax * sum_c(labels) - labels (softmax - labels for labels that sum to 1).
+// Rows of `classes` logits and label probabilities. With lse = log(sum(exp(logits))) (computed
+// after subtracting the row maximum): loss[r] = sum_c labels * (lse - logits), logsumexp[r] = lse
+// and backprop = softmax * sum_c(labels) - labels (softmax - labels for labels that sum to 1).
 void softmax_cross_entropy(ScalarType t, int64_t rows, int64_t classes, const void* logits,
                            const void* labels, void* loss, void* backprop, void* logsumexp);
 

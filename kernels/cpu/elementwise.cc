@@ -7,7 +7,8 @@
 namespace tandem::kernels::cpu {
 namespace {
 
-// Walks the broadcast output in row-major order from flat index `begin`, keeping one offset per operand.
+// Walks the broadcast output in row-major order from flat index `begin`, keeping one offset per
+// operand.
 struct BroadcastCursor {
   const BroadcastSpec& s;
   const int64_t* c_stride;  // optional third operand
@@ -124,6 +125,7 @@ void binary(BinaryOp op, ScalarType t, const void* a, const void* b, void* out,
 }
 
 void cast(ScalarType from, ScalarType to, const void* x, void* y, int64_t n) {
+  if (n == 0) return;  // empty tensors may have null data pointers
   if (from == to) {
     visit_numeric(from, [&](auto tag) { std::memcpy(y, x, n * sizeof(tag)); });
     return;

@@ -1,4 +1,5 @@
-// CPU element-wise kernels over raw buffers: unary math, broadcast binary math, casts, fills, select.
+// CPU element-wise kernels over raw buffers: unary math, broadcast binary math, casts, fills,
+// select.
 #pragma once
 
 #include <cstdint>

@@ -100,7 +100,8 @@ void scatter_add_typed(const T* out, const int64_t* out_shape, T* in, const int6
     const T* row = out + r * last;
     for (int64_t j = 0; j < last; ++j) {
       int64_t o = last_map[j];
-      if (o >= 0) in[base + o] = static_cast<T>(static_cast<C>(in[base + o]) + static_cast<C>(row[j]));
+      if (o >= 0)
+        in[base + o] = static_cast<T>(static_cast<C>(in[base + o]) + static_cast<C>(row[j]));
     }
   });
 }

@@ -1,5 +1,6 @@
 // Copies through per-dimension index maps. One kernel covers slicing (strided_slice), reverse, tile
-// and every pad mode, which all pick, for each output coordinate, one source coordinate per dimension.
+// and every pad mode, which all pick, for each output coordinate, one source coordinate per
+// dimension.
 #pragma once
 
 #include <cstdint>

@@ -38,7 +38,7 @@ template <class T>
 void max_forward(const Pool2DGeometry& g, const T* input, T* output, int64_t* argmax) {
   using C = compute_t<T>;
   const C lowest = std::numeric_limits<C>::has_infinity ? -std::numeric_limits<C>::infinity()
-                                                         : std::numeric_limits<C>::lowest();
+                                                        : std::numeric_limits<C>::lowest();
   const int64_t rows = g.batch * g.out_h * g.out_w;
   parallel_for(rows, g.k_h * g.k_w * g.channels, [&](int64_t lo, int64_t hi) {
     std::vector<C> best(static_cast<size_t>(g.channels));
@@ -99,7 +99,8 @@ void avg_forward(const Pool2DGeometry& g, const T* input, T* output) {
         }
       }
       const C count = static_cast<C>(std::max<int64_t>(win.count(), 1));
-      for (int64_t c = 0; c < g.channels; ++c) output[r * g.channels + c] = static_cast<T>(sum[c] / count);
+      for (int64_t c = 0; c < g.channels; ++c)
+        output[r * g.channels + c] = static_cast<T>(sum[c] / count);
     }
   });
 }

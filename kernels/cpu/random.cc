@@ -38,9 +38,12 @@ T step_down(T v) {
     // Half and BFloat16 are sign-magnitude: stepping toward -inf shrinks a positive magnitude and
     // grows a negative one; +0 steps to the smallest negative subnormal.
     T r = v;
-    if (r.bits == 0) r.bits = 0x8001u;
-    else if (r.bits & 0x8000u) ++r.bits;
-    else --r.bits;
+    if (r.bits == 0)
+      r.bits = 0x8001u;
+    else if (r.bits & 0x8000u)
+      ++r.bits;
+    else
+      --r.bits;
     return r;
   }
 }

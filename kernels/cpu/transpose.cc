@@ -47,10 +47,18 @@ void transpose_typed(const T* in, T* out, const int64_t* in_shape, const int* pe
 void transpose(const void* in, void* out, const int64_t* in_shape, const int* perm, int ndim,
                size_t elem_size) {
   switch (elem_size) {
-    case 1: return transpose_typed(static_cast<const uint8_t*>(in), static_cast<uint8_t*>(out), in_shape, perm, ndim);
-    case 2: return transpose_typed(static_cast<const uint16_t*>(in), static_cast<uint16_t*>(out), in_shape, perm, ndim);
-    case 4: return transpose_typed(static_cast<const uint32_t*>(in), static_cast<uint32_t*>(out), in_shape, perm, ndim);
-    case 8: return transpose_typed(static_cast<const uint64_t*>(in), static_cast<uint64_t*>(out), in_shape, perm, ndim);
+    case 1:
+      return transpose_typed(static_cast<const uint8_t*>(in), static_cast<uint8_t*>(out), in_shape,
+                             perm, ndim);
+    case 2:
+      return transpose_typed(static_cast<const uint16_t*>(in), static_cast<uint16_t*>(out),
+                             in_shape, perm, ndim);
+    case 4:
+      return transpose_typed(static_cast<const uint32_t*>(in), static_cast<uint32_t*>(out),
+                             in_shape, perm, ndim);
+    case 8:
+      return transpose_typed(static_cast<const uint64_t*>(in), static_cast<uint64_t*>(out),
+                             in_shape, perm, ndim);
     default: {
       // Wider elements: move bytes (not used for strings, which ops copy element-wise).
       int64_t n = 1;

@@ -1,5 +1,6 @@
-// Caching device allocator. cudaMalloc/cudaFree synchronise the device, so blocks are rounded to size
-// classes and kept on per-class free lists for reuse; steady-state steps then never reach the driver.
+// Caching device allocator. cudaMalloc/cudaFree synchronise the device, so blocks are rounded to
+// size classes and kept on per-class free lists for reuse; steady-state steps then never reach the
+// driver.
 #include <map>
 #include <mutex>
 #include <unordered_map>

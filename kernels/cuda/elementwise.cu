@@ -100,8 +100,8 @@ void cast(int device, ScalarType from, ScalarType to, const void* x, void* y, in
     using F = decltype(from_tag);
     visit_numeric(to, [&](auto to_tag) {
       using T = decltype(to_tag);
-      cast_kernel<F, T><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const F*>(x),
-                                                          static_cast<T*>(y), n);
+      cast_kernel<F, T>
+          <<<blocks_for(n), kThreads, 0, s>>>(static_cast<const F*>(x), static_cast<T*>(y), n);
     });
   });
   TANDEM_CUDA_CHECK(cudaGetLastError());

@@ -1,5 +1,5 @@
-// The CUDA side of the kernels, declared without CUDA headers so src/tandem can call it from plain C++.
-// Compiled only when CMake finds a CUDA toolkit (TANDEM_HAVE_CUDA).
+// The CUDA side of the kernels, declared without CUDA headers so src/tandem can call it from plain
+// C++. Compiled only when CMake finds a CUDA toolkit (TANDEM_HAVE_CUDA).
 #pragma once
 
 #include <cstddef>

@@ -26,10 +26,15 @@ TEST_F(Gpu, UnaryAndBinaryMatchCpu) {
   Tensor a = constant({{-1.5f, 0.25f, 2.0f}, {3.0f, -4.0f, 0.5f}});
   Tensor b = constant({0.5f, -2.0f, 4.0f});
   Tensor ga = a.to(gpu), gb = b.to(gpu);
-  for (auto [cpu, dev] : std::vector<std::pair<Tensor, Tensor>>{
-           {exp(a), exp(ga)}, {tanh(a), tanh(ga)}, {sigmoid(a), sigmoid(ga)},
-           {relu(a), relu(ga)}, {a + b, ga + gb}, {a * b, ga * gb}, {maximum(a, b), maximum(ga, gb)},
-           {cast(a, float64), cast(ga, float64)}}) {
+  for (auto [cpu, dev] :
+       std::vector<std::pair<Tensor, Tensor>>{{exp(a), exp(ga)},
+                                              {tanh(a), tanh(ga)},
+                                              {sigmoid(a), sigmoid(ga)},
+                                              {relu(a), relu(ga)},
+                                              {a + b, ga + gb},
+                                              {a * b, ga * gb},
+                                              {maximum(a, b), maximum(ga, gb)},
+                                              {cast(a, float64), cast(ga, float64)}}) {
     EXPECT_EQ(dev.device(), gpu);
     testing::expect_values(dev.cpu(), cpu.to_vector<double>(), 1e-6);
   }

@@ -85,7 +85,8 @@ bool should_record(const std::vector<Tensor>& inputs) {
 void record_operation(const char* op, const std::vector<Tensor>& inputs,
                       const std::vector<Tensor>& outputs, BackwardFn backward) {
   for (GradientTape* tape : tape_stack)
-    if (TapeAccess::watches_any(*tape, inputs)) TapeAccess::record(*tape, op, inputs, outputs, backward);
+    if (TapeAccess::watches_any(*tape, inputs))
+      TapeAccess::record(*tape, op, inputs, outputs, backward);
 }
 
 PauseAllTapes::PauseAllTapes() {

@@ -4,8 +4,8 @@
 //   Tensor loss = reduce_sum(square(matmul(x, w)));
 //   auto grads = tape.gradient(loss, {w}); // one std::optional<Tensor> per source
 //
-// Tapes form a thread-local stack: every active tape that watches an op's input records it, so nested
-// tapes give higher-order gradients (the outer tape records the inner tape's backward pass).
+// Tapes form a thread-local stack: every active tape that watches an op's input records it, so
+// nested tapes give higher-order gradients (the outer tape records the inner tape's backward pass).
 #pragma once
 
 #include <functional>
@@ -22,13 +22,15 @@ namespace tandem {
 // Called once per source as soon as its gradient is final, in backward order, before gradient()
 // returns (the data-parallel reducer starts all-reduces from here). `grad` is empty for a source
 // the target does not depend on.
-using GradientReadyHook = std::function<void(size_t source_index, const std::optional<Tensor>& grad)>;
+using GradientReadyHook =
+    std::function<void(size_t source_index, const std::optional<Tensor>& grad)>;
 
 struct GradientOptions {
   // Seeds for the target's gradient (default: ones, i.e. d(sum(target))).
   std::optional<Tensor> output_gradients = std::nullopt;
   GradientReadyHook on_gradient_ready = nullptr;
-  // Return zeros instead of an empty optional for unconnected sources (tf.UnconnectedGradients.ZERO).
+  // Return zeros instead of an empty optional for unconnected sources
+  // (tf.UnconnectedGradients.ZERO).
   bool unconnected_gradients_zero = false;
 };
 
@@ -42,8 +44,8 @@ class GradientTape {
   void watch(const Tensor& t);
   void watch(const std::vector<Tensor>& ts);
 
-  // d(target)/d(source) for each source; Variables convert to their current value, which carries the
-  // variable's identity. A non-persistent tape can answer once.
+  // d(target)/d(source) for each source; Variables convert to their current value, which carries
+  // the variable's identity. A non-persistent tape can answer once.
   std::vector<std::optional<Tensor>> gradient(const Tensor& target,
                                               const std::vector<Tensor>& sources,
                                               const GradientOptions& options = {});
@@ -96,7 +98,8 @@ Tensor stop_gradient(const Tensor& x);
 //   auto softplus = custom_gradient([](const std::vector<Tensor>& in) {
 //     Tensor x = in[0];
 //     Tensor y = log1p(exp(x));
-//     return CustomGradientResult{y, [x](const Tensor& dy) { return std::vector<Tensor>{dy * sigmoid(x)}; }};
+//     return CustomGradientResult{y, [x](const Tensor& dy) { return std::vector<Tensor>{dy *
+//     sigmoid(x)}; }};
 //   });
 struct CustomGradientResult {
   Tensor output;

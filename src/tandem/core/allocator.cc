@@ -9,9 +9,11 @@
 namespace tandem::cpu_allocator {
 namespace {
 
-// Size classes: multiples of 64 B up to 4 KiB, then four classes per power of two (at most 25% waste).
+// Size classes: multiples of 64 B up to 4 KiB, then four classes per power of two (at most 25%
+// waste).
 size_t size_class(size_t bytes) {
-  if (bytes <= 4096) return bytes == 0 ? kAlignment : (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  if (bytes <= 4096)
+    return bytes == 0 ? kAlignment : (bytes + kAlignment - 1) / kAlignment * kAlignment;
   size_t pow2 = size_t{1} << (63 - __builtin_clzll(bytes - 1));  // largest power of two < bytes
   size_t step = pow2 / 4;
   return (bytes + step - 1) / step * step;

@@ -1,6 +1,6 @@
-// Caching CPU allocator for tensor storage (DESIGN section 5). Blocks are 64-byte aligned and rounded
-// to size classes; freed blocks go to a per-class free list, so a training loop whose tensor sizes
-// repeat stops calling the system allocator after its first step.
+// Caching CPU allocator for tensor storage (DESIGN section 5). Blocks are 64-byte aligned and
+// rounded to size classes; freed blocks go to a per-class free list, so a training loop whose
+// tensor sizes repeat stops calling the system allocator after its first step.
 #pragma once
 
 #include <cstddef>

@@ -6,11 +6,11 @@
 namespace tandem::config {
 
 struct BuildInfo {
-  bool cuda = false;           // built with kernels/cuda
-  int cuda_devices = 0;        // visible CUDA devices now
-  int cpu_threads = 1;         // OpenMP threads for CPU kernels
-  std::string blas_library;    // the BLAS that was loaded ("builtin" when none)
-  std::string blas_core;       // OpenBLAS's kernel family (e.g. "SkylakeX")
+  bool cuda = false;                      // built with kernels/cuda
+  int cuda_devices = 0;                   // visible CUDA devices now
+  int cpu_threads = 1;                    // OpenMP threads for CPU kernels
+  std::string blas_library;               // the BLAS that was loaded ("builtin" when none)
+  std::string blas_core;                  // OpenBLAS's kernel family (e.g. "SkylakeX")
   std::string ignored_openblas_coretype;  // an inherited OPENBLAS_CORETYPE Tandem overrode
 };
 

@@ -45,7 +45,7 @@ std::string concat(Parts&&... parts) {
 }  // namespace tandem
 
 // Throws ErrorType with the streamed parts when cond is false.
-#define TANDEM_CHECK(cond, ErrorType, ...)                           \
-  do {                                                               \
+#define TANDEM_CHECK(cond, ErrorType, ...)                               \
+  do {                                                                   \
     if (!(cond)) throw ErrorType(::tandem::detail::concat(__VA_ARGS__)); \
   } while (0)

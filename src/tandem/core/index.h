@@ -36,12 +36,12 @@ inline constexpr struct NewAxisIndex {
 class TensorIndex {
  public:
   template <std::integral I>
-    requires(!std::same_as<I, bool>)
-  TensorIndex(I index) : value_(static_cast<int64_t>(index)) {}  // NOLINT: implicit like Python
-  TensorIndex(Slice slice) : value_(slice) {}                     // NOLINT
-  TensorIndex(EllipsisIndex) : value_(EllipsisIndex{}) {}         // NOLINT
-  TensorIndex(NewAxisIndex) : value_(NewAxisIndex{}) {}           // NOLINT
-  TensorIndex(std::nullopt_t) : value_(NewAxisIndex{}) {}         // NOLINT
+  requires(!std::same_as<I, bool>) TensorIndex(I index)
+      : value_(static_cast<int64_t>(index)) {}             // NOLINT: implicit like Python
+  TensorIndex(Slice slice) : value_(slice) {}              // NOLINT
+  TensorIndex(EllipsisIndex) : value_(EllipsisIndex{}) {}  // NOLINT
+  TensorIndex(NewAxisIndex) : value_(NewAxisIndex{}) {}    // NOLINT
+  TensorIndex(std::nullopt_t) : value_(NewAxisIndex{}) {}  // NOLINT
 
   bool is_integer() const { return std::holds_alternative<int64_t>(value_); }
   bool is_slice() const { return std::holds_alternative<Slice>(value_); }

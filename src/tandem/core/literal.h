@@ -14,13 +14,13 @@ class Literal {
  public:
   enum class Kind { kFloat, kInt, kBool, kString, kList };
 
-  Literal(float v) : kind_(Kind::kFloat), number_(v) {}  // NOLINT: implicit by design
-  Literal(double v) : kind_(Kind::kFloat), number_(v) {}  // NOLINT
+  Literal(float v) : kind_(Kind::kFloat), number_(v) {}           // NOLINT: implicit by design
+  Literal(double v) : kind_(Kind::kFloat), number_(v) {}          // NOLINT
   Literal(int v) : kind_(Kind::kInt), number_(v), integer_(v) {}  // NOLINT
   Literal(int64_t v) : kind_(Kind::kInt), number_(static_cast<double>(v)), integer_(v) {}  // NOLINT
-  Literal(bool v) : kind_(Kind::kBool), number_(v), integer_(v) {}  // NOLINT
-  Literal(const char* v) : kind_(Kind::kString), text_(v) {}  // NOLINT
-  Literal(std::string v) : kind_(Kind::kString), text_(std::move(v)) {}  // NOLINT
+  Literal(bool v) : kind_(Kind::kBool), number_(v), integer_(v) {}                         // NOLINT
+  Literal(const char* v) : kind_(Kind::kString), text_(v) {}                               // NOLINT
+  Literal(std::string v) : kind_(Kind::kString), text_(std::move(v)) {}                    // NOLINT
   Literal(std::initializer_list<Literal> items) : kind_(Kind::kList), items_(items) {}
 
   Kind kind() const { return kind_; }

@@ -1,5 +1,6 @@
 #include "tandem/core/tensor.h"
 
+#include <cmath>
 #include <cstring>
 #include <functional>
 
@@ -33,22 +34,11 @@ void literal_shape(const Literal& lit, std::vector<int64_t>& dims, size_t depth)
   } else {
     TANDEM_CHECK(depth < dims.size() && dims[depth] == n, ValueError,
                  "constant: nested lists must be rectangular; expected ",
-                 depth < dims.size() ? dims[depth] : 0, " items at depth ", depth, ", received ", n);
+                 depth < dims.size() ? dims[depth] : 0, " items at depth ", depth, ", received ",
+                 n);
   }
   for (const Literal& item : lit.items()) literal_shape(item, dims, depth + 1);
   // An empty list still defines its dimension; its children cannot add more.
-}
-
-void literal_kinds(const Literal& lit, bool& any_float, bool& any_int, bool& any_bool,
-                   bool& any_string) {
-  switch (lit.kind()) {
-    case Literal::Kind::kFloat: any_float = true; break;
-    case Literal::Kind::kInt: any_int = true; break;
-    case Literal::Kind::kBool: any_bool = true; break;
-    case Literal::Kind::kString: any_string = true; break;
-    case Literal::Kind::kList:
-      for (const Literal& item : lit.items()) literal_kinds(item, any_float, any_int, any_bool, any_string);
-  }
 }
 
 void literal_flatten(const Literal& lit, std::vector<const Literal*>& out) {
@@ -59,31 +49,59 @@ void literal_flatten(const Literal& lit, std::vector<const Literal*>& out) {
   }
 }
 
+// The dtype TensorFlow infers for a literal: floats -> float32, ints -> int32 (int64 when a value
+// needs it), bools -> bool, strings -> string.
+DType infer_literal_dtype(const std::vector<const Literal*>& flat) {
+  bool any_float = false, any_int = false, wide_int = false, any_bool = false, any_string = false;
+  for (const Literal* l : flat) {
+    switch (l->kind()) {
+      case Literal::Kind::kFloat:
+        any_float = true;
+        break;
+      case Literal::Kind::kInt:
+        any_int = true;
+        wide_int |= l->integer() != static_cast<int32_t>(l->integer());
+        break;
+      case Literal::Kind::kBool:
+        any_bool = true;
+        break;
+      default:
+        any_string = true;
+    }
+  }
+  TANDEM_CHECK(!(any_string && (any_float || any_int || any_bool)), TypeError,
+               "constant: cannot mix strings and numbers in one tensor literal");
+  if (any_string) return DType::kString;
+  if (any_float) return DType::kFloat32;
+  if (any_int) return wide_int ? DType::kInt64 : DType::kInt32;
+  return any_bool ? DType::kBool : DType::kFloat32;
+}
+
+// TensorFlow refuses to truncate 1.5 into an int32 constant or wrap 300 into uint8; so do we.
+void check_representable(const Literal& l, DType t) {
+  if (!is_integer(t) && t != DType::kBool) return;
+  double v = l.kind() == Literal::Kind::kInt ? static_cast<double>(l.integer()) : l.number();
+  double lo = t == DType::kInt32 ? -2147483648.0 : t == DType::kUInt8 ? 0 : -9223372036854775808.0;
+  double hi = t == DType::kUInt8   ? 255
+              : t == DType::kBool  ? 9223372036854775807.0  // any integer: nonzero is true
+              : t == DType::kInt32 ? 2147483647.0
+                                   : 9223372036854775807.0;
+  TANDEM_CHECK(v == std::floor(v) && v >= lo && v <= hi, TypeError, "constant: cannot convert ", v,
+               " to dtype ", dtype_name(t));
+}
+
 }  // namespace
 
 Tensor make_literal_tensor(const Literal& value, std::optional<DType> dtype) {
   std::vector<int64_t> dims;
   literal_shape(value, dims, 0);
-  bool f = false, i = false, b = false, s = false;
-  literal_kinds(value, f, i, b, s);
-  TANDEM_CHECK(!(s && (f || i || b)), TypeError,
-               "constant: cannot mix strings and numbers in one tensor literal");
-  DType inferred = s ? DType::kString : f ? DType::kFloat32 : i ? DType::kInt32 : b ? DType::kBool
-                                                                                  : DType::kFloat32;
-  DType t = dtype.value_or(inferred);
-  TANDEM_CHECK((t == DType::kString) == s || (!s && !f && !i && !b), TypeError,
-               "constant: cannot convert a ", s ? "string" : "numeric", " literal to dtype ",
-               dtype_name(t));
-  if (f && !is_floating(t) && t != DType::kString) {
-    // TensorFlow refuses to truncate 1.5 into an int32 constant; so do we.
-    std::vector<const Literal*> flat;
-    literal_flatten(value, flat);
-    for (const Literal* l : flat)
-      TANDEM_CHECK(l->number() == static_cast<double>(static_cast<int64_t>(l->number())), TypeError,
-                   "constant: cannot convert ", l->number(), " to dtype ", dtype_name(t));
-  }
   std::vector<const Literal*> flat;
   literal_flatten(value, flat);
+  DType inferred = infer_literal_dtype(flat);
+  DType t = dtype.value_or(inferred);
+  TANDEM_CHECK(flat.empty() || (t == DType::kString) == (inferred == DType::kString), TypeError,
+               "constant: cannot convert a ", inferred == DType::kString ? "string" : "numeric",
+               " literal to dtype ", dtype_name(t));
   Shape shape{std::vector<int64_t>(dims)};
   if (t == DType::kString) {
     auto storage = Storage::allocate_strings(flat.size());
@@ -94,6 +112,7 @@ Tensor make_literal_tensor(const Literal& value, std::optional<DType> dtype) {
   std::vector<double> values(flat.size());
   std::vector<int64_t> ints(flat.size());
   for (size_t k = 0; k < flat.size(); ++k) {
+    check_representable(*flat[k], t);
     values[k] = flat[k]->number();
     ints[k] = flat[k]->kind() == Literal::Kind::kFloat ? static_cast<int64_t>(flat[k]->number())
                                                        : flat[k]->integer();

@@ -31,7 +31,8 @@ struct TensorImpl {
   Shape shape;
   DType dtype = DType::kFloat32;
   uint64_t id = 0;
-  bool trainable_variable = false;  // a snapshot of a trainable Variable: tapes watch it automatically
+  bool trainable_variable =
+      false;  // a snapshot of a trainable Variable: tapes watch it automatically
 };
 uint64_t next_tensor_id();
 }  // namespace detail
@@ -70,7 +71,8 @@ class Tensor {
   const std::shared_ptr<Storage>& storage() const { return impl().storage; }
   size_t storage_offset() const { return impl().offset; }
 
-  // The single value of a one-element tensor, converted to T (numeric types) like float(t) in Python.
+  // The single value of a one-element tensor, converted to T (numeric types) like float(t) in
+  // Python.
   template <class T>
   T item() const;
   // All values in row-major order, converted to T.

@@ -26,7 +26,8 @@ Tensor as_variable_value(const Tensor& data, uint64_t id, bool trainable) {
 }
 }  // namespace
 
-Variable::Variable(const Tensor& initial_value, VariableOptions options) : state_(std::make_shared<State>()) {
+Variable::Variable(const Tensor& initial_value, VariableOptions options)
+    : state_(std::make_shared<State>()) {
   ops::check_defined("Variable", initial_value, "initial_value");
   Tensor init = options.dtype ? cast(initial_value, *options.dtype) : initial_value;
   // Own storage: a variable never aliases the tensor it was built from.
@@ -74,8 +75,9 @@ Tensor Variable::writable_value() {
 namespace {
 void check_update(const char* op, const Variable& var, const Tensor& value) {
   ops::check_defined(op, value, "value");
-  TANDEM_CHECK(value.dtype() == var.dtype(), TypeError, op, ": variable '", var.name(), "' has dtype ",
-               dtype_name(var.dtype()), ", received a value of dtype ", dtype_name(value.dtype()));
+  TANDEM_CHECK(value.dtype() == var.dtype(), TypeError, op, ": variable '", var.name(),
+               "' has dtype ", dtype_name(var.dtype()), ", received a value of dtype ",
+               dtype_name(value.dtype()));
   TANDEM_CHECK(value.shape() == var.shape(), ShapeError, op, ": variable '", var.name(),
                "' has shape ", var.shape().to_list_string(), ", received a value of shape ",
                value.shape().to_list_string());
@@ -88,7 +90,8 @@ void check_update(const char* op, const Variable& var, const Tensor& value) {
 void Variable::assign(const Tensor& value) {
   check_update("assign", *this, value);
   Tensor target = writable_value();
-  if (value.storage() == target.storage() && value.storage_offset() == target.storage_offset()) return;
+  if (value.storage() == target.storage() && value.storage_offset() == target.storage_offset())
+    return;
   ops::dispatch::copy(value, target);
 }
 
@@ -111,7 +114,8 @@ void Variable::scatter_nd_update(const Tensor& indices, const Tensor& updates) {
 std::string Variable::to_string() const {
   std::ostringstream out;
   out << "<tf.Variable '" << name() << ":0' shape=" << shape().to_string()
-      << " dtype=" << dtype_name(dtype()) << ", numpy=\n" << value().values_string() << ">";
+      << " dtype=" << dtype_name(dtype()) << ", numpy=\n"
+      << value().values_string() << ">";
   return out.str();
 }
 

@@ -2,7 +2,8 @@
 //
 // Reading a Variable gives a Tensor snapshot that carries the variable's id, so a GradientTape
 // attributes gradients to the variable. Updates write in place when nobody else holds the current
-// value, and copy-on-write otherwise, so tensors read earlier keep their values (tf.Tensor semantics).
+// value, and copy-on-write otherwise, so tensors read earlier keep their values (tf.Tensor
+// semantics).
 #pragma once
 
 #include <memory>
@@ -41,7 +42,8 @@ class Variable {
   void assign(const Tensor& value);
   void assign_add(const Tensor& delta);
   void assign_sub(const Tensor& delta);
-  // Writes `updates` at `indices` (a [..., k] int tensor of index tuples), like tf.Variable.scatter_nd_update.
+  // Writes `updates` at `indices` (a [..., k] int tensor of index tuples), like
+  // tf.Variable.scatter_nd_update.
   void scatter_nd_update(const Tensor& indices, const Tensor& updates);
 
   std::string to_string() const;

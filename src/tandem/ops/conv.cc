@@ -37,12 +37,21 @@ Conv2DGeometry make_geometry(const char* op, const Shape& input, const Shape& fi
       ops::spatial_extent(op, "height", input[1], filter[0], stride.h, dilation.h, padding);
   ops::SpatialExtent w =
       ops::spatial_extent(op, "width", input[2], filter[1], stride.w, dilation.w, padding);
-  return {.batch = input[0], .in_h = input[1], .in_w = input[2], .in_c = input[3],
-          .k_h = filter[0], .k_w = filter[1], .out_c = filter[3],
-          .out_h = h.out, .out_w = w.out,
-          .stride_h = stride.h, .stride_w = stride.w,
-          .dilation_h = dilation.h, .dilation_w = dilation.w,
-          .pad_top = h.pad_before, .pad_left = w.pad_before};
+  return {.batch = input[0],
+          .in_h = input[1],
+          .in_w = input[2],
+          .in_c = input[3],
+          .k_h = filter[0],
+          .k_w = filter[1],
+          .out_c = filter[3],
+          .out_h = h.out,
+          .out_w = w.out,
+          .stride_h = stride.h,
+          .stride_w = stride.w,
+          .dilation_h = dilation.h,
+          .dilation_w = dilation.w,
+          .pad_top = h.pad_before,
+          .pad_left = w.pad_before};
 }
 
 Shape input_shape(const Conv2DGeometry& g) { return {g.batch, g.in_h, g.in_w, g.in_c}; }
@@ -151,9 +160,9 @@ Tensor conv2d_transpose(const Tensor& input, const Tensor& filters, const Shape&
   const char* op = "conv2d_transpose";
   check_inputs(op, input, filters);
   if (is_16bit_float(input.dtype())) {
-    return cast(conv2d_transpose(cast(input, float32), cast(filters, float32), output_shape,
-                                 options),
-                input.dtype());
+    return cast(
+        conv2d_transpose(cast(input, float32), cast(filters, float32), output_shape, options),
+        input.dtype());
   }
   // conv2d_transpose's filters are [h, w, out_channels, in_channels]: conv2d's layout for a
   // convolution from output_shape back to input.

@@ -21,7 +21,8 @@ Tensor conv2d(const Tensor& input, const Tensor& filters, const Conv2DOptions& o
 
 // tf.nn.conv2d_transpose: the gradient of conv2d with respect to its input, used as a layer.
 // input [batch, h, w, in_channels], filters [k_height, k_width, out_channels, in_channels],
-// output_shape [batch, out_height, out_width, out_channels] (the shape conv2d would map back to h, w).
+// output_shape [batch, out_height, out_width, out_channels] (the shape conv2d would map back to h,
+// w).
 Tensor conv2d_transpose(const Tensor& input, const Tensor& filters, const Shape& output_shape,
                         const Conv2DOptions& options = {});
 

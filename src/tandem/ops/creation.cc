@@ -28,14 +28,19 @@ Tensor fill(const Shape& shape, double value, DType dtype, Device device) {
   for (int64_t d : shape.dims())
     TANDEM_CHECK(d >= 0, ValueError, "fill: expected non-negative dimensions, received shape ",
                  shape.to_list_string());
-  TANDEM_CHECK(dtype != DType::kString, TypeError, "fill: a numeric value cannot fill a string tensor");
+  TANDEM_CHECK(dtype != DType::kString, TypeError,
+               "fill: a numeric value cannot fill a string tensor");
   Tensor t = Tensor::empty(shape, dtype, device);
   ops::dispatch::fill(t, value);
   return t;
 }
 
-Tensor zeros(const Shape& shape, DType dtype, Device device) { return fill(shape, 0, dtype, device); }
-Tensor ones(const Shape& shape, DType dtype, Device device) { return fill(shape, 1, dtype, device); }
+Tensor zeros(const Shape& shape, DType dtype, Device device) {
+  return fill(shape, 0, dtype, device);
+}
+Tensor ones(const Shape& shape, DType dtype, Device device) {
+  return fill(shape, 1, dtype, device);
+}
 
 Tensor zeros_like(const Tensor& t, std::optional<DType> dtype) {
   ops::check_defined("zeros_like", t);
@@ -70,7 +75,9 @@ Tensor linspace(double start, double stop, int64_t num, DType dtype) {
   ops::check_floating("linspace", zeros(Shape{0}, dtype));
   std::vector<double> v(static_cast<size_t>(num));
   for (int64_t i = 0; i < num; ++i)
-    v[i] = num == 1 ? start : start + (stop - start) * static_cast<double>(i) / static_cast<double>(num - 1);
+    v[i] = num == 1
+               ? start
+               : start + (stop - start) * static_cast<double>(i) / static_cast<double>(num - 1);
   // The endpoint is stop exactly, as in TensorFlow; the formula can miss it by an ulp.
   if (num > 1) v[num - 1] = stop;
   return cast(Tensor::from_vector(v, Shape{num}), dtype);
@@ -78,8 +85,8 @@ Tensor linspace(double start, double stop, int64_t num, DType dtype) {
 
 Tensor eye(int64_t num_rows, std::optional<int64_t> num_columns, DType dtype) {
   int64_t cols = num_columns.value_or(num_rows);
-  TANDEM_CHECK(num_rows >= 0 && cols >= 0, ValueError, "eye: expected non-negative sizes, received ",
-               num_rows, " x ", cols);
+  TANDEM_CHECK(num_rows >= 0 && cols >= 0, ValueError,
+               "eye: expected non-negative sizes, received ", num_rows, " x ", cols);
   std::vector<double> v(static_cast<size_t>(num_rows * cols), 0.0);
   for (int64_t i = 0; i < std::min(num_rows, cols); ++i) v[i * cols + i] = 1.0;
   return cast(Tensor::from_vector(v, Shape{num_rows, cols}), dtype);

@@ -1,32 +1,34 @@
 // Tensor creation ops (tf.constant, tf.zeros, tf.range, tf.one_hot, ...).
 #pragma once
 
-#include <optional>
+#include <concepts>
 #include <cstdint>
+#include <optional>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "tandem/core/tensor.h"
 
 namespace tandem {
 
-// A tensor from a (nested) literal: constant({{1, 2}, {3, 4}}) is int32, constant({1.5, 2}) float32;
-// `dtype` overrides the inferred type.
+// A tensor from a (nested) literal: constant({{1, 2}, {3, 4}}) is int32, constant({1.5, 2})
+// float32; `dtype` overrides the inferred type.
 Tensor constant(const Literal& value, std::optional<DType> dtype = std::nullopt);
 // A tensor from host values in row-major order.
 template <class T>
 Tensor constant(const std::vector<T>& values, const Shape& shape) {
   return Tensor::from_vector(values, shape);
 }
-// Returns t itself, or casts it when dtype is given and differs (TypeError between string and numbers).
+// Returns t itself, or casts it when dtype is given and differs (TypeError between string and
+// numbers).
 Tensor convert_to_tensor(const Tensor& t, std::optional<DType> dtype = std::nullopt);
 
 Tensor zeros(const Shape& shape, DType dtype = float32, Device device = default_device());
 Tensor ones(const Shape& shape, DType dtype = float32, Device device = default_device());
 Tensor zeros_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
 Tensor ones_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
-Tensor fill(const Shape& shape, double value, DType dtype = float32, Device device = default_device());
+Tensor fill(const Shape& shape, double value, DType dtype = float32,
+            Device device = default_device());
 
 // [start, limit) in steps of delta, like tf.range.
 Tensor range(int64_t limit, DType dtype = int32);
@@ -34,11 +36,10 @@ Tensor range(int64_t start, int64_t limit, int64_t delta = 1, DType dtype = int3
 Tensor range(double start, double limit, double delta, DType dtype = float32);
 // Integers of any width (range(0, 10, 2), range(0, n)) take the int64_t form; plain int literals
 // would otherwise be ambiguous between the int64_t and double overloads.
-template <class A, class B, class C = int64_t>
-  requires std::is_integral_v<A> && std::is_integral_v<B> && std::is_integral_v<C>
+template <std::integral A, std::integral B, std::integral C = int64_t>
 Tensor range(A start, B limit, C delta = 1, DType dtype = int32) {
-  return range(static_cast<int64_t>(start), static_cast<int64_t>(limit), static_cast<int64_t>(delta),
-               dtype);
+  return range(static_cast<int64_t>(start), static_cast<int64_t>(limit),
+               static_cast<int64_t>(delta), dtype);
 }
 // num evenly spaced values from start to stop inclusive.
 Tensor linspace(double start, double stop, int64_t num, DType dtype = float32);

@@ -19,7 +19,8 @@ namespace {
 
 void unary(kernels::UnaryOp op, const Tensor& x, const Tensor& out, float alpha) {
   if (x.device().is_cpu()) {
-    kernels::cpu::unary(op, kt(x.dtype()), x.raw_data(), mutable_data(out), x.num_elements(), alpha);
+    kernels::cpu::unary(op, kt(x.dtype()), x.raw_data(), mutable_data(out), x.num_elements(),
+                        alpha);
     return;
   }
 #ifdef TANDEM_HAVE_CUDA

@@ -1,6 +1,7 @@
 #include "tandem/ops/indexing.h"
 
 #include <charconv>
+#include <cstdint>
 #include <memory>
 
 #include "kernels/cpu/gather.h"
@@ -34,6 +35,9 @@ void resolve_range(const StridedSliceArgs& a, size_t i, int64_t dim, SliceSpec& 
   int64_t step = a.strides[i];
   TANDEM_CHECK(step != 0, ValueError, "strided_slice: slice step cannot be zero (index entry ", i,
                ")");
+  // A step longer than the dimension takes at most one element, like a step of dim + 1; clamping
+  // keeps the size arithmetic below from overflowing.
+  step = clamp(step, -dim - 1, dim + 1);
   auto norm = [dim](int64_t v) { return v < 0 ? v + dim : v; };
   int64_t b, e, n;
   if (step > 0) {
@@ -65,8 +69,8 @@ SliceSpec resolve_slice(const Shape& in, const StridedSliceArgs& a) {
   TANDEM_CHECK(a.end.size() == n && a.strides.size() == n, ValueError,
                "strided_slice: begin, end and strides must have the same length, received ", n,
                ", ", a.end.size(), " and ", a.strides.size());
-  TANDEM_CHECK(n <= 64, ValueError, "strided_slice: at most 64 index entries are supported, received ",
-               n);
+  TANDEM_CHECK(n <= 64, ValueError,
+               "strided_slice: at most 64 index entries are supported, received ", n);
   int ellipsis = -1;
   int real = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -129,10 +133,9 @@ Tensor apply_slice_grad(const Tensor& dy, const SliceSpec& s) {
                                     ops::mutable_data(dx), s.input_shape.dims().data(),
                                     s.input_shape.rank(), map_ptrs.data());
   if (autodiff::should_record({dy})) {
-    autodiff::record_operation("strided_slice_grad", {dy}, {dx},
-                               [s](const std::vector<Tensor>& g) -> autodiff::GradList {
-                                 return {apply_slice(g[0], s)};
-                               });
+    autodiff::record_operation(
+        "strided_slice_grad", {dy}, {dx},
+        [s](const std::vector<Tensor>& g) -> autodiff::GradList { return {apply_slice(g[0], s)}; });
   }
   return dx;
 }
@@ -172,9 +175,9 @@ Tensor apply_slice(const Tensor& x, const SliceSpec& s) {
   int64_t offset = s.output_shape.num_elements() == 0 ? -1 : contiguous_offset(s);
   if (offset >= 0) {
     // One contiguous block: a view sharing x's storage, like reshape.
-    y = Tensor::from_storage(x.storage(),
-                             x.storage_offset() + static_cast<size_t>(offset) * dtype_size(x.dtype()),
-                             s.output_shape, x.dtype());
+    y = Tensor::from_storage(
+        x.storage(), x.storage_offset() + static_cast<size_t>(offset) * dtype_size(x.dtype()),
+        s.output_shape, x.dtype());
   } else {
     y = materialize_slice(x, s);
   }
@@ -197,9 +200,9 @@ std::string trim(const std::string& s) {
 }
 
 [[noreturn]] void bad_index(const std::string& part, const std::string& spec) {
-  throw ValueError(detail::concat(
-      "Tensor::operator[]: cannot parse '", part, "' in index '", spec,
-      "' (expected an integer, a slice start:stop:step, '...', or tf.newaxis)"));
+  throw ValueError(
+      detail::concat("Tensor::operator[]: cannot parse '", part, "' in index '", spec,
+                     "' (expected an integer, a slice start:stop:step, '...', or tf.newaxis)"));
 }
 
 int64_t parse_int(const std::string& text, const std::string& spec) {
@@ -253,6 +256,7 @@ std::vector<int64_t> index_values(const char* op, const Tensor& indices) {
   TANDEM_CHECK(indices.dtype() == DType::kInt32 || indices.dtype() == DType::kInt64, TypeError, op,
                ": expected indices of dtype int32 or int64, received ",
                dtype_name(indices.dtype()));
+  if (indices.num_elements() == 0) return {};
   return indices.to_vector<int64_t>();
 }
 
@@ -287,11 +291,11 @@ Tensor gather_rows(const Tensor& params, const Positions& pos,
                        ops::mutable_data(y), g);
   if (is_floating(params.dtype()) && autodiff::should_record({params})) {
     Shape params_shape = params.shape();
-    autodiff::record_operation("gather", {params}, {y},
-                               [pos, g, params_shape](const std::vector<Tensor>& grads)
-                                   -> autodiff::GradList {
-                                 return {scatter_add_into(grads[0], pos, g, params_shape)};
-                               });
+    autodiff::record_operation(
+        "gather", {params}, {y},
+        [pos, g, params_shape](const std::vector<Tensor>& grads) -> autodiff::GradList {
+          return {scatter_add_into(grads[0], pos, g, params_shape)};
+        });
   }
   return y;
 }
@@ -306,18 +310,21 @@ Tensor scatter_add_into(const Tensor& updates, const Positions& pos,
                             ops::mutable_data(y), g);
   if (is_floating(updates.dtype()) && autodiff::should_record({updates})) {
     Shape updates_shape = updates.shape();
-    autodiff::record_operation("scatter_nd", {updates}, {y},
-                               [pos, g, updates_shape](const std::vector<Tensor>& grads)
-                                   -> autodiff::GradList {
-                                 return {gather_rows(grads[0], pos, g, updates_shape)};
-                               });
+    autodiff::record_operation(
+        "scatter_nd", {updates}, {y},
+        [pos, g, updates_shape](const std::vector<Tensor>& grads) -> autodiff::GradList {
+          return {gather_rows(grads[0], pos, g, updates_shape)};
+        });
   }
   return y;
 }
 
 std::string tuple_string(const int64_t* t, int64_t k) {
   std::string s = "[";
-  for (int64_t j = 0; j < k; ++j) s += (j ? ", " : "") + std::to_string(t[j]);
+  for (int64_t j = 0; j < k; ++j) {
+    if (j > 0) s += ", ";
+    s += std::to_string(t[j]);
+  }
   return s + "]";
 }
 
@@ -360,9 +367,9 @@ NdIndex linearize_nd(const char* op, const Tensor& indices, const Shape& target,
     for (int64_t j = 0; j < k; ++j) {
       int64_t dim = tdims[batch_dims + j];
       TANDEM_CHECK(tuple[j] >= 0 && tuple[j] < dim, ValueError, op, ": index ",
-                   tuple_string(tuple, k), " at indices position ", t,
-                   " is out of range for ", target_name, " shape ", target.to_list_string(),
-                   " (expected 0 <= index[", j, "] < ", dim, ")");
+                   tuple_string(tuple, k), " at indices position ", t, " is out of range for ",
+                   target_name, " shape ", target.to_list_string(), " (expected 0 <= index[", j,
+                   "] < ", dim, ")");
       linear = linear * dim + tuple[j];
     }
     (*pos)[t] = linear;
@@ -378,9 +385,6 @@ void check_updates_shape(const char* op, const Tensor& updates, const NdIndex& n
                expected.to_list_string(), " (indices.shape[:-1] + shape[k:] for shape ",
                target.to_list_string(), "), received ", updates.shape().to_list_string());
 }
-
-Tensor scatter_into_copy(const char* op, const Tensor& tensor, const Tensor& indices,
-                         const Tensor& updates, bool add);
 
 }  // namespace
 
@@ -405,7 +409,7 @@ StridedSliceArgs to_strided_slice_args(const std::vector<TensorIndex>& index) {
     int64_t b = 0, en = 0, st = 1;
     if (e.is_integer()) {
       b = e.integer();
-      en = b + 1;
+      en = b == INT64_MAX ? b : b + 1;  // unused for a shrunk dimension; kept as in TensorFlow
       a.options.shrink_axis_mask |= bit;
     } else if (e.is_slice()) {
       const Slice& s = e.slice();
@@ -492,8 +496,9 @@ Tensor gather(const Tensor& params, const Tensor& indices, const GatherOptions& 
   int64_t axis_size = pd[axis];
   for (size_t i = 0; i < values.size(); ++i) {
     TANDEM_CHECK(values[i] >= 0 && values[i] < axis_size, ValueError, "gather: index ", values[i],
-                 " is out of range for axis ", axis, " of size ", axis_size, " (expected 0 <= index < ",
-                 axis_size, "), found at flat position ", i, " of indices");
+                 " is out of range for axis ", axis, " of size ", axis_size,
+                 " (expected 0 <= index < ", axis_size, "), found at flat position ", i,
+                 " of indices");
   }
   kernels::cpu::GatherGeometry g;
   g.batch = product(pd, 0, bd);
@@ -519,8 +524,8 @@ Tensor gather_nd(const Tensor& params, const Tensor& indices, int64_t batch_dims
                  params.shape().to_list_string(), ") and indices (shape ",
                  indices.shape().to_list_string(), ") differ");
   }
-  NdIndex nd = linearize_nd("gather_nd", indices, params.shape(), static_cast<int>(batch_dims),
-                            "params");
+  NdIndex nd =
+      linearize_nd("gather_nd", indices, params.shape(), static_cast<int>(batch_dims), "params");
   Shape out(join(nd.index_dims, nd.slice_dims));
   return gather_rows(params, nd.positions, nd.geometry, out);
 }
@@ -534,14 +539,14 @@ Tensor boolean_mask(const Tensor& tensor, const Tensor& mask, int64_t axis) {
   TANDEM_CHECK(k > 0, ValueError, "boolean_mask: mask cannot be a scalar");
   int64_t ax64 = axis < 0 ? axis + r : axis;
   TANDEM_CHECK(ax64 >= 0 && ax64 + k <= r, ValueError, "boolean_mask: axis ", axis,
-               " with a mask of rank ", k, " does not fit a tensor of rank ", r, " (expected ",
-               -r, " <= axis <= ", r - k, ")");
+               " with a mask of rank ", k, " does not fit a tensor of rank ", r, " (expected ", -r,
+               " <= axis <= ", r - k, ")");
   int ax = static_cast<int>(ax64);
   const std::vector<int64_t>& td = tensor.shape().dims();
   TANDEM_CHECK(Shape(slice_dims(td, ax, ax + k)) == mask.shape(), ShapeError,
                "boolean_mask: mask shape ", mask.shape().to_list_string(),
-               " must match tensor shape ", tensor.shape().to_list_string(),
-               " in dimensions [", ax, ", ", ax + k, ")");
+               " must match tensor shape ", tensor.shape().to_list_string(), " in dimensions [", ax,
+               ", ", ax + k, ")");
   std::vector<bool> keep = mask.to_vector<bool>();
   std::vector<int64_t> positions;
   for (size_t i = 0; i < keep.size(); ++i) {
@@ -597,7 +602,9 @@ Tensor scatter_into_copy(const char* op, const Tensor& tensor, const Tensor& ind
         [indices, nd, updates_shape, add](const std::vector<Tensor>& g) -> autodiff::GradList {
           const Tensor& dy = g[0];
           // Overwritten slots of `tensor` do not reach the output; added ones pass through.
-          Tensor d_tensor = add ? dy : tensor_scatter_nd_update(dy, indices, zeros(updates_shape, dy.dtype(), dy.device()));
+          Tensor d_tensor = add ? dy
+                                : tensor_scatter_nd_update(
+                                      dy, indices, zeros(updates_shape, dy.dtype(), dy.device()));
           return {d_tensor, gather_rows(dy, nd.positions, nd.geometry, updates_shape)};
         });
   }
@@ -606,7 +613,8 @@ Tensor scatter_into_copy(const char* op, const Tensor& tensor, const Tensor& ind
 
 }  // namespace
 
-Tensor tensor_scatter_nd_update(const Tensor& tensor, const Tensor& indices, const Tensor& updates) {
+Tensor tensor_scatter_nd_update(const Tensor& tensor, const Tensor& indices,
+                                const Tensor& updates) {
   return scatter_into_copy("tensor_scatter_nd_update", tensor, indices, updates, /*add=*/false);
 }
 

@@ -1,6 +1,7 @@
-// Indexing: slicing with TensorFlow's syntax (strided_slice, Tensor::operator[]), gather / gather_nd,
-// boolean_mask and the scatter family. Index tensors are int32 or int64; an index outside its
-// dimension is an error that names the index and the valid range (TensorFlow's CPU behaviour).
+// Indexing: slicing with TensorFlow's syntax (strided_slice, Tensor::operator[]), gather /
+// gather_nd, boolean_mask and the scatter family. Index tensors are int32 or int64; an index
+// outside its dimension is an error that names the index and the valid range (TensorFlow's CPU
+// behaviour).
 #pragma once
 
 #include <optional>
@@ -14,10 +15,10 @@ namespace tandem {
 
 // Bit i of a mask refers to entry i of begin / end / strides, as in tf.strided_slice.
 struct StridedSliceOptions {
-  int64_t begin_mask = 0;        // ignore begin[i]: start at the beginning (end for negative strides)
-  int64_t end_mask = 0;          // ignore end[i]: run to the end (beginning for negative strides)
-  int64_t ellipsis_mask = 0;     // entry i is `...`; at most one bit
-  int64_t new_axis_mask = 0;     // entry i inserts a dimension of size 1
+  int64_t begin_mask = 0;     // ignore begin[i]: start at the beginning (end for negative strides)
+  int64_t end_mask = 0;       // ignore end[i]: run to the end (beginning for negative strides)
+  int64_t ellipsis_mask = 0;  // entry i is `...`; at most one bit
+  int64_t new_axis_mask = 0;  // entry i inserts a dimension of size 1
   int64_t shrink_axis_mask = 0;  // entry i is an integer index: begin[i] picks one element and the
                                  // dimension is removed (out of range is an error)
 };
@@ -64,8 +65,8 @@ Tensor boolean_mask(const Tensor& tensor, const Tensor& mask, int64_t axis = 0);
 // duplicate indices add up, as in TensorFlow.
 Tensor scatter_nd(const Tensor& indices, const Tensor& updates, const Shape& shape);
 
-// Copy of `tensor` with the slices at `indices` ([..., k] integer index tuples) replaced by `updates`
-// (for duplicates the last update wins).
+// Copy of `tensor` with the slices at `indices` ([..., k] integer index tuples) replaced by
+// `updates` (for duplicates the last update wins).
 Tensor tensor_scatter_nd_update(const Tensor& tensor, const Tensor& indices, const Tensor& updates);
 // Copy of `tensor` with `updates` added at `indices` (duplicates accumulate).
 Tensor tensor_scatter_nd_add(const Tensor& tensor, const Tensor& indices, const Tensor& updates);

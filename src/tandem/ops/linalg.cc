@@ -34,10 +34,9 @@ Shape matmul_batch_shape(const Tensor& a, const Tensor& b) {
   for (int i = 0; i < r; ++i) {
     int ia = ba.rank() - r + i, ib = bb.rank() - r + i;
     int64_t da = ia >= 0 ? ba[ia] : 1, db = ib >= 0 ? bb[ib] : 1;
-    TANDEM_CHECK(da == db || da == 1 || db == 1, ShapeError,
-                 "matmul: batch dimensions of shapes ", a.shape().to_list_string(), " and ",
-                 b.shape().to_list_string(), " do not broadcast (", ba.to_list_string(), " vs ",
-                 bb.to_list_string(), ")");
+    TANDEM_CHECK(da == db || da == 1 || db == 1, ShapeError, "matmul: batch dimensions of shapes ",
+                 a.shape().to_list_string(), " and ", b.shape().to_list_string(),
+                 " do not broadcast (", ba.to_list_string(), " vs ", bb.to_list_string(), ")");
   }
   return ops::broadcast_shapes("matmul", ba, bb);
 }
@@ -62,7 +61,8 @@ std::vector<int64_t> batch_index(const Shape& in_batch, const Shape& out_batch) 
 // d(a @ b) for every transpose combination, before summing over broadcast batch dimensions.
 std::pair<Tensor, Tensor> matmul_grads(const Tensor& a, const Tensor& b, const Tensor& dy, bool ta,
                                        bool tb) {
-  if (!ta && !tb) return {matmul(dy, b, {.transpose_b = true}), matmul(a, dy, {.transpose_a = true})};
+  if (!ta && !tb)
+    return {matmul(dy, b, {.transpose_b = true}), matmul(a, dy, {.transpose_a = true})};
   if (!ta && tb) return {matmul(dy, b), matmul(dy, a, {.transpose_a = true})};
   if (ta && !tb) return {matmul(b, dy, {.transpose_b = true}), matmul(a, dy)};
   return {matmul(b, dy, {.transpose_a = true, .transpose_b = true}),
@@ -167,9 +167,9 @@ Tensor tensordot(const Tensor& a, const Tensor& b, int64_t axes) {
   ops::check_defined("tensordot", a, "a");
   ops::check_defined("tensordot", b, "b");
   TANDEM_CHECK(axes >= 0 && axes <= a.rank() && axes <= b.rank(), ValueError,
-               "tensordot: axes must be between 0 and the smaller rank (", std::min(a.rank(), b.rank()),
-               "), received ", axes, " for shapes ", a.shape().to_list_string(), " and ",
-               b.shape().to_list_string());
+               "tensordot: axes must be between 0 and the smaller rank (",
+               std::min(a.rank(), b.rank()), "), received ", axes, " for shapes ",
+               a.shape().to_list_string(), " and ", b.shape().to_list_string());
   TensordotAxes pair;
   for (int64_t i = 0; i < axes; ++i) {
     pair.first.push_back(a.rank() - axes + i);

@@ -14,9 +14,10 @@ struct MatmulOptions {
   bool transpose_b = false;
 };
 
-// The product of the innermost two dimensions of a and b (both of rank >= 2): [..., m, k] @ [..., k, n]
-// gives [..., m, n]. Leading (batch) dimensions broadcast as in tf.linalg.matmul. float32/float64 go
-// through BLAS; int32, int64, float16 and bfloat16 use a plain loop (16-bit floats accumulate in float).
+// Matrix product over the innermost two dimensions (both inputs of rank >= 2):
+// [..., m, k] @ [..., k, n] gives [..., m, n]. Leading (batch) dimensions broadcast as in
+// tf.linalg.matmul. float32/float64 go through BLAS; int32, int64, float16 and bfloat16 use a plain
+// loop (16-bit floats accumulate in float).
 Tensor matmul(const Tensor& a, const Tensor& b, const MatmulOptions& options = {});
 
 // Axes to contract in tensordot: a's axes and b's axes, paired in order.

@@ -2,9 +2,9 @@
 
 #include <cmath>
 
+#include "kernels/cpu/elementwise.h"
 #include "tandem/autodiff/gradient_tape.h"
 #include "tandem/ops/creation.h"
-#include "kernels/cpu/elementwise.h"
 #include "tandem/ops/dispatch.h"
 #include "tandem/ops/op_utils.h"
 #include "tandem/ops/reduction.h"
@@ -52,10 +52,10 @@ Tensor unary_op(const char* name, UnaryOp op, const Tensor& x, Domain domain, Un
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   ops::dispatch::unary(op, x, y, alpha);
   if (grad && is_floating(x.dtype()) && autodiff::should_record({x})) {
-    autodiff::record_operation(name, {x}, {y},
-                               [x, y, grad, alpha](const std::vector<Tensor>& g) -> autodiff::GradList {
-                                 return {grad(x, y, g[0], alpha)};
-                               });
+    autodiff::record_operation(
+        name, {x}, {y}, [x, y, grad, alpha](const std::vector<Tensor>& g) -> autodiff::GradList {
+          return {grad(x, y, g[0], alpha)};
+        });
   }
   return y;
 }
@@ -74,14 +74,14 @@ Tensor binary_op(const char* name, BinaryOp op, const Tensor& x, const Tensor& y
   Tensor z = Tensor::empty(shape, out_dtype, x.device());
   ops::dispatch::binary(op, x, y, z);
   if (grad && is_floating(x.dtype()) && autodiff::should_record({x, y})) {
-    autodiff::record_operation(
-        name, {x, y}, {z}, [x, y, z, grad](const std::vector<Tensor>& g) -> autodiff::GradList {
-          auto [gx, gy] = grad(x, y, z, g[0]);
-          autodiff::GradList out(2);
-          if (gx.defined()) out[0] = ops::unbroadcast(gx, x.shape());
-          if (gy.defined()) out[1] = ops::unbroadcast(gy, y.shape());
-          return out;
-        });
+    autodiff::record_operation(name, {x, y}, {z},
+                               [x, y, z, grad](const std::vector<Tensor>& g) -> autodiff::GradList {
+                                 auto [gx, gy] = grad(x, y, z, g[0]);
+                                 autodiff::GradList out(2);
+                                 if (gx.defined()) out[0] = ops::unbroadcast(gx, x.shape());
+                                 if (gy.defined()) out[1] = ops::unbroadcast(gy, y.shape());
+                                 return out;
+                               });
   }
   return z;
 }
@@ -149,16 +149,16 @@ Tensor pow(const Tensor& x, const Tensor& y) {
   // x^-n is a fraction no integer can hold; TensorFlow rejects it rather than returning 0.
   TANDEM_CHECK(!is_integer(y.dtype()) || !reduce_any(less(y, scalar_like(0, y))).item<bool>(),
                ValueError, "pow: integers to negative integer powers are not allowed");
-  return binary_op(
-      "pow", BinaryOp::kPow, x, y, Domain::kNumeric,
-      [](const Tensor& x, const Tensor& y, const Tensor& z, const Tensor& dz) {
-        Tensor gx = multiply(dz, multiply(y, pow(x, subtract(y, scalar_like(1, y)))));
-        // d/dy x^y = x^y log x, taken as 0 where x <= 0 (as TensorFlow does).
-        Tensor positive = greater(x, scalar_like(0, x));
-        Tensor safe_x = where(positive, x, ones_like(x));
-        Tensor gy = multiply(dz, multiply(z, where(positive, log(safe_x), zeros_like(x))));
-        return std::pair{gx, gy};
-      });
+  return binary_op("pow", BinaryOp::kPow, x, y, Domain::kNumeric,
+                   [](const Tensor& x, const Tensor& y, const Tensor& z, const Tensor& dz) {
+                     Tensor gx = multiply(dz, multiply(y, pow(x, subtract(y, scalar_like(1, y)))));
+                     // d/dy x^y = x^y log x, taken as 0 where x <= 0 (as TensorFlow does).
+                     Tensor positive = greater(x, scalar_like(0, x));
+                     Tensor safe_x = where(positive, x, ones_like(x));
+                     Tensor gy =
+                         multiply(dz, multiply(z, where(positive, log(safe_x), zeros_like(x))));
+                     return std::pair{gx, gy};
+                   });
 }
 
 Tensor maximum(const Tensor& x, const Tensor& y) {
@@ -190,8 +190,9 @@ Tensor squared_difference(const Tensor& x, const Tensor& y) {
 // ---- unary math ----
 
 Tensor negative(const Tensor& x) {
-  return unary_op("negative", UnaryOp::kNeg, x, Domain::kSigned,
-                  [](const Tensor&, const Tensor&, const Tensor& dy, float) { return negative(dy); });
+  return unary_op(
+      "negative", UnaryOp::kNeg, x, Domain::kSigned,
+      [](const Tensor&, const Tensor&, const Tensor& dy, float) { return negative(dy); });
 }
 
 Tensor abs(const Tensor& x) {
@@ -202,8 +203,9 @@ Tensor abs(const Tensor& x) {
 }
 
 Tensor sign(const Tensor& x) {
-  return unary_op("sign", UnaryOp::kSign, x, Domain::kNumeric,
-                  [](const Tensor& x, const Tensor&, const Tensor&, float) { return zeros_like(x); });
+  return unary_op(
+      "sign", UnaryOp::kSign, x, Domain::kNumeric,
+      [](const Tensor& x, const Tensor&, const Tensor&, float) { return zeros_like(x); });
 }
 
 Tensor square(const Tensor& x) {
@@ -235,8 +237,9 @@ Tensor reciprocal(const Tensor& x) {
 }
 
 Tensor exp(const Tensor& x) {
-  return unary_op("exp", UnaryOp::kExp, x, Domain::kFloat,
-                  [](const Tensor&, const Tensor& y, const Tensor& dy, float) { return multiply(dy, y); });
+  return unary_op(
+      "exp", UnaryOp::kExp, x, Domain::kFloat,
+      [](const Tensor&, const Tensor& y, const Tensor& dy, float) { return multiply(dy, y); });
 }
 
 Tensor expm1(const Tensor& x) {
@@ -247,8 +250,9 @@ Tensor expm1(const Tensor& x) {
 }
 
 Tensor log(const Tensor& x) {
-  return unary_op("log", UnaryOp::kLog, x, Domain::kFloat,
-                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) { return divide(dy, x); });
+  return unary_op(
+      "log", UnaryOp::kLog, x, Domain::kFloat,
+      [](const Tensor& x, const Tensor&, const Tensor& dy, float) { return divide(dy, x); });
 }
 
 Tensor log1p(const Tensor& x) {
@@ -259,10 +263,9 @@ Tensor log1p(const Tensor& x) {
 }
 
 Tensor sin(const Tensor& x) {
-  return unary_op("sin", UnaryOp::kSin, x, Domain::kFloat,
-                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
-                    return multiply(dy, cos(x));
-                  });
+  return unary_op(
+      "sin", UnaryOp::kSin, x, Domain::kFloat,
+      [](const Tensor& x, const Tensor&, const Tensor& dy, float) { return multiply(dy, cos(x)); });
 }
 
 Tensor cos(const Tensor& x) {
@@ -282,14 +285,20 @@ Tensor tanh(const Tensor& x) {
 Tensor erf(const Tensor& x) {
   return unary_op("erf", UnaryOp::kErf, x, Domain::kFloat,
                   [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
-                    return multiply(dy, multiply(scalar_like(1.1283791670955126, x),
-                                                 exp(negative(square(x)))));
+                    return multiply(
+                        dy, multiply(scalar_like(1.1283791670955126, x), exp(negative(square(x)))));
                   });
 }
 
-Tensor round(const Tensor& x) { return unary_op("round", UnaryOp::kRound, x, Domain::kFloat, nullptr); }
-Tensor floor(const Tensor& x) { return unary_op("floor", UnaryOp::kFloor, x, Domain::kFloat, nullptr); }
-Tensor ceil(const Tensor& x) { return unary_op("ceil", UnaryOp::kCeil, x, Domain::kFloat, nullptr); }
+Tensor round(const Tensor& x) {
+  return unary_op("round", UnaryOp::kRound, x, Domain::kFloat, nullptr);
+}
+Tensor floor(const Tensor& x) {
+  return unary_op("floor", UnaryOp::kFloor, x, Domain::kFloat, nullptr);
+}
+Tensor ceil(const Tensor& x) {
+  return unary_op("ceil", UnaryOp::kCeil, x, Domain::kFloat, nullptr);
+}
 
 // ---- activations ----
 
@@ -310,27 +319,30 @@ Tensor relu(const Tensor& x) {
 Tensor relu6(const Tensor& x) {
   return unary_op("relu6", UnaryOp::kRelu6, x, Domain::kNumeric,
                   [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
-                    Tensor inside = logical_and(greater(x, scalar_like(0, x)), less(x, scalar_like(6, x)));
+                    Tensor inside =
+                        logical_and(greater(x, scalar_like(0, x)), less(x, scalar_like(6, x)));
                     return multiply(dy, mask(inside, dy));
                   });
 }
 
 Tensor leaky_relu(const Tensor& x, float alpha) {
-  return unary_op("leaky_relu", UnaryOp::kLeakyRelu, x, Domain::kFloat,
-                  [](const Tensor& x, const Tensor&, const Tensor& dy, float alpha) {
-                    return multiply(dy, where(greater(x, scalar_like(0, x)), scalar_like(1, x),
-                                              scalar_like(alpha, x)));
-                  },
-                  alpha);
+  return unary_op(
+      "leaky_relu", UnaryOp::kLeakyRelu, x, Domain::kFloat,
+      [](const Tensor& x, const Tensor&, const Tensor& dy, float alpha) {
+        return multiply(
+            dy, where(greater(x, scalar_like(0, x)), scalar_like(1, x), scalar_like(alpha, x)));
+      },
+      alpha);
 }
 
 Tensor elu(const Tensor& x, float alpha) {
-  return unary_op("elu", UnaryOp::kElu, x, Domain::kFloat,
-                  [](const Tensor& x, const Tensor& y, const Tensor& dy, float alpha) {
-                    return where(greater(x, scalar_like(0, x)), dy,
-                                 multiply(dy, add(y, scalar_like(alpha, y))));
-                  },
-                  alpha);
+  return unary_op(
+      "elu", UnaryOp::kElu, x, Domain::kFloat,
+      [](const Tensor& x, const Tensor& y, const Tensor& dy, float alpha) {
+        return where(greater(x, scalar_like(0, x)), dy,
+                     multiply(dy, add(y, scalar_like(alpha, y))));
+      },
+      alpha);
 }
 
 Tensor selu(const Tensor& x) {
@@ -338,34 +350,39 @@ Tensor selu(const Tensor& x) {
                   [](const Tensor& x, const Tensor& y, const Tensor& dy, float) {
                     constexpr double kAlpha = 1.6732632423543772848170429916717;
                     constexpr double kScale = 1.0507009873554804934193349852946;
-                    return where(greater(x, scalar_like(0, x)), multiply(dy, scalar_like(kScale, x)),
+                    return where(greater(x, scalar_like(0, x)),
+                                 multiply(dy, scalar_like(kScale, x)),
                                  multiply(dy, add(y, scalar_like(kScale * kAlpha, y))));
                   });
 }
 
 Tensor gelu(const Tensor& x, bool approximate) {
   if (approximate) {
-    return unary_op("gelu", UnaryOp::kGeluTanh, x, Domain::kFloat,
-                    [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
-                      constexpr double kC = 0.79788456080286535588, kA = 0.044715;
-                      Tensor x2 = square(x);
-                      Tensor t = tanh(multiply(scalar_like(kC, x),
-                                               add(x, multiply(scalar_like(kA, x), multiply(x2, x)))));
-                      Tensor half_one_plus_t = multiply(scalar_like(0.5, x), add(scalar_like(1, x), t));
-                      Tensor dt = multiply(subtract(scalar_like(1, x), square(t)),
-                                           multiply(scalar_like(kC, x),
-                                                    add(scalar_like(1, x), multiply(scalar_like(3 * kA, x), x2))));
-                      return multiply(dy, add(half_one_plus_t, multiply(multiply(scalar_like(0.5, x), x), dt)));
-                    });
+    return unary_op(
+        "gelu", UnaryOp::kGeluTanh, x, Domain::kFloat,
+        [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
+          constexpr double kC = 0.79788456080286535588, kA = 0.044715;
+          Tensor x2 = square(x);
+          Tensor t = tanh(
+              multiply(scalar_like(kC, x), add(x, multiply(scalar_like(kA, x), multiply(x2, x)))));
+          Tensor half_one_plus_t = multiply(scalar_like(0.5, x), add(scalar_like(1, x), t));
+          Tensor dt =
+              multiply(subtract(scalar_like(1, x), square(t)),
+                       multiply(scalar_like(kC, x),
+                                add(scalar_like(1, x), multiply(scalar_like(3 * kA, x), x2))));
+          return multiply(dy, add(half_one_plus_t, multiply(multiply(scalar_like(0.5, x), x), dt)));
+        });
   }
-  return unary_op("gelu", UnaryOp::kGelu, x, Domain::kFloat,
-                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
-                    Tensor cdf = multiply(scalar_like(0.5, x),
-                                          add(scalar_like(1, x), erf(multiply(x, scalar_like(0.70710678118654752440, x)))));
-                    Tensor pdf = multiply(scalar_like(0.39894228040143267794, x),
-                                          exp(multiply(scalar_like(-0.5, x), square(x))));
-                    return multiply(dy, add(cdf, multiply(x, pdf)));
-                  });
+  return unary_op(
+      "gelu", UnaryOp::kGelu, x, Domain::kFloat,
+      [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
+        Tensor cdf = multiply(
+            scalar_like(0.5, x),
+            add(scalar_like(1, x), erf(multiply(x, scalar_like(0.70710678118654752440, x)))));
+        Tensor pdf = multiply(scalar_like(0.39894228040143267794, x),
+                              exp(multiply(scalar_like(-0.5, x), square(x))));
+        return multiply(dy, add(cdf, multiply(x, pdf)));
+      });
 }
 
 Tensor softplus(const Tensor& x) {
@@ -386,7 +403,8 @@ Tensor swish(const Tensor& x) {
   return unary_op("swish", UnaryOp::kSwish, x, Domain::kFloat,
                   [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
                     Tensor s = sigmoid(x);
-                    return multiply(dy, add(s, multiply(x, multiply(s, subtract(scalar_like(1, s), s)))));
+                    return multiply(
+                        dy, add(s, multiply(x, multiply(s, subtract(scalar_like(1, s), s)))));
                   });
 }
 
@@ -400,14 +418,17 @@ Tensor clip_by_value(const Tensor& x, const Tensor& clip_min, const Tensor& clip
 
 Tensor clip_by_value(const Tensor& x, double clip_min, double clip_max) {
   ops::check_defined("clip_by_value", x);
-  TANDEM_CHECK(clip_min <= clip_max, ValueError, "clip_by_value: expected clip_min <= clip_max, received ",
-               clip_min, " > ", clip_max);
+  TANDEM_CHECK(clip_min <= clip_max, ValueError,
+               "clip_by_value: expected clip_min <= clip_max, received ", clip_min, " > ",
+               clip_max);
   return clip_by_value(x, scalar_like(clip_min, x), scalar_like(clip_max, x));
 }
 
-Tensor clip_by_norm(const Tensor& x, double clip_norm, const std::optional<std::vector<int64_t>>& axes) {
+Tensor clip_by_norm(const Tensor& x, double clip_norm,
+                    const std::optional<std::vector<int64_t>>& axes) {
   ops::check_floating("clip_by_norm", x);
-  TANDEM_CHECK(clip_norm > 0, ValueError, "clip_by_norm: expected clip_norm > 0, received ", clip_norm);
+  TANDEM_CHECK(clip_norm > 0, ValueError, "clip_by_norm: expected clip_norm > 0, received ",
+               clip_norm);
   Tensor l2sum = reduce_sum(square(x), {.axis = axes, .keepdims = true});
   // Where the norm is 0 the sqrt's gradient would be inf; TensorFlow guards it the same way.
   Tensor positive = greater(l2sum, scalar_like(0, l2sum));
@@ -421,16 +442,16 @@ Tensor clip_by_norm(const Tensor& x, double clip_norm, const std::optional<std::
 
 Tensor cast(const Tensor& x, DType dtype) {
   ops::check_numeric("cast", x);
-  TANDEM_CHECK(dtype != DType::kString, TypeError,
-               "cast: cannot cast ", dtype_name(x.dtype()), " to string");
+  TANDEM_CHECK(dtype != DType::kString, TypeError, "cast: cannot cast ", dtype_name(x.dtype()),
+               " to string");
   if (x.dtype() == dtype) return x;
   Tensor y = Tensor::empty(x.shape(), dtype, x.device());
   ops::dispatch::cast(x, y);
   if (is_floating(x.dtype()) && is_floating(dtype) && autodiff::should_record({x})) {
     DType from = x.dtype();
-    autodiff::record_operation("cast", {x}, {y}, [from](const std::vector<Tensor>& g) -> autodiff::GradList {
-      return {cast(g[0], from)};
-    });
+    autodiff::record_operation(
+        "cast", {x}, {y},
+        [from](const std::vector<Tensor>& g) -> autodiff::GradList { return {cast(g[0], from)}; });
   }
   return y;
 }
@@ -521,7 +542,10 @@ Tensor number_like(const char* op, double value, const Tensor& like) {
   if (!is_floating(t)) {
     // [lo, end): 2^31 and 2^63 are exact doubles, their predecessors are not.
     double lo = t == DType::kInt32 ? -0x1p31 : t == DType::kInt64 ? -0x1p63 : 0;
-    double end = t == DType::kInt32 ? 0x1p31 : t == DType::kInt64 ? 0x1p63 : t == DType::kUInt8 ? 256 : 2;
+    double end = t == DType::kInt32   ? 0x1p31
+                 : t == DType::kInt64 ? 0x1p63
+                 : t == DType::kUInt8 ? 256
+                                      : 2;
     TANDEM_CHECK(value == std::trunc(value) && value >= lo && value < end, TypeError, op,
                  ": cannot convert ", value, " to dtype ", dtype_name(t),
                  " (a number adopts the tensor's dtype; cast the tensor first)");
@@ -552,11 +576,17 @@ Tensor operator<=(const Tensor& x, const Tensor& y) { return less_equal(x, y); }
 Tensor operator>(const Tensor& x, const Tensor& y) { return greater(x, y); }
 Tensor operator>=(const Tensor& x, const Tensor& y) { return greater_equal(x, y); }
 Tensor operator==(const Tensor& x, double y) { return equal(x, number_like("equal", y, x)); }
-Tensor operator!=(const Tensor& x, double y) { return not_equal(x, number_like("not_equal", y, x)); }
+Tensor operator!=(const Tensor& x, double y) {
+  return not_equal(x, number_like("not_equal", y, x));
+}
 Tensor operator<(const Tensor& x, double y) { return less(x, number_like("less", y, x)); }
-Tensor operator<=(const Tensor& x, double y) { return less_equal(x, number_like("less_equal", y, x)); }
+Tensor operator<=(const Tensor& x, double y) {
+  return less_equal(x, number_like("less_equal", y, x));
+}
 Tensor operator>(const Tensor& x, double y) { return greater(x, number_like("greater", y, x)); }
-Tensor operator>=(const Tensor& x, double y) { return greater_equal(x, number_like("greater_equal", y, x)); }
+Tensor operator>=(const Tensor& x, double y) {
+  return greater_equal(x, number_like("greater_equal", y, x));
+}
 Tensor operator&&(const Tensor& x, const Tensor& y) { return logical_and(x, y); }
 Tensor operator||(const Tensor& x, const Tensor& y) { return logical_or(x, y); }
 Tensor operator!(const Tensor& x) { return logical_not(x); }

@@ -1,6 +1,6 @@
 // Element-wise math with NumPy broadcasting, TensorFlow names and semantics (tf.math).
-// No implicit dtype promotion: both inputs of a binary op must share a dtype; a C++ number adopts the
-// tensor's dtype (x * 2.0 on an int32 tensor multiplies by int32 2).
+// No implicit dtype promotion: both inputs of a binary op must share a dtype; a C++ number adopts
+// the tensor's dtype (x * 2.0 on an int32 tensor multiplies by int32 2).
 #pragma once
 
 #include <optional>
@@ -13,7 +13,7 @@ namespace tandem {
 Tensor add(const Tensor& x, const Tensor& y);
 Tensor subtract(const Tensor& x, const Tensor& y);
 Tensor multiply(const Tensor& x, const Tensor& y);
-Tensor divide(const Tensor& x, const Tensor& y);    // true division; integers divide exactly as ints
+Tensor divide(const Tensor& x, const Tensor& y);  // true division; integers divide exactly as ints
 Tensor floordiv(const Tensor& x, const Tensor& y);  // rounds toward -inf
 Tensor mod(const Tensor& x, const Tensor& y);       // floor modulo: the result has y's sign
 Tensor pow(const Tensor& x, const Tensor& y);

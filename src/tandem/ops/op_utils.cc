@@ -31,9 +31,10 @@ void check_same_device(const char* op, std::initializer_list<const Tensor*> ts) 
 
 void check_floating(const char* op, const Tensor& t) {
   check_defined(op, t);
-  TANDEM_CHECK(is_floating(t.dtype()), TypeError, op,
-               ": expected a floating-point tensor (float16, bfloat16, float32, float64), received ",
-               dtype_name(t.dtype()));
+  TANDEM_CHECK(
+      is_floating(t.dtype()), TypeError, op,
+      ": expected a floating-point tensor (float16, bfloat16, float32, float64), received ",
+      dtype_name(t.dtype()));
 }
 
 void check_dtype_in(const char* op, const Tensor& t, std::initializer_list<DType> allowed) {
@@ -42,8 +43,8 @@ void check_dtype_in(const char* op, const Tensor& t, std::initializer_list<DType
     if (t.dtype() == d) return;
   std::string names;
   for (DType d : allowed) names += std::string(names.empty() ? "" : ", ") + dtype_name(d);
-  throw TypeError(detail::concat(op, ": expected dtype in {", names, "}, received ",
-                                 dtype_name(t.dtype())));
+  throw TypeError(
+      detail::concat(op, ": expected dtype in {", names, "}, received ", dtype_name(t.dtype())));
 }
 
 void check_numeric(const char* op, const Tensor& t) {

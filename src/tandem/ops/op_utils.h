@@ -22,7 +22,8 @@ T* mutable_data(const Tensor& t) {
 }
 
 void check_defined(const char* op, const Tensor& t, const char* arg = "input");
-// TypeError unless a and b share a dtype ("add: expected y to have dtype float32 like x, received int32").
+// TypeError unless a and b share a dtype ("add: expected y to have dtype float32 like x, received
+// int32").
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b);
 // ValueError unless every tensor lives on the first one's device.
 void check_same_device(const char* op, std::initializer_list<const Tensor*> ts);

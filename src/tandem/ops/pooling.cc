@@ -21,9 +21,18 @@ Pool2DGeometry make_geometry(const char* op, const Tensor& input, const Window2D
   const Shape& in = input.shape();
   ops::SpatialExtent h = ops::spatial_extent(op, "height", in[1], k.h, s.h, 1, p);
   ops::SpatialExtent w = ops::spatial_extent(op, "width", in[2], k.w, s.w, 1, p);
-  return {.batch = in[0], .in_h = in[1], .in_w = in[2], .channels = in[3],
-          .k_h = k.h, .k_w = k.w, .out_h = h.out, .out_w = w.out,
-          .stride_h = s.h, .stride_w = s.w, .pad_top = h.pad_before, .pad_left = w.pad_before};
+  return {.batch = in[0],
+          .in_h = in[1],
+          .in_w = in[2],
+          .channels = in[3],
+          .k_h = k.h,
+          .k_w = k.w,
+          .out_h = h.out,
+          .out_w = w.out,
+          .stride_h = s.h,
+          .stride_w = s.w,
+          .pad_top = h.pad_before,
+          .pad_left = w.pad_before};
 }
 
 Shape input_shape(const Pool2DGeometry& g) { return {g.batch, g.in_h, g.in_w, g.channels}; }
@@ -78,10 +87,9 @@ Tensor avg_pool_grad(const Tensor& dy, const Pool2DGeometry& g) {
   Tensor dx = Tensor::empty(input_shape(g), dy.dtype(), dy.device());
   kernels::cpu::avg_pool2d_backprop(ops::kt(dy.dtype()), g, dy.raw_data(), ops::mutable_data(dx));
   if (autodiff::should_record({dy})) {
-    autodiff::record_operation("avg_pool2d_grad", {dy}, {dx},
-                               [g](const std::vector<Tensor>& d) -> autodiff::GradList {
-                                 return {avg_pool(d[0], g)};
-                               });
+    autodiff::record_operation(
+        "avg_pool2d_grad", {dy}, {dx},
+        [g](const std::vector<Tensor>& d) -> autodiff::GradList { return {avg_pool(d[0], g)}; });
   }
   return dx;
 }

@@ -13,7 +13,8 @@ namespace tandem {
 namespace {
 
 // Op-level seeds use a stream far from the global generator's (which counts up from 0), so
-// random_normal(..., seed=s) never repeats the numbers of the first unseeded op after set_random_seed(s).
+// random_normal(..., seed = s) never repeats the numbers of the first unseeded op after
+// set_random_seed(s). The stream's high bits end up in the Philox key.
 constexpr uint64_t kOpSeedStream = uint64_t{1} << 63;
 
 struct GlobalGenerator {
@@ -53,10 +54,11 @@ Tensor uniform_int(const Shape& shape, const RandomOptions& o) {
                  "random_uniform: integer dtype ", dtype_name(o.dtype),
                  " needs integral minval and maxval, received ", bound);
   // 2^63 itself is the first double past int64's range.
-  bool fits = o.dtype == int32 ? o.minval >= -2147483648.0 && o.maxval <= 2147483647.0
-                               : o.minval >= -9223372036854775808.0 && o.maxval < 9223372036854775808.0;
-  TANDEM_CHECK(fits, ValueError, "random_uniform: minval ", o.minval,
-               " and maxval ", o.maxval, " must fit in ", dtype_name(o.dtype));
+  bool fits = o.dtype == int32
+                  ? o.minval >= -2147483648.0 && o.maxval <= 2147483647.0
+                  : o.minval >= -9223372036854775808.0 && o.maxval < 9223372036854775808.0;
+  TANDEM_CHECK(fits, ValueError, "random_uniform: minval ", o.minval, " and maxval ", o.maxval,
+               " must fit in ", dtype_name(o.dtype));
   TANDEM_CHECK(o.minval < o.maxval, ValueError, "random_uniform: need minval < maxval, received ",
                o.minval, " >= ", o.maxval);
   Tensor out = host_output(shape, o.dtype);
@@ -100,10 +102,11 @@ kernels::PhiloxStream next_random_stream(std::optional<uint64_t> seed) {
 Tensor random_uniform(const Shape& shape, const RandomOptions& options) {
   check_shape("random_uniform", shape);
   if (is_integer(options.dtype) && options.dtype != uint8) return uniform_int(shape, options);
-  TANDEM_CHECK(is_floating(options.dtype), TypeError,
-               "random_uniform: expected dtype float16, bfloat16, float32, float64, int32 or int64, "
-               "received ",
-               dtype_name(options.dtype));
+  TANDEM_CHECK(
+      is_floating(options.dtype), TypeError,
+      "random_uniform: expected dtype float16, bfloat16, float32, float64, int32 or int64, "
+      "received ",
+      dtype_name(options.dtype));
   Tensor out = host_output(shape, options.dtype);
   kernels::cpu::random_uniform(ops::kt(options.dtype), ops::mutable_data(out), out.num_elements(),
                                next_random_stream(options.seed), options.minval, options.maxval);
@@ -129,9 +132,8 @@ Tensor truncated_normal(const Shape& shape, const RandomOptions& options) {
                "received ",
                dtype_name(options.dtype));
   Tensor out = host_output(shape, options.dtype);
-  kernels::cpu::truncated_normal(ops::kt(options.dtype), ops::mutable_data(out),
-                                 out.num_elements(), next_random_stream(options.seed),
-                                 options.mean, options.stddev);
+  kernels::cpu::truncated_normal(ops::kt(options.dtype), ops::mutable_data(out), out.num_elements(),
+                                 next_random_stream(options.seed), options.mean, options.stddev);
   return out.to(default_device());
 }
 

@@ -21,13 +21,24 @@ Tensor view(const Tensor& x, const Shape& shape) {
   return Tensor::from_storage(x.storage(), x.storage_offset(), shape, x.dtype());
 }
 
+// "[4,-1]": a requested shape as written (to_list_string would print -1 as "?").
+std::string requested_string(const std::vector<int64_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i > 0) s += ',';
+    s += std::to_string(dims[i]);
+  }
+  return s + "]";
+}
+
 Tensor record_view(const char* name, const Tensor& x, const Shape& shape) {
   Tensor y = view(x, shape);
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
     Shape in_shape = x.shape();
-    autodiff::record_operation(name, {x}, {y}, [in_shape](const std::vector<Tensor>& g) -> autodiff::GradList {
-      return {reshape(g[0], in_shape)};
-    });
+    autodiff::record_operation(name, {x}, {y},
+                               [in_shape](const std::vector<Tensor>& g) -> autodiff::GradList {
+                                 return {reshape(g[0], in_shape)};
+                               });
   }
   return y;
 }
@@ -41,18 +52,18 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   for (int i = 0; i < shape.rank(); ++i) {
     if (dims[i] == -1) {
       TANDEM_CHECK(infer < 0, ValueError, "reshape: only one dimension can be -1, received ",
-                   shape.to_list_string());
+                   requested_string(dims));
       infer = i;
     } else {
       TANDEM_CHECK(dims[i] >= 0, ValueError, "reshape: dimensions must be >= 0 or -1, received ",
-                   shape.to_list_string());
+                   requested_string(dims));
       known *= dims[i];
     }
   }
   int64_t n = x.num_elements();
   if (infer >= 0) {
-    TANDEM_CHECK(known != 0 && n % known == 0, ValueError, "reshape: cannot reshape a tensor with ", n,
-                 " elements to shape ", shape.to_list_string());
+    TANDEM_CHECK(known != 0 && n % known == 0, ValueError, "reshape: cannot reshape a tensor with ",
+                 n, " elements to shape ", requested_string(dims));
     dims[infer] = n / known;
   }
   Shape target(dims);
@@ -66,7 +77,8 @@ Tensor expand_dims(const Tensor& x, int64_t axis) {
   ops::check_defined("expand_dims", x);
   int r = x.rank();
   TANDEM_CHECK(axis >= -r - 1 && axis <= r, ValueError, "expand_dims: axis ", axis,
-               " is out of range for a tensor of rank ", r, " (expected ", -r - 1, " <= axis <= ", r, ")");
+               " is out of range for a tensor of rank ", r, " (expected ", -r - 1,
+               " <= axis <= ", r, ")");
   std::vector<int64_t> dims = x.shape().dims();
   dims.insert(dims.begin() + (axis < 0 ? axis + r + 1 : axis), 1);
   return record_view("expand_dims", x, Shape(dims));
@@ -80,13 +92,14 @@ Tensor squeeze(const Tensor& x, const std::vector<int64_t>& axis) {
   } else {
     for (int64_t a : axis) {
       int d = ops::normalize_axis("squeeze", a, x.rank());
-      TANDEM_CHECK(x.shape()[d] == 1, ValueError, "squeeze: cannot squeeze axis ", a,
-                   " of size ", x.shape()[d], " (shape ", x.shape().to_list_string(), "); expected size 1");
+      TANDEM_CHECK(x.shape()[d] == 1, ValueError, "squeeze: cannot squeeze axis ", a, " of size ",
+                   x.shape()[d], " (shape ", x.shape().to_list_string(), "); expected size 1");
       drop[d] = true;
     }
   }
   std::vector<int64_t> dims;
-  for (int d = 0; d < x.rank(); ++d) if (!drop[d]) dims.push_back(x.shape()[d]);
+  for (int d = 0; d < x.rank(); ++d)
+    if (!drop[d]) dims.push_back(x.shape()[d]);
   return record_view("squeeze", x, Shape(dims));
 }
 
@@ -121,15 +134,16 @@ Tensor transpose(const Tensor& x, const std::optional<std::vector<int64_t>>& per
     std::string* dst = ops::mutable_data<std::string>(y);
     for (size_t i = 0; i < moved.size(); ++i) dst[i] = src[moved[i]];
   } else {
-    kernels::cpu::transpose(x.raw_data(), ops::mutable_data(y), x.shape().dims().data(), perm.data(), r,
-                            dtype_size(x.dtype()));
+    kernels::cpu::transpose(x.raw_data(), ops::mutable_data(y), x.shape().dims().data(),
+                            perm.data(), r, dtype_size(x.dtype()));
   }
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
     std::vector<int64_t> inverse(r);
     for (int i = 0; i < r; ++i) inverse[perm[i]] = i;
-    autodiff::record_operation("transpose", {x}, {y}, [inverse](const std::vector<Tensor>& g) -> autodiff::GradList {
-      return {transpose(g[0], inverse)};
-    });
+    autodiff::record_operation("transpose", {x}, {y},
+                               [inverse](const std::vector<Tensor>& g) -> autodiff::GradList {
+                                 return {transpose(g[0], inverse)};
+                               });
   }
   return y;
 }
@@ -146,9 +160,10 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
                           ops::make_broadcast_spec(shape, x.shape(), x.shape()));
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
     Shape in_shape = x.shape();
-    autodiff::record_operation("broadcast_to", {x}, {y}, [in_shape](const std::vector<Tensor>& g) -> autodiff::GradList {
-      return {ops::unbroadcast(g[0], in_shape)};
-    });
+    autodiff::record_operation("broadcast_to", {x}, {y},
+                               [in_shape](const std::vector<Tensor>& g) -> autodiff::GradList {
+                                 return {ops::unbroadcast(g[0], in_shape)};
+                               });
   }
   return y;
 }
@@ -168,10 +183,10 @@ Tensor concat(const std::vector<Tensor>& values, int64_t axis) {
     TANDEM_CHECK(v.rank() == r, ShapeError, "concat: expected every input to have rank ", r,
                  ", input ", i, " has shape ", v.shape().to_list_string());
     for (int d = 0; d < r; ++d) {
-      TANDEM_CHECK(d == ax || v.shape()[d] == first.shape()[d], ShapeError,
-                   "concat: dimension ", d, " of input ", i, " is ", v.shape()[d], ", expected ",
-                   first.shape()[d], " (shapes ", first.shape().to_list_string(), " and ",
-                   v.shape().to_list_string(), ")");
+      TANDEM_CHECK(d == ax || v.shape()[d] == first.shape()[d], ShapeError, "concat: dimension ", d,
+                   " of input ", i, " is ", v.shape()[d], ", expected ", first.shape()[d],
+                   " (shapes ", first.shape().to_list_string(), " and ", v.shape().to_list_string(),
+                   ")");
     }
     total += v.shape()[ax];
   }
@@ -229,9 +244,9 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, in
   if (infer >= 0) sz[infer] = dim - known;
   int64_t total = 0;
   for (int64_t v : sz) total += v;
-  TANDEM_CHECK(total == dim && (infer < 0 || sz[infer] >= 0), ValueError,
-               "split: sizes add up to ", total, " but axis ", ax, " has size ", dim, " (shape ",
-               x.shape().to_list_string(), ")");
+  TANDEM_CHECK(total == dim && (infer < 0 || sz[infer] >= 0), ValueError, "split: sizes add up to ",
+               total, " but axis ", ax, " has size ", dim, " (shape ", x.shape().to_list_string(),
+               ")");
   TANDEM_CHECK(x.device().is_cpu(), ValueError, "split: the CUDA kernel is not built yet");
   int64_t outer = 1, inner = 1;
   for (int d = 0; d < ax; ++d) outer *= x.shape()[d];
@@ -259,9 +274,9 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, in
     offset += chunk;
   }
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
-    autodiff::record_operation("split", {x}, outs, [ax](const std::vector<Tensor>& g) -> autodiff::GradList {
-      return {concat(g, ax)};
-    });
+    autodiff::record_operation(
+        "split", {x}, outs,
+        [ax](const std::vector<Tensor>& g) -> autodiff::GradList { return {concat(g, ax)}; });
   }
   return outs;
 }
@@ -279,7 +294,8 @@ std::vector<Tensor> split(const Tensor& x, int64_t num_splits, int64_t axis) {
 std::vector<Tensor> unstack(const Tensor& x, int64_t axis) {
   ops::check_defined("unstack", x);
   int ax = ops::normalize_axis("unstack", axis, x.rank());
-  std::vector<Tensor> parts = split(x, std::vector<int64_t>(static_cast<size_t>(x.shape()[ax]), 1), ax);
+  std::vector<Tensor> parts =
+      split(x, std::vector<int64_t>(static_cast<size_t>(x.shape()[ax]), 1), ax);
   for (Tensor& p : parts) p = squeeze(p, {ax});
   return parts;
 }
@@ -335,8 +351,8 @@ Tensor scatter_add_with_maps(const char* op, const Tensor& dy, const Shape& in_s
   TANDEM_CHECK(dy.device().is_cpu(), ValueError, op, ": the CUDA kernel is not built yet");
   Tensor dx = zeros(in_shape, dy.dtype(), dy.device());
   kernels::cpu::scatter_add_by_maps(ops::kt(dy.dtype()), dy.raw_data(), dy.shape().dims().data(),
-                                    ops::mutable_data(dx), in_shape.dims().data(),
-                                    in_shape.rank(), map_pointers(maps).data());
+                                    ops::mutable_data(dx), in_shape.dims().data(), in_shape.rank(),
+                                    map_pointers(maps).data());
   return dx;
 }
 
@@ -345,9 +361,9 @@ Tensor scatter_add_with_maps(const char* op, const Tensor& dy, const Shape& in_s
 Tensor tile(const Tensor& x, const std::vector<int64_t>& multiples) {
   ops::check_defined("tile", x);
   int r = x.rank();
-  TANDEM_CHECK(static_cast<int>(multiples.size()) == r, ValueError, "tile: expected multiples of length ",
-               r, " (the rank of the input, shape ", x.shape().to_list_string(),
-               "), received length ", multiples.size());
+  TANDEM_CHECK(static_cast<int>(multiples.size()) == r, ValueError,
+               "tile: expected multiples of length ", r, " (the rank of the input, shape ",
+               x.shape().to_list_string(), "), received length ", multiples.size());
   IndexMaps maps(r);
   for (int d = 0; d < r; ++d) {
     int64_t n = x.shape()[d], m = multiples[d];
@@ -358,16 +374,18 @@ Tensor tile(const Tensor& x, const std::vector<int64_t>& multiples) {
   Tensor y = gather_with_maps("tile", x, maps, nullptr);
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
     Shape in_shape = x.shape();
-    autodiff::record_operation("tile", {x}, {y}, [in_shape, multiples](const std::vector<Tensor>& g) -> autodiff::GradList {
-      // dy viewed as [m0, n0, m1, n1, ...]: summing the m axes adds the tiles up.
-      std::vector<int64_t> split_dims, tile_axes;
-      for (int d = 0; d < in_shape.rank(); ++d) {
-        tile_axes.push_back(2 * d);
-        split_dims.push_back(multiples[d]);
-        split_dims.push_back(in_shape[d]);
-      }
-      return {reduce_sum(reshape(g[0], Shape(split_dims)), {.axis = tile_axes})};
-    });
+    autodiff::record_operation(
+        "tile", {x}, {y},
+        [in_shape, multiples](const std::vector<Tensor>& g) -> autodiff::GradList {
+          // dy viewed as [m0, n0, m1, n1, ...]: summing the m axes adds the tiles up.
+          std::vector<int64_t> split_dims, tile_axes;
+          for (int d = 0; d < in_shape.rank(); ++d) {
+            tile_axes.push_back(2 * d);
+            split_dims.push_back(multiples[d]);
+            split_dims.push_back(in_shape[d]);
+          }
+          return {reduce_sum(reshape(g[0], Shape(split_dims)), {.axis = tile_axes})};
+        });
   }
   return y;
 }
@@ -390,9 +408,10 @@ Tensor reverse(const Tensor& x, const std::vector<int64_t>& axis) {
   }
   Tensor y = gather_with_maps("reverse", x, maps, nullptr);
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
-    autodiff::record_operation("reverse", {x}, {y}, [axis](const std::vector<Tensor>& g) -> autodiff::GradList {
-      return {reverse(g[0], axis)};
-    });
+    autodiff::record_operation("reverse", {x}, {y},
+                               [axis](const std::vector<Tensor>& g) -> autodiff::GradList {
+                                 return {reverse(g[0], axis)};
+                               });
   }
   return y;
 }
@@ -407,8 +426,8 @@ PadMode parse_pad_mode(const std::string& mode) {
   if (m == "CONSTANT") return PadMode::kConstant;
   if (m == "REFLECT") return PadMode::kReflect;
   if (m == "SYMMETRIC") return PadMode::kSymmetric;
-  throw ValueError(detail::concat("pad: expected mode CONSTANT, REFLECT or SYMMETRIC, received '",
-                                  mode, "'"));
+  throw ValueError(
+      detail::concat("pad: expected mode CONSTANT, REFLECT or SYMMETRIC, received '", mode, "'"));
 }
 
 // Source index of padded position j in a dimension of size n with `before` leading pads.
@@ -452,7 +471,8 @@ IndexMaps pad_maps(const Tensor& x, const std::vector<std::pair<int64_t, int64_t
   for (int d = 0; d < x.rank(); ++d) {
     auto [before, after] = paddings[d];
     int64_t n = x.shape()[d];
-    for (int64_t j = 0; j < before + n + after; ++j) maps[d].push_back(pad_source(mode, j, before, n));
+    for (int64_t j = 0; j < before + n + after; ++j)
+      maps[d].push_back(pad_source(mode, j, before, n));
   }
   return maps;
 }
@@ -467,9 +487,11 @@ Tensor mirror_pad_grad(const Tensor& dy, const Shape& in_shape,
                        const IndexMaps& maps) {
   Tensor dx = scatter_add_with_maps("pad", dy, in_shape, maps);
   if (autodiff::should_record({dy})) {
-    autodiff::record_operation("mirror_pad_grad", {dy}, {dx}, [paddings, mode](const std::vector<Tensor>& g) -> autodiff::GradList {
-      return {pad_with(g[0], paddings, {}, mode)};
-    });
+    autodiff::record_operation(
+        "mirror_pad_grad", {dy}, {dx},
+        [paddings, mode](const std::vector<Tensor>& g) -> autodiff::GradList {
+          return {pad_with(g[0], paddings, {}, mode)};
+        });
   }
   return dx;
 }
@@ -488,12 +510,15 @@ Tensor pad_with(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>&
   Tensor y = gather_with_maps("pad", x, maps, fill);
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
     Shape in_shape = x.shape();
-    autodiff::record_operation("pad", {x}, {y}, [in_shape, paddings, mode, maps](const std::vector<Tensor>& g) -> autodiff::GradList {
-      if (mode != PadMode::kConstant) return {mirror_pad_grad(g[0], in_shape, paddings, mode, maps)};
-      std::vector<int64_t> begin;
-      for (const auto& p : paddings) begin.push_back(p.first);
-      return {slice(g[0], begin, in_shape.dims())};
-    });
+    autodiff::record_operation(
+        "pad", {x}, {y},
+        [in_shape, paddings, mode, maps](const std::vector<Tensor>& g) -> autodiff::GradList {
+          if (mode != PadMode::kConstant)
+            return {mirror_pad_grad(g[0], in_shape, paddings, mode, maps)};
+          std::vector<int64_t> begin;
+          for (const auto& p : paddings) begin.push_back(p.first);
+          return {slice(g[0], begin, in_shape.dims())};
+        });
   }
   return y;
 }

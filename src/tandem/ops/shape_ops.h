@@ -21,7 +21,8 @@ Tensor transpose(const Tensor& x, const std::optional<std::vector<int64_t>>& per
 Tensor broadcast_to(const Tensor& x, const Shape& shape);
 Tensor concat(const std::vector<Tensor>& values, int64_t axis);
 Tensor stack(const std::vector<Tensor>& values, int64_t axis = 0);
-// Splits along axis into pieces of the given sizes (one may be -1), or into num_splits equal pieces.
+// Splits along axis into pieces of the given sizes (one may be -1), or into num_splits equal
+// pieces.
 std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, int64_t axis = 0);
 std::vector<Tensor> split(const Tensor& x, int64_t num_splits, int64_t axis = 0);
 std::vector<Tensor> unstack(const Tensor& x, int64_t axis = 0);

@@ -8,7 +8,10 @@ namespace tandem::ops {
 namespace {
 std::string list_string(const std::vector<int64_t>& v) {
   std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(v[i]);
+  }
   return s + "]";
 }
 }  // namespace
@@ -31,8 +34,8 @@ Window2DSize window_2d(const char* op, const char* what, const Window2D& window)
 Padding parse_padding(const char* op, const std::string& padding) {
   if (padding == "SAME") return Padding::kSame;
   if (padding == "VALID") return Padding::kValid;
-  throw ValueError(detail::concat(op, ": padding must be \"SAME\" or \"VALID\", received \"",
-                                  padding, "\""));
+  throw ValueError(
+      detail::concat(op, ": padding must be \"SAME\" or \"VALID\", received \"", padding, "\""));
 }
 
 SpatialExtent spatial_extent(const char* op, const char* dim_name, int64_t in, int64_t window,

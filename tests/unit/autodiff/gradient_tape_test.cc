@@ -112,15 +112,15 @@ TEST(GradientTape, CustomGradientMakesSoftplusStable) {
     Tensor e = exp(x);
     Tensor naive = log(1.0 + e);
     Tensor g = *tape.gradient(naive, x);
-    EXPECT_TRUE(std::isnan(g.item<float>())) << "the naive gradient should be NaN, got " << g.item<float>();
+    EXPECT_TRUE(std::isnan(g.item<float>()))
+        << "the naive gradient should be NaN, got " << g.item<float>();
   }
   auto stable = custom_gradient([](const std::vector<Tensor>& in) {
     Tensor v = in[0];
     Tensor e = exp(v);
     Tensor y = log(1.0 + e);
-    return CustomGradientResult{y, [e](const Tensor& dy) {
-                                  return std::vector<Tensor>{dy * (1.0 - 1.0 / (1.0 + e))};
-                                }};
+    return CustomGradientResult{
+        y, [e](const Tensor& dy) { return std::vector<Tensor>{dy * (1.0 - 1.0 / (1.0 + e))}; }};
   });
   GradientTape tape;
   tape.watch(x);
@@ -145,8 +145,10 @@ TEST(GradientTape, GradientReadyHookFiresOncePerSourceInBackwardOrder) {
   opts.on_gradient_ready = [&](size_t k, const std::optional<Tensor>& g) {
     ++fired[k];
     order.push_back(k);
-    if (k == 3) EXPECT_FALSE(g.has_value());
-    else EXPECT_TRUE(g.has_value());
+    if (k == 3)
+      EXPECT_FALSE(g.has_value());
+    else
+      EXPECT_TRUE(g.has_value());
   };
   auto grads = tape.gradient(loss, std::vector<Variable>{a, b, c, unused}, opts);
   EXPECT_EQ(fired, (std::vector<int>{1, 1, 1, 1}));

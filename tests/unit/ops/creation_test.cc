@@ -79,22 +79,43 @@ TEST(Constant, FromHostVector) {
   EXPECT_EQ(t.dtype(), float64);
   EXPECT_EQ(t.shape(), (Shape{3, 2}));
   expect_values(t, {1, 2, 3, 4, 5, 6}, 0);
-  expect_error<ValueError>([] { constant(std::vector<float>{1, 2, 3}, Shape{2, 2}); },
-                           "from_vector: expected 4 values");
+  expect_error<ValueError>(
+      [] {
+        constant(std::vector<float>{1, 2, 3}, Shape{2, 2});
+      },
+      "from_vector: expected 4 values");
 }
 
 TEST(Constant, Errors) {
-  expect_error<TypeError>([] { constant({1, 2.5}, int32); },
-                          "constant: cannot convert 2.5 to dtype int32");
-  expect_error<TypeError>([] { constant({0.5}, bool_); }, "constant: cannot convert 0.5 to dtype bool");
-  expect_error<TypeError>([] { constant({"a", 1}); },
-                          "constant: cannot mix strings and numbers in one tensor literal");
-  expect_error<TypeError>([] { constant({1, 2}, string); },
-                          "constant: cannot convert a numeric literal to dtype string");
+  expect_error<TypeError>(
+      [] {
+        constant({1, 2.5}, int32);
+      },
+      "constant: cannot convert 2.5 to dtype int32");
+  expect_error<TypeError>([] { constant({0.5}, bool_); },
+                          "constant: cannot convert 0.5 to dtype bool");
+  expect_error<TypeError>(
+      [] {
+        constant({"a", 1});
+      },
+      "constant: cannot mix strings and numbers in one tensor literal");
+  expect_error<TypeError>(
+      [] {
+        constant({1, 2}, string);
+      },
+      "constant: cannot convert a numeric literal to dtype string");
   expect_error<TypeError>([] { constant({"a"}, float32); },
                           "constant: cannot convert a string literal to dtype float32");
-  expect_error<ValueError>([] { constant({{1, 2}, {3}}); }, "constant: nested lists must be rectangular");
-  expect_error<ValueError>([] { constant({{1, 2}, 3}); }, "constant: nested lists must be rectangular");
+  expect_error<ValueError>(
+      [] {
+        constant({{1, 2}, {3}});
+      },
+      "constant: nested lists must be rectangular");
+  expect_error<ValueError>(
+      [] {
+        constant({{1, 2}, 3});
+      },
+      "constant: nested lists must be rectangular");
 }
 
 TEST(ConvertToTensor, ReturnsOrCasts) {
@@ -135,8 +156,11 @@ TEST(Fill, ZerosOnesFill) {
 }
 
 TEST(Fill, Errors) {
-  expect_error<ValueError>([] { zeros(Shape{2, -1}); },
-                           "fill: expected non-negative dimensions, received shape [2,?]");
+  expect_error<ValueError>(
+      [] {
+        zeros(Shape{2, -1});
+      },
+      "fill: expected non-negative dimensions, received shape [2,?]");
   expect_error<TypeError>([] { fill(Shape{2}, 1, string); },
                           "fill: a numeric value cannot fill a string tensor");
 }
@@ -152,7 +176,8 @@ TEST(Fill, ZerosLikeOnesLike) {
   EXPECT_EQ(o.shape(), (Shape{3, 2}));
   EXPECT_EQ(o.to_vector<int32_t>(), (std::vector<int32_t>(6, 1)));
   EXPECT_EQ(ones_like(constant({true}), bool_).item<bool>(), true);
-  expect_error<ValueError>([] { zeros_like(Tensor()); }, "zeros_like: input is an undefined Tensor");
+  expect_error<ValueError>([] { zeros_like(Tensor()); },
+                           "zeros_like: input is an undefined Tensor");
   expect_error<ValueError>([] { ones_like(Tensor()); }, "ones_like: input is an undefined Tensor");
 }
 
@@ -262,7 +287,8 @@ TEST(OneHot, OnOffValuesAndDtype) {
   Tensor h = one_hot(constant({1, 0}), 2, {.on_value = 5, .off_value = -1, .dtype = int32});
   EXPECT_EQ(h.dtype(), int32);
   EXPECT_EQ(h.to_vector<int32_t>(), (std::vector<int32_t>{-1, 5, 5, -1}));
-  Tensor g = one_hot(constant({2}, uint8), 3, {.on_value = 0.9, .off_value = 0.05, .dtype = float64});
+  Tensor g =
+      one_hot(constant({2}, uint8), 3, {.on_value = 0.9, .off_value = 0.05, .dtype = float64});
   expect_values(g, {0.05, 0.05, 0.9}, 0);
 }
 
@@ -289,13 +315,22 @@ TEST(OneHot, Axis) {
 }
 
 TEST(OneHot, Errors) {
-  expect_error<TypeError>([] { one_hot(constant({0.0, 1.0}), 2); },
-                          "one_hot: expected dtype in {int32, int64, uint8}, received float32");
-  expect_error<ValueError>([] { one_hot(constant({0, 1}), 2, {.axis = 2}); },
-                           "one_hot: axis 2 is out of range for indices of rank 1 (expected -1 <= "
-                           "axis <= 1)");
-  expect_error<ValueError>([] { one_hot(constant({0, 1}), 2, {.axis = -2}); },
-                           "one_hot: axis -2 is out of range");
+  expect_error<TypeError>(
+      [] {
+        one_hot(constant({0.0, 1.0}), 2);
+      },
+      "one_hot: expected dtype in {int32, int64, uint8}, received float32");
+  expect_error<ValueError>(
+      [] {
+        one_hot(constant({0, 1}), 2, {.axis = 2});
+      },
+      "one_hot: axis 2 is out of range for indices of rank 1 (expected -1 <= "
+      "axis <= 1)");
+  expect_error<ValueError>(
+      [] {
+        one_hot(constant({0, 1}), 2, {.axis = -2});
+      },
+      "one_hot: axis -2 is out of range");
   expect_error<ValueError>([] { one_hot(constant({0}), -1); },
                            "one_hot: expected depth >= 0, received -1");
   expect_error<ValueError>([] { one_hot(Tensor(), 2); }, "one_hot: input is an undefined Tensor");
@@ -322,7 +357,8 @@ TEST(Meshgrid, MatrixIndexing) {
 }
 
 TEST(Meshgrid, ThreeInputs) {
-  Tensor x = constant({1.0, 2.0}), y = constant({3.0, 4.0, 5.0}), z = constant({6.0, 7.0, 8.0, 9.0});
+  Tensor x = constant({1.0, 2.0}), y = constant({3.0, 4.0, 5.0}),
+         z = constant({6.0, 7.0, 8.0, 9.0});
   auto xy = meshgrid({x, y, z});
   ASSERT_EQ(xy.size(), 3u);
   for (const Tensor& t : xy) EXPECT_EQ(t.shape(), (Shape{3, 2, 4}));

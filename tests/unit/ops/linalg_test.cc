@@ -131,12 +131,21 @@ TEST(Matmul, Errors) {
   expect_error<ShapeError>([] { matmul(zeros({2, 3}), zeros({4, 5})); }, "[2,3] and [4,5]");
   expect_error<ShapeError>([] { matmul(zeros({2, 3}), zeros({4, 5})); }, "3 != 4");
   expect_error<ValueError>([] { matmul(zeros({3}), zeros({3, 2})); }, "rank >= 2");
-  expect_error<TypeError>([] { matmul(zeros({2, 2}), zeros({2, 2}, float64)); },
-                          "expected y to have dtype float32");
-  expect_error<TypeError>([] { matmul(zeros({2, 2}, bool_), zeros({2, 2}, bool_)); },
-                          "matmul: expected dtype in");
-  expect_error<ShapeError>([] { matmul(zeros({2, 2, 3}), zeros({3, 3, 2})); },
-                           "batch dimensions of shapes [2,2,3] and [3,3,2] do not broadcast");
+  expect_error<TypeError>(
+      [] {
+        matmul(zeros({2, 2}), zeros({2, 2}, float64));
+      },
+      "expected y to have dtype float32");
+  expect_error<TypeError>(
+      [] {
+        matmul(zeros({2, 2}, bool_), zeros({2, 2}, bool_));
+      },
+      "matmul: expected dtype in");
+  expect_error<ShapeError>(
+      [] {
+        matmul(zeros({2, 2, 3}), zeros({3, 3, 2}));
+      },
+      "batch dimensions of shapes [2,2,3] and [3,3,2] do not broadcast");
   expect_error<ValueError>([] { matmul(Tensor(), zeros({2, 2})); }, "undefined");
 }
 
@@ -158,14 +167,15 @@ TEST(Matmul, GradientsWithBatchBroadcast) {
   auto f = [](const std::vector<Tensor>& in) { return matmul(in[0], in[1]); };
   check_gradients(f, {sample({2, 1, 2, 3}), sample({3, 3, 2}, float64, 0.4)});
   check_gradients(f, {sample({3, 2, 4}), sample({4, 5}, float64, 0.2)});  // shared right matrix
-  check_gradients(f, {sample({2, 3}), sample({4, 3, 2}, float64, 0.9)});   // shared left matrix
+  check_gradients(f, {sample({2, 3}), sample({4, 3, 2}, float64, 0.9)});  // shared left matrix
   check_gradients(
       [](const std::vector<Tensor>& in) { return matmul(in[0], in[1], {.transpose_b = true}); },
       {sample({3, 2, 4}), sample({5, 4}, float64, 0.2)});
 }
 
 TEST(Matmul, SecondOrderGradient) {
-  // f(a, b) = d/da sum((a @ b)^2) = 2 (a @ b) @ b^T: the backward pass must itself be differentiable.
+  // f(a, b) = d/da sum((a @ b)^2) = 2 (a @ b) @ b^T: the backward pass must itself be
+  // differentiable.
   check_gradients(
       [](const std::vector<Tensor>& in) {
         GradientTape inner;
@@ -210,7 +220,8 @@ TEST(Tensordot, AxisLists) {
   for (int i = 0; i < 2; ++i)
     for (int j = 0; j < 5; ++j)
       for (int p = 0; p < 3; ++p)
-        for (int q = 0; q < 4; ++q) expected[i * 5 + j] += av[i * 12 + p * 4 + q] * bv[q * 15 + j * 3 + p];
+        for (int q = 0; q < 4; ++q)
+          expected[i * 5 + j] += av[i * 12 + p * 4 + q] * bv[q * 15 + j * 3 + p];
   expect_values(c, expected, 1e-12);
   Tensor negative_axes = tensordot(a, b, {{-2, -1}, {-1, 0}});
   expect_values(negative_axes, expected, 1e-12);
@@ -218,23 +229,40 @@ TEST(Tensordot, AxisLists) {
 
 TEST(Tensordot, Gradients) {
   check_gradients(
-      [](const std::vector<Tensor>& in) { return tensordot(in[0], in[1], {{1, 2}, {2, 0}}); },
+      [](const std::vector<Tensor>& in) {
+        return tensordot(in[0], in[1], {{1, 2}, {2, 0}});
+      },
       {sample({2, 3, 4}), sample({4, 5, 3}, float64, 0.6)});
   check_gradients([](const std::vector<Tensor>& in) { return tensordot(in[0], in[1], 1); },
                   {sample({2, 3}), sample({3, 2, 2}, float64, 0.1)});
 }
 
 TEST(Tensordot, Errors) {
-  expect_error<ShapeError>([] { tensordot(zeros({2, 3}), zeros({4, 2}), 1); },
-                           "axis 1 of a (size 3) and axis 0 of b (size 4)");
-  expect_error<ValueError>([] { tensordot(zeros({2, 3}), zeros({3}), 2); },
-                           "axes must be between 0 and the smaller rank (1), received 2");
-  expect_error<ValueError>([] { tensordot(zeros({2, 3}), zeros({3, 2}), {{1}, {0, 1}}); },
-                           "as many axes for a as for b");
-  expect_error<ValueError>([] { tensordot(zeros({2, 2}), zeros({2, 2}), {{0, 0}, {0, 1}}); },
-                           "appears twice");
-  expect_error<ValueError>([] { tensordot(zeros({2, 2}), zeros({2, 2}), {{2}, {0}}); },
-                           "axis 2 is out of range");
+  expect_error<ShapeError>(
+      [] {
+        tensordot(zeros({2, 3}), zeros({4, 2}), 1);
+      },
+      "axis 1 of a (size 3) and axis 0 of b (size 4)");
+  expect_error<ValueError>(
+      [] {
+        tensordot(zeros({2, 3}), zeros({3}), 2);
+      },
+      "axes must be between 0 and the smaller rank (1), received 2");
+  expect_error<ValueError>(
+      [] {
+        tensordot(zeros({2, 3}), zeros({3, 2}), {{1}, {0, 1}});
+      },
+      "as many axes for a as for b");
+  expect_error<ValueError>(
+      [] {
+        tensordot(zeros({2, 2}), zeros({2, 2}), {{0, 0}, {0, 1}});
+      },
+      "appears twice");
+  expect_error<ValueError>(
+      [] {
+        tensordot(zeros({2, 2}), zeros({2, 2}), {{2}, {0}});
+      },
+      "axis 2 is out of range");
 }
 
 }  // namespace

@@ -42,9 +42,7 @@ Tensor u8(const std::vector<uint8_t>& v) {
   return Tensor::from_vector(v, Shape{static_cast<int64_t>(v.size())});
 }
 Tensor bools(const std::vector<bool>& v, const Shape& s) { return Tensor::from_vector(v, s); }
-Tensor bools(const std::vector<bool>& v) {
-  return bools(v, Shape{static_cast<int64_t>(v.size())});
-}
+Tensor bools(const std::vector<bool>& v) { return bools(v, Shape{static_cast<int64_t>(v.size())}); }
 
 // Deterministic values spread over [lo, hi) (no two alike for small tensors).
 Tensor spread(const Shape& s, double lo, double hi, int seed = 0) {
@@ -131,27 +129,35 @@ std::vector<UnaryCase> unary_cases() {
       {"cos", TANDEM_OP(tandem::cos(x)), TANDEM_REF(std::cos(x)), any},
       {"tanh", TANDEM_OP(tandem::tanh(x)), TANDEM_REF(std::tanh(x)), any},
       {"erf", TANDEM_OP(tandem::erf(x)), TANDEM_REF(std::erf(x)), any},
-      {"round", TANDEM_OP(tandem::round(x)), TANDEM_REF(std::nearbyint(x)),
+      {"round",
+       TANDEM_OP(tandem::round(x)),
+       TANDEM_REF(std::nearbyint(x)),
        {2.5, -0.5, 0.5, 1.5, -2.5, 3.7, -3.7, -1.2, 0.49}},
-      {"floor", TANDEM_OP(tandem::floor(x)), TANDEM_REF(std::floor(x)),
+      {"floor",
+       TANDEM_OP(tandem::floor(x)),
+       TANDEM_REF(std::floor(x)),
        {-1.5, -1.0, -0.2, 0.2, 1.0, 1.5}},
-      {"ceil", TANDEM_OP(tandem::ceil(x)), TANDEM_REF(std::ceil(x)), {-1.5, -1.0, -0.2, 0.2, 1.0, 1.5}},
+      {"ceil",
+       TANDEM_OP(tandem::ceil(x)),
+       TANDEM_REF(std::ceil(x)),
+       {-1.5, -1.0, -0.2, 0.2, 1.0, 1.5}},
       {"sigmoid", TANDEM_OP(sigmoid(x)), TANDEM_REF(sigmoid_ref(x)), any},
       {"relu", TANDEM_OP(relu(x)), TANDEM_REF(x > 0 ? x : 0.0), any},
-      {"relu6", TANDEM_OP(relu6(x)), TANDEM_REF(std::min(std::max(x, 0.0), 6.0)),
+      {"relu6",
+       TANDEM_OP(relu6(x)),
+       TANDEM_REF(std::min(std::max(x, 0.0), 6.0)),
        {-1.0, 0.0, 3.0, 6.0, 7.5}},
       // alpha is a float attribute (as in TensorFlow), so float64 inputs see double(0.2f).
       {"leaky_relu", TANDEM_OP(leaky_relu(x)), TANDEM_REF(x > 0 ? x : double(0.2f) * x), any},
-      {"leaky_relu_alpha", TANDEM_OP(leaky_relu(x, 0.01f)), TANDEM_REF(x > 0 ? x : double(0.01f) * x),
-       any},
+      {"leaky_relu_alpha", TANDEM_OP(leaky_relu(x, 0.01f)),
+       TANDEM_REF(x > 0 ? x : double(0.01f) * x), any},
       {"elu", TANDEM_OP(elu(x)), TANDEM_REF(x > 0 ? x : std::expm1(x)), any},
       {"elu_alpha", TANDEM_OP(elu(x, 0.5f)), TANDEM_REF(x > 0 ? x : 0.5 * std::expm1(x)), any},
       {"selu", TANDEM_OP(selu(x)),
        TANDEM_REF(x > 0 ? kSeluScale * x : kSeluScale * kSeluAlpha * std::expm1(x)), any},
       {"gelu", TANDEM_OP(gelu(x)), TANDEM_REF(0.5 * x * (1 + std::erf(x / std::sqrt(2.0)))), any},
       {"gelu_approximate", TANDEM_OP(gelu(x, true)),
-       TANDEM_REF(0.5 * x *
-                  (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)))),
+       TANDEM_REF(0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)))),
        any},
       {"softplus", TANDEM_OP(softplus(x)), TANDEM_REF(std::log1p(std::exp(x))), any},
       {"softsign", TANDEM_OP(softsign(x)), TANDEM_REF(x / (1 + std::fabs(x))), any},
@@ -282,8 +288,9 @@ TEST(MathUnary, DtypeErrors) {
        }) {
     SCOPED_TRACE(entry.first);
     expect_error<TypeError>([&] { entry.second(xi); },
-                            entry.first + ": expected a floating-point tensor (float16, bfloat16, float32, "
-                                   "float64), received int32");
+                            entry.first +
+                                ": expected a floating-point tensor (float16, bfloat16, float32, "
+                                "float64), received int32");
   }
   expect_error<TypeError>([] { negative(u8({1})); },
                           "negative: expected a signed numeric tensor, received uint8");
@@ -374,11 +381,17 @@ TEST(MathBinary, FloordivAndModUseFloorSemantics) {
 }
 
 TEST(MathBinary, IntegerDivisionByZeroIsAnError) {
-  expect_error<ValueError>([] { floordiv(i32({1, 2}), i32({1, 0})); },
-                           "floordiv: integer division by zero");
+  expect_error<ValueError>(
+      [] {
+        floordiv(i32({1, 2}), i32({1, 0}));
+      },
+      "floordiv: integer division by zero");
   expect_error<ValueError>([] { mod(i64({1, 2}), i64({0, 1})); }, "mod: integer division by zero");
-  expect_error<ValueError>([] { divide(i32({4, 2}), i32({2, 0})); },
-                           "divide: integer division by zero");
+  expect_error<ValueError>(
+      [] {
+        divide(i32({4, 2}), i32({2, 0}));
+      },
+      "divide: integer division by zero");
   expect_error<ValueError>([] { i32({4}) % 0.0; }, "mod: integer division by zero");
 }
 
@@ -399,8 +412,11 @@ TEST(MathBinary, IntegerPow) {
   EXPECT_EQ(p.to_vector<int32_t>(), (std::vector<int32_t>{1024, -27, 1, 1, 7, -1, 16}));
   EXPECT_EQ(pow(i64({3}), i64({39})).item<int64_t>(), int64_t{4052555153018976267});
   EXPECT_EQ(pow(u8({3}), u8({5})).item<int>(), 243);
-  expect_error<ValueError>([] { pow(i32({2, 2}), i32({1, -1})); },
-                           "pow: integers to negative integer powers are not allowed");
+  expect_error<ValueError>(
+      [] {
+        pow(i32({2, 2}), i32({1, -1}));
+      },
+      "pow: integers to negative integer powers are not allowed");
 }
 
 TEST(MathBinary, HalfPrecisionArithmetic) {
@@ -437,7 +453,8 @@ std::vector<NamedBinary> float_binaries() {
        [](double a, double b) { return std::max(a, b); }},
       {"minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); },
        [](double a, double b) { return std::min(a, b); }},
-      {"squared_difference", [](const Tensor& a, const Tensor& b) { return squared_difference(a, b); },
+      {"squared_difference",
+       [](const Tensor& a, const Tensor& b) { return squared_difference(a, b); },
        [](double a, double b) { return (a - b) * (a - b); }},
       {"floordiv", [](const Tensor& a, const Tensor& b) { return floordiv(a, b); },
        [](double a, double b) { return std::floor(a / b); }},
@@ -462,7 +479,9 @@ void check_broadcast(const Shape& sa, const Shape& sb, const Shape& expected) {
 TEST(MathBroadcast, RowVector) { check_broadcast(Shape{2, 3}, Shape{3}, Shape{2, 3}); }
 TEST(MathBroadcast, ColumnTimesRow) { check_broadcast(Shape{2, 1}, Shape{1, 3}, Shape{2, 3}); }
 TEST(MathBroadcast, ScalarAndTensor) { check_broadcast(Shape{}, Shape{2, 3}, Shape{2, 3}); }
-TEST(MathBroadcast, Rank4) { check_broadcast(Shape{2, 1, 3, 1}, Shape{4, 1, 5}, Shape{2, 4, 3, 5}); }
+TEST(MathBroadcast, Rank4) {
+  check_broadcast(Shape{2, 1, 3, 1}, Shape{4, 1, 5}, Shape{2, 4, 3, 5});
+}
 TEST(MathBroadcast, Rank4WithLeadingOnes) {
   check_broadcast(Shape{1, 3, 1, 2}, Shape{2, 1, 4, 1}, Shape{2, 3, 4, 2});
 }
@@ -475,9 +494,11 @@ TEST(MathBroadcast, LargeTensorsTakeParallelPaths) {
     SCOPED_TRACE(sb.to_list_string());
     Tensor b = spread(sb, -2, 2, 4);
     expect_values(subtract(a, b),
-                  broadcast_reference(a, b, a.shape(), [](double x, double y) { return x - y; }), 0);
+                  broadcast_reference(a, b, a.shape(), [](double x, double y) { return x - y; }),
+                  0);
     expect_values(subtract(b, a),
-                  broadcast_reference(b, a, a.shape(), [](double x, double y) { return x - y; }), 0);
+                  broadcast_reference(b, a, a.shape(), [](double x, double y) { return x - y; }),
+                  0);
   }
   Tensor ia = cast(spread(Shape{300, 200}, -50, 50), int32);
   std::vector<int32_t> divisors;
@@ -500,12 +521,21 @@ TEST(MathBroadcast, IntegerBroadcast) {
 }
 
 TEST(MathBroadcast, IncompatibleShapesAreAShapeError) {
-  expect_error<ShapeError>([] { add(f32({1, 2, 3, 4, 5, 6}, Shape{2, 3}), f32({1, 2, 3, 4})); },
-                           "add: incompatible shapes [2,3] and [4]");
-  expect_error<ShapeError>([] { multiply(f32({1, 2}, Shape{2, 1}), f32({1, 2, 3}, Shape{3, 1})); },
-                           "multiply: incompatible shapes [2,1] and [3,1]");
-  expect_error<ShapeError>([] { less(i32({1, 2}), i32({1, 2, 3})); },
-                           "less: incompatible shapes [2] and [3]");
+  expect_error<ShapeError>(
+      [] {
+        add(f32({1, 2, 3, 4, 5, 6}, Shape{2, 3}), f32({1, 2, 3, 4}));
+      },
+      "add: incompatible shapes [2,3] and [4]");
+  expect_error<ShapeError>(
+      [] {
+        multiply(f32({1, 2}, Shape{2, 1}), f32({1, 2, 3}, Shape{3, 1}));
+      },
+      "multiply: incompatible shapes [2,1] and [3,1]");
+  expect_error<ShapeError>(
+      [] {
+        less(i32({1, 2}), i32({1, 2, 3}));
+      },
+      "less: incompatible shapes [2] and [3]");
 }
 
 TEST(MathBroadcast, NoImplicitDtypePromotion) {
@@ -516,7 +546,8 @@ TEST(MathBroadcast, NoImplicitDtypePromotion) {
                           "multiply: expected y to have dtype float64 like x, received float32");
   expect_error<TypeError>([] { equal(i32({1}), i64({1})); },
                           "equal: expected y to have dtype int32 like x, received int64");
-  expect_error<TypeError>([] { floordiv(i32({1}), f32({1})); }, "floordiv: expected y to have dtype");
+  expect_error<TypeError>([] { floordiv(i32({1}), f32({1})); },
+                          "floordiv: expected y to have dtype");
   expect_error<TypeError>([] { add(bools({true}), bools({true})); },
                           "add: expected a numeric tensor, received dtype bool");
 }
@@ -610,7 +641,7 @@ void check_where_broadcast(const Shape& sc, const Shape& sx, const Shape& sy, co
   std::vector<double> vx = x.to_vector<double>(), vy = y.to_vector<double>(), expected;
   for (int64_t i = 0; i < out.num_elements(); ++i)
     expected.push_back(cv[source_index(i, out, sc)] ? vx[source_index(i, out, sx)]
-                                                     : vy[source_index(i, out, sy)]);
+                                                    : vy[source_index(i, out, sy)]);
   expect_values(z, expected, 0);
 }
 
@@ -627,10 +658,16 @@ TEST(MathWhere, Errors) {
                           "where: expected condition of dtype bool, received float32");
   expect_error<TypeError>([] { where(bools({true}), f32({1}), i32({2})); },
                           "where: expected y to have dtype float32 like x, received int32");
-  expect_error<ShapeError>([] { where(bools({true, false, true}), f32({1, 2}), f32({1, 2})); },
-                           "where: incompatible shapes");
-  expect_error<ShapeError>([] { where(bools({true}), f32({1, 2}), f32({1, 2, 3})); },
-                           "where: incompatible shapes [2] and [3]");
+  expect_error<ShapeError>(
+      [] {
+        where(bools({true, false, true}), f32({1, 2}), f32({1, 2}));
+      },
+      "where: incompatible shapes");
+  expect_error<ShapeError>(
+      [] {
+        where(bools({true}), f32({1, 2}), f32({1, 2, 3}));
+      },
+      "where: incompatible shapes [2] and [3]");
   expect_error<ValueError>([] { where(Tensor(), f32({1}), f32({2})); },
                            "where: condition is an undefined Tensor");
   expect_error<ValueError>([] { where(Tensor()); }, "where: condition is an undefined Tensor");
@@ -685,10 +722,10 @@ TEST(MathClip, ClipByNorm) {
   expect_values(clip_by_norm(f32({3, 4}), 10), {3, 4}, 0);  // already inside: unchanged
   Tensor rows = f64({3, 4, 0.3, 0.4}, Shape{2, 2});
   expect_values(clip_by_norm(rows, 1, std::vector<int64_t>{1}), {0.6, 0.8, 0.3, 0.4}, 1e-15);
-  expect_values(clip_by_norm(rows, 1, std::vector<int64_t>{0}),
-                {3 / std::sqrt(9.09), 4 / std::sqrt(16.16), 0.3 / std::sqrt(9.09),
-                 0.4 / std::sqrt(16.16)},
-                1e-15);
+  expect_values(
+      clip_by_norm(rows, 1, std::vector<int64_t>{0}),
+      {3 / std::sqrt(9.09), 4 / std::sqrt(16.16), 0.3 / std::sqrt(9.09), 0.4 / std::sqrt(16.16)},
+      1e-15);
   expect_values(clip_by_norm(rows, 1, std::vector<int64_t>{-1}), {0.6, 0.8, 0.3, 0.4}, 1e-15);
   Tensor zero = clip_by_norm(f32({0, 0, 0}), 1);
   expect_values(zero, {0, 0, 0}, 0);
@@ -958,13 +995,14 @@ std::vector<BinaryGradCase> binary_grad_cases() {
       {"squared_difference", op(squared_difference), -2, 2, -2, 2},
       {"mod", op(mod), 0.1, 5, 1.1, 1.45},
       {"mod_negative_divisor", op(mod), -5, 5, -1.45, -1.1},
-      {"where", [](const Tensor& a, const Tensor& b) { return where(a > 0.0, a, b); }, -2, 2, -2, 2},
+      {"where", [](const Tensor& a, const Tensor& b) { return where(a > 0.0, a, b); }, -2, 2, -2,
+       2},
       {"clip_by_value_tensors",
        [](const Tensor& a, const Tensor& b) { return clip_by_value(a, b - 1.0, b + 1.0); }, -3, 3,
        -1, 1},
       {"operators",
-       [](const Tensor& a, const Tensor& b) { return (a * b - 2.0 * a) / (b * b + 1.0) + (-a); }, -2,
-       2, -2, 2},
+       [](const Tensor& a, const Tensor& b) { return (a * b - 2.0 * a) / (b * b + 1.0) + (-a); },
+       -2, 2, -2, 2},
   };
 }
 
@@ -991,7 +1029,8 @@ TEST(MathGradients, WhereBroadcastsConditionAndBranches) {
   Tensor c1 = bools({true, false}, Shape{2, 1});
   check_gradients([&](const std::vector<Tensor>& in) { return where(c1, in[0], in[1]); },
                   {spread(Shape{1, 3}, -1, 1, 1), spread(Shape{}, -1, 1, 2)});
-  // Exact values: the chosen branch gets the incoming gradient, the other zero (summed when broadcast).
+  // Exact values: the chosen branch gets the incoming gradient, the other zero (summed when
+  // broadcast).
   Tensor x = f64({1, 2, 3}), y = f64({0}, Shape{});
   GradientTape tape;
   tape.watch({x, y});
@@ -1112,9 +1151,9 @@ TEST(MathGradients, SecondOrderMatchesNumericForSmoothOps) {
 TEST(MathGradients, SecondOrderBinaryMatchesNumeric) {
   // Mixed partials of pow and divide: the sum of both first derivatives, differentiated again.
   for (const BinaryGradCase& c : std::vector<BinaryGradCase>{
-           {"pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); }, 0.5, 2, -1, 2},
-           {"divide", [](const Tensor& a, const Tensor& b) { return divide(a, b); }, -2, 2, 0.5, 2},
-           {"multiply", [](const Tensor& a, const Tensor& b) { return a * a * b; }, -2, 2, -2, 2},
+           {"pow", [](const Tensor&a, const Tensor&b) { return pow(a, b); }, 0.5, 2, -1, 2},
+           {"divide", [](const Tensor&a, const Tensor&b) { return divide(a, b); }, -2, 2, 0.5, 2},
+           {"multiply", [](const Tensor&a, const Tensor&b) { return a * a * b; }, -2, 2, -2, 2},
        }) {
     SCOPED_TRACE(c.name);
     check_gradients(

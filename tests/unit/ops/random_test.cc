@@ -77,15 +77,17 @@ TEST(RandomNormal, MeanAndStddev) {
 }
 
 TEST(RandomNormal, FractionWithinOneStddev) {
-  std::vector<double> v = random_normal({kSamples}, {.dtype = float64, .seed = 5}).to_vector<double>();
-  double inside = static_cast<double>(std::count_if(v.begin(), v.end(),
-                                                    [](double x) { return std::abs(x) < 1; }));
+  std::vector<double> v =
+      random_normal({kSamples}, {.dtype = float64, .seed = 5}).to_vector<double>();
+  double inside = static_cast<double>(
+      std::count_if(v.begin(), v.end(), [](double x) { return std::abs(x) < 1; }));
   EXPECT_NEAR(inside / kSamples, 0.682689, 0.005);
 }
 
 TEST(RandomUniform, RangeMeanAndVariance) {
   for (DType dtype : {float32, float64, float16, bfloat16}) {
-    Tensor t = random_uniform({kSamples}, {.minval = -2.0, .maxval = 6.0, .dtype = dtype, .seed = 3});
+    Tensor t =
+        random_uniform({kSamples}, {.minval = -2.0, .maxval = 6.0, .dtype = dtype, .seed = 3});
     Moments m = moments(t);
     EXPECT_GE(m.min, -2.0) << dtype_name(dtype);
     EXPECT_LT(m.max, 6.0) << dtype_name(dtype);
@@ -131,11 +133,9 @@ TEST(RandomUniform, IntegersCoverTheRangeEvenly) {
 }
 
 TEST(RandomUniform, Int64WideRange) {
-  std::vector<int64_t> v = random_uniform({1000}, {.minval = -9.0e18,
-                                                   .maxval = 9.0e18,
-                                                   .dtype = int64,
-                                                   .seed = 9})
-                               .to_vector<int64_t>();
+  std::vector<int64_t> v =
+      random_uniform({1000}, {.minval = -9.0e18, .maxval = 9.0e18, .dtype = int64, .seed = 9})
+          .to_vector<int64_t>();
   int negative = 0;
   for (int64_t x : v) {
     EXPECT_GE(x, static_cast<int64_t>(-9.0e18));
@@ -186,10 +186,22 @@ TEST(Random, OpSeedGivesTheSameValuesEveryCall) {
   random_normal({20});  // advances the global generator
   Tensor b = random_normal({20}, {.seed = 77});
   EXPECT_EQ(a.to_vector<float>(), b.to_vector<float>());
+  set_random_seed(2);
+  EXPECT_EQ(random_normal({20}, {.seed = 77}).to_vector<float>(), a.to_vector<float>())
+      << "a pure function of the op seed";
   EXPECT_NE(a.to_vector<float>(), random_normal({20}, {.seed = 78}).to_vector<float>());
   // An op seed equal to the global seed does not replay the global stream.
   set_random_seed(77);
   EXPECT_NE(a.to_vector<float>(), random_normal({20}).to_vector<float>());
+}
+
+TEST(Random, OpSeededOpsDoNotAdvanceTheGlobalSequence) {
+  set_random_seed(5);
+  std::vector<float> plain = random_uniform({10}).to_vector<float>();
+  set_random_seed(5);
+  random_uniform({10}, {.seed = 3});
+  random_shuffle(range(4), 3);
+  EXPECT_EQ(random_uniform({10}).to_vector<float>(), plain);
 }
 
 TEST(Random, GeneratorStateRoundTrips) {
@@ -208,14 +220,16 @@ TEST(Random, ElementValuesDependOnlyOnTheirIndex) {
   // A prefix of a bigger draw equals the smaller draw: values do not depend on the tensor's size
   // or on how elements are grouped into Philox blocks.
   for (DType dtype : {float32, float64}) {
-    std::vector<double> small = random_normal({7}, {.dtype = dtype, .seed = 5}).to_vector<double>();
-    std::vector<double> big = random_normal({3, 11}, {.dtype = dtype, .seed = 5}).to_vector<double>();
+    RandomOptions o{.dtype = dtype, .seed = 5};
+    std::vector<double> small = random_normal({7}, o).to_vector<double>();
+    std::vector<double> big = random_normal({3, 11}, o).to_vector<double>();
     for (size_t i = 0; i < small.size(); ++i) EXPECT_EQ(small[i], big[i]) << i;
-    std::vector<double> t1 =
-        truncated_normal({5}, {.dtype = dtype, .seed = 6}).to_vector<double>();
-    std::vector<double> t2 =
-        truncated_normal({1000}, {.dtype = dtype, .seed = 6}).to_vector<double>();
+    std::vector<double> t1 = truncated_normal({5}, o).to_vector<double>();
+    std::vector<double> t2 = truncated_normal({1000}, o).to_vector<double>();
     for (size_t i = 0; i < t1.size(); ++i) EXPECT_EQ(t1[i], t2[i]) << i;
+    std::vector<double> u1 = random_uniform({3}, o).to_vector<double>();
+    std::vector<double> u2 = random_uniform({9}, o).to_vector<double>();
+    for (size_t i = 0; i < u1.size(); ++i) EXPECT_EQ(u1[i], u2[i]) << i;
   }
 }
 
@@ -234,16 +248,15 @@ TEST(Random, ResultsDoNotDependOnTheNumberOfThreads) {
   // 200k elements: far above the parallel threshold, so two threads really split the work.
   const Shape shape{200000};
   auto draw_all = [&] {
+    set_random_seed(3);
     std::vector<std::vector<double>> out;
     for (DType dtype : {float32, float64, bfloat16}) {
       out.push_back(random_normal(shape, {.dtype = dtype, .seed = 8}).to_vector<double>());
       out.push_back(random_uniform(shape, {.dtype = dtype, .seed = 8}).to_vector<double>());
       out.push_back(truncated_normal(shape, {.dtype = dtype, .seed = 8}).to_vector<double>());
     }
-    out.push_back(
-        random_uniform(shape, {.minval = 0, .maxval = 1000, .dtype = int32, .seed = 8})
-            .to_vector<double>());
-    set_random_seed(3);
+    out.push_back(random_uniform(shape, {.minval = 0, .maxval = 1000, .dtype = int32, .seed = 8})
+                      .to_vector<double>());
     out.push_back(random_normal(shape).to_vector<double>());
     return out;
   };
@@ -278,16 +291,17 @@ TEST(Random, Errors) {
                           "random_normal: expected a floating dtype");
   expect_error<TypeError>([] { truncated_normal({2}, {.dtype = bool_}); },
                           "truncated_normal: expected a floating dtype");
-  expect_error<TypeError>([] { random_uniform({2}, {.dtype = string}); },
-                          "received string");
+  expect_error<TypeError>([] { random_uniform({2}, {.dtype = string}); }, "received string");
   expect_error<TypeError>([] { random_uniform({2}, {.dtype = uint8}); }, "received uint8");
   expect_error<ValueError>([] { random_normal({2, -1}); }, "non-negative dimensions");
   expect_error<ValueError>([] { random_uniform({2}, {.minval = 3, .maxval = 3, .dtype = int32}); },
                            "need minval < maxval, received 3 >= 3");
-  expect_error<ValueError>([] { random_uniform({2}, {.minval = 0, .maxval = 2.5, .dtype = int64}); },
-                           "needs integral minval and maxval, received 2.5");
-  expect_error<ValueError>([] { random_uniform({2}, {.minval = 0, .maxval = 3e9, .dtype = int32}); },
-                           "must fit in int32");
+  expect_error<ValueError>(
+      [] { random_uniform({2}, {.minval = 0, .maxval = 2.5, .dtype = int64}); },
+      "needs integral minval and maxval, received 2.5");
+  expect_error<ValueError>(
+      [] { random_uniform({2}, {.minval = 0, .maxval = 3e9, .dtype = int32}); },
+      "must fit in int32");
   expect_error<ValueError>([] { random_shuffle(Tensor()); }, "random_shuffle");
 }
 
@@ -317,7 +331,8 @@ TEST(RandomShuffle, EveryPositionIsReachable) {
     for (int pos = 0; pos < 5; ++pos) ++where[v[pos]][pos];
   }
   for (int value = 0; value < 5; ++value)
-    for (int pos = 0; pos < 5; ++pos) EXPECT_NEAR(where[value][pos], 400, 80) << value << "@" << pos;
+    for (int pos = 0; pos < 5; ++pos)
+      EXPECT_NEAR(where[value][pos], 400, 80) << value << "@" << pos;
 }
 
 TEST(RandomShuffle, StringsScalarsAndSingleRows) {

@@ -46,18 +46,27 @@ TEST(Reshape, InfersMinusOneAndSharesStorage) {
 
 TEST(Reshape, Errors) {
   Tensor x = iota({6});
-  expect_error<ValueError>([&] { reshape(x, {4, -1}); },
-                           "reshape: cannot reshape a tensor with 6 elements to shape [4,-1]");
-  expect_error<ValueError>([&] { reshape(x, {4, 2}); },
-                           "reshape: cannot reshape a tensor with 6 elements (shape [6]) to shape "
-                           "[4,2] (8 elements)");
+  expect_error<ValueError>(
+      [&] {
+        reshape(x, {4, -1});
+      },
+      "reshape: cannot reshape a tensor with 6 elements to shape [4,-1]");
+  expect_error<ValueError>(
+      [&] {
+        reshape(x, {4, 2});
+      },
+      "reshape: cannot reshape a tensor with 6 elements (shape [6]) to shape "
+      "[4,2] (8 elements)");
   expect_error<ValueError>([&] { reshape(x, {-1, -1}); }, "only one dimension can be -1");
   expect_error<ValueError>([&] { reshape(x, {-2, 3}); }, "dimensions must be >= 0 or -1");
 }
 
 TEST(Reshape, Gradient) {
-  check_gradients([](const std::vector<Tensor>& in) { return square(reshape(in[0], {3, -1})); },
-                  {sample({2, 3})});
+  check_gradients(
+      [](const std::vector<Tensor>& in) {
+        return square(reshape(in[0], {3, -1}));
+      },
+      {sample({2, 3})});
 }
 
 TEST(ExpandDims, PositiveAndNegativeAxes) {
@@ -112,10 +121,16 @@ TEST(Transpose, Permutations) {
 
 TEST(Transpose, ErrorsAndGradient) {
   Tensor x = iota({2, 3, 2});
-  expect_error<ValueError>([&] { transpose(x, std::vector<int64_t>{0, 1}); },
-                           "transpose: perm has 2 entries for a tensor of rank 3");
-  expect_error<ValueError>([&] { transpose(x, std::vector<int64_t>{0, 1, 1}); },
-                           "dimension 1 appears twice");
+  expect_error<ValueError>(
+      [&] {
+        transpose(x, std::vector<int64_t>{0, 1});
+      },
+      "transpose: perm has 2 entries for a tensor of rank 3");
+  expect_error<ValueError>(
+      [&] {
+        transpose(x, std::vector<int64_t>{0, 1, 1});
+      },
+      "dimension 1 appears twice");
   check_gradients(
       [](const std::vector<Tensor>& in) {
         return transpose(in[0], std::vector<int64_t>{2, 0, 1}) * 3.0;
@@ -129,8 +144,11 @@ TEST(BroadcastTo, ValuesErrorsGradient) {
   expect_values(y, {1, 2, 3, 1, 2, 3});
   expect_values(broadcast_to(reshape(x, {3, 1}), {3, 2}), {1, 1, 2, 2, 3, 3});
   expect_error<ShapeError>([&] { broadcast_to(x, {2, 4}); }, "broadcast_to: incompatible shapes");
-  check_gradients([](const std::vector<Tensor>& in) { return broadcast_to(in[0], {4, 2, 3}); },
-                  {sample({2, 1})});
+  check_gradients(
+      [](const std::vector<Tensor>& in) {
+        return broadcast_to(in[0], {4, 2, 3});
+      },
+      {sample({2, 1})});
 }
 
 // ---- concat / stack / split / unstack ----
@@ -149,17 +167,26 @@ TEST(Concat, AxesAndStrings) {
 
 TEST(Concat, Errors) {
   Tensor a = iota({2, 2});
-  expect_error<ShapeError>([&] { concat({a, iota({3, 3})}, 0); },
-                           "concat: dimension 1 of input 1 is 3, expected 2");
-  expect_error<TypeError>([&] { concat({a, iota({2, 2}, float32)}, 0); },
-                          "expected y to have dtype float64 like x, received float32");
+  expect_error<ShapeError>(
+      [&] {
+        concat({a, iota({3, 3})}, 0);
+      },
+      "concat: dimension 1 of input 1 is 3, expected 2");
+  expect_error<TypeError>(
+      [&] {
+        concat({a, iota({2, 2}, float32)}, 0);
+      },
+      "expected y to have dtype float64 like x, received float32");
   expect_error<ValueError>([&] { concat({}, 0); }, "concat: expected at least one tensor");
   expect_error<ValueError>([&] { concat({a, a}, 2); }, "concat: axis 2 is out of range");
 }
 
 TEST(Concat, Gradient) {
-  check_gradients([](const std::vector<Tensor>& in) { return square(concat({in[0], in[1]}, 1)); },
-                  {sample({2, 2}), sample({2, 3})});
+  check_gradients(
+      [](const std::vector<Tensor>& in) {
+        return square(concat({in[0], in[1]}, 1));
+      },
+      {sample({2, 2}), sample({2, 3})});
 }
 
 TEST(Stack, AxesErrorsGradient) {
@@ -170,11 +197,16 @@ TEST(Stack, AxesErrorsGradient) {
   Tensor s1 = stack({a, b}, 1);
   expect_values(s1, {1, 3, 2, 4});
   expect_values(stack({a, b}, -1), {1, 3, 2, 4});
-  expect_error<ShapeError>([&] { stack({a, constant({1.0}, float64)}); },
-                           "stack: expected every input to have shape [2], input 1 has shape [1]");
+  expect_error<ShapeError>(
+      [&] {
+        stack({a, constant({1.0}, float64)});
+      },
+      "stack: expected every input to have shape [2], input 1 has shape [1]");
   expect_error<ValueError>([&] { stack({a, b}, 2); }, "stack: axis 2 is out of range");
   check_gradients(
-      [](const std::vector<Tensor>& in) { return stack({in[0], square(in[1])}, 1); },
+      [](const std::vector<Tensor>& in) {
+        return stack({in[0], square(in[1])}, 1);
+      },
       {sample({3}), sample({3})});
 }
 
@@ -198,12 +230,21 @@ TEST(Split, Errors) {
   Tensor x = iota({2, 6});
   expect_error<ValueError>([&] { split(x, 4, 1); },
                            "split: axis 1 of size 6 is not divisible into 4 equal parts");
-  expect_error<ValueError>([&] { split(x, std::vector<int64_t>{2, 2}, 1); },
-                           "split: sizes add up to 4 but axis 1 has size 6");
-  expect_error<ValueError>([&] { split(x, std::vector<int64_t>{-1, -1}, 1); },
-                           "only one size can be -1");
-  expect_error<ValueError>([&] { split(x, std::vector<int64_t>{5, -1, 3}, 1); },
-                           "split: sizes add up to");
+  expect_error<ValueError>(
+      [&] {
+        split(x, std::vector<int64_t>{2, 2}, 1);
+      },
+      "split: sizes add up to 4 but axis 1 has size 6");
+  expect_error<ValueError>(
+      [&] {
+        split(x, std::vector<int64_t>{-1, -1}, 1);
+      },
+      "only one size can be -1");
+  expect_error<ValueError>(
+      [&] {
+        split(x, std::vector<int64_t>{5, -1, 3}, 1);
+      },
+      "split: sizes add up to");
   expect_error<ValueError>([&] { split(x, 0); }, "expected num_splits > 0");
 }
 
@@ -253,8 +294,11 @@ TEST(Tile, ErrorsAndGradient) {
   expect_error<ValueError>([&] { tile(x, {2}); },
                            "tile: expected multiples of length 2 (the rank of the input, shape "
                            "[2,2]), received length 1");
-  expect_error<ValueError>([&] { tile(x, {1, -1}); },
-                           "tile: expected multiples >= 0, received -1 for dimension 1");
+  expect_error<ValueError>(
+      [&] {
+        tile(x, {1, -1});
+      },
+      "tile: expected multiples >= 0, received -1 for dimension 1");
   {
     // Each input element appears in 2 * 3 tiles: d sum / dx = 6.
     GradientTape tape;
@@ -262,8 +306,11 @@ TEST(Tile, ErrorsAndGradient) {
     Tensor y = reduce_sum(tile(x, {2, 3}));
     expect_values(*tape.gradient(y, x), {6, 6, 6, 6});
   }
-  check_gradients([](const std::vector<Tensor>& in) { return tile(in[0], {2, 1, 3}); },
-                  {sample({2, 3, 1})});
+  check_gradients(
+      [](const std::vector<Tensor>& in) {
+        return tile(in[0], {2, 1, 3});
+      },
+      {sample({2, 3, 1})});
 }
 
 // ---- pad ----
@@ -273,14 +320,14 @@ TEST(Pad, ModesMatchTensorFlowDocs) {
   std::vector<std::pair<int64_t, int64_t>> paddings{{1, 1}, {2, 2}};
   Tensor c = pad(t, paddings);
   EXPECT_EQ(c.shape(), Shape({4, 7}));
-  expect_values(c, {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0,
-                    0, 0, 4, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  expect_values(
+      c, {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0});
   Tensor r = pad(t, paddings, {.mode = "REFLECT"});
-  expect_values(r, {6, 5, 4, 5, 6, 5, 4, 3, 2, 1, 2, 3, 2, 1,
-                    6, 5, 4, 5, 6, 5, 4, 3, 2, 1, 2, 3, 2, 1});
+  expect_values(
+      r, {6, 5, 4, 5, 6, 5, 4, 3, 2, 1, 2, 3, 2, 1, 6, 5, 4, 5, 6, 5, 4, 3, 2, 1, 2, 3, 2, 1});
   Tensor s = pad(t, paddings, {.mode = "symmetric"});
-  expect_values(s, {2, 1, 1, 2, 3, 3, 2, 2, 1, 1, 2, 3, 3, 2,
-                    5, 4, 4, 5, 6, 6, 5, 5, 4, 4, 5, 6, 6, 5});
+  expect_values(
+      s, {2, 1, 1, 2, 3, 3, 2, 2, 1, 1, 2, 3, 3, 2, 5, 4, 4, 5, 6, 6, 5, 5, 4, 4, 5, 6, 6, 5});
 }
 
 TEST(Pad, ConstantValuesAndStrings) {
@@ -297,19 +344,34 @@ TEST(Pad, ConstantValuesAndStrings) {
 
 TEST(Pad, Errors) {
   Tensor t = iota({2, 3});
-  expect_error<ValueError>([&] { pad(t, {{1, 1}}); },
-                           "pad: expected 2 [before, after] pairs (one per dimension of shape "
-                           "[2,3]), received 1");
-  expect_error<ValueError>([&] { pad(t, {{0, 0}, {-1, 0}}); },
-                           "pad: expected non-negative paddings, received [-1, 0] for dimension 1");
-  expect_error<ValueError>([&] { pad(t, {{0, 0}, {3, 0}}, {.mode = "REFLECT"}); },
-                           "pad: REFLECT paddings must be less than the dimension size, received "
-                           "[3, 0] for dimension 1 of size 3");
-  expect_error<ValueError>([&] { pad(t, {{0, 3}, {0, 0}}, {.mode = "SYMMETRIC"}); },
-                           "pad: SYMMETRIC paddings must be at most the dimension size, received "
-                           "[0, 3] for dimension 0 of size 2");
-  expect_error<ValueError>([&] { pad(t, {{0, 0}, {0, 0}}, {.mode = "WRAP"}); },
-                           "pad: expected mode CONSTANT, REFLECT or SYMMETRIC, received 'WRAP'");
+  expect_error<ValueError>(
+      [&] {
+        pad(t, {{1, 1}});
+      },
+      "pad: expected 2 [before, after] pairs (one per dimension of shape "
+      "[2,3]), received 1");
+  expect_error<ValueError>(
+      [&] {
+        pad(t, {{0, 0}, {-1, 0}});
+      },
+      "pad: expected non-negative paddings, received [-1, 0] for dimension 1");
+  expect_error<ValueError>(
+      [&] {
+        pad(t, {{0, 0}, {3, 0}}, {.mode = "REFLECT"});
+      },
+      "pad: REFLECT paddings must be less than the dimension size, received "
+      "[3, 0] for dimension 1 of size 3");
+  expect_error<ValueError>(
+      [&] {
+        pad(t, {{0, 3}, {0, 0}}, {.mode = "SYMMETRIC"});
+      },
+      "pad: SYMMETRIC paddings must be at most the dimension size, received "
+      "[0, 3] for dimension 0 of size 2");
+  expect_error<ValueError>(
+      [&] {
+        pad(t, {{0, 0}, {0, 0}}, {.mode = "WRAP"});
+      },
+      "pad: expected mode CONSTANT, REFLECT or SYMMETRIC, received 'WRAP'");
 }
 
 TEST(Pad, MirrorGradientAccumulatesCopies) {
@@ -362,11 +424,34 @@ TEST(Reverse, AxesValuesStrings) {
 
 TEST(Reverse, ErrorsAndGradient) {
   Tensor x = iota({2, 3});
-  expect_error<ValueError>([&] { reverse(x, {1, -1}); },
-                           "reverse: axis -1 (dimension 1) is specified more than once");
+  expect_error<ValueError>(
+      [&] {
+        reverse(x, {1, -1});
+      },
+      "reverse: axis -1 (dimension 1) is specified more than once");
   expect_error<ValueError>([&] { reverse(x, {2}); }, "reverse: axis 2 is out of range");
-  check_gradients([](const std::vector<Tensor>& in) { return square(reverse(in[0], {0, 2})); },
-                  {sample({2, 2, 3})});
+  check_gradients(
+      [](const std::vector<Tensor>& in) {
+        return square(reverse(in[0], {0, 2}));
+      },
+      {sample({2, 2, 3})});
+}
+
+TEST(IndexMapKernels, LargeInputsTakeTheParallelPath) {
+  // 256 x 256 elements is above the OpenMP threshold.
+  Tensor x = iota({256, 256});
+  std::vector<double> r = reverse(x, {0}).to_vector<double>();
+  std::vector<double> t = tile(x, {1, 2}).to_vector<double>();
+  std::vector<double> p = pad(x, {{1, 1}, {0, 0}}, {.mode = "SYMMETRIC"}).to_vector<double>();
+  for (int64_t i = 0; i < 256; ++i) {
+    for (int64_t j = 0; j < 256; ++j) {
+      ASSERT_EQ(r[i * 256 + j], (255 - i) * 256 + j);
+      ASSERT_EQ(t[i * 512 + 256 + j], i * 256 + j);
+      ASSERT_EQ(p[(i + 1) * 256 + j], i * 256 + j);
+    }
+  }
+  EXPECT_EQ(p[5], 5) << "SYMMETRIC copies the edge row";
+  EXPECT_EQ(p[257 * 256 + 5], 255 * 256 + 5);
 }
 
 }  // namespace

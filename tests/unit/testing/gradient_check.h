@@ -15,7 +15,8 @@ namespace tandem::testing {
 
 inline Tensor weights_like(const Tensor& y) {
   std::vector<double> w(static_cast<size_t>(y.num_elements()));
-  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.5 + std::fmod(0.37 * static_cast<double>(i + 1), 1.0);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = 0.5 + std::fmod(0.37 * static_cast<double>(i + 1), 1.0);
   return Tensor::from_vector(w, y.shape());
 }
 
@@ -66,7 +67,8 @@ inline void expect_values(const Tensor& t, const std::vector<double>& expected, 
     if (std::isnan(expected[i])) {
       EXPECT_TRUE(std::isnan(got[i])) << "element " << i;
     } else {
-      EXPECT_NEAR(got[i], expected[i], tol * std::max(1.0, std::abs(expected[i]))) << "element " << i;
+      EXPECT_NEAR(got[i], expected[i], tol * std::max(1.0, std::abs(expected[i])))
+          << "element " << i;
     }
   }
 }

@@ -1,0 +1,134 @@
+#include "tandem/core/allocator.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "tandem/ops/random.h"
+#include "testing/gradient_check.h"
+
+namespace tandem {
+namespace {
+
+bool aligned(const void* p) {
+  return reinterpret_cast<uintptr_t>(p) % cpu_allocator::kAlignment == 0;
+}
+
+TEST(CpuAllocator, BlocksAre64ByteAligned) {
+  std::vector<std::pair<void*, size_t>> blocks;
+  for (size_t bytes : {size_t{0}, size_t{1}, size_t{63}, size_t{64}, size_t{65}, size_t{100},
+                       size_t{4096}, size_t{5000}, size_t{1} << 20, (size_t{1} << 20) + 3}) {
+    void* p = cpu_allocator::allocate(bytes);
+    ASSERT_NE(p, nullptr);
+    EXPECT_TRUE(aligned(p)) << bytes << " bytes at " << p;
+    std::memset(p, 0xab, bytes);  // the whole request is usable
+    blocks.emplace_back(p, bytes);
+  }
+  for (auto [p, bytes] : blocks) cpu_allocator::deallocate(p, bytes);
+}
+
+TEST(CpuAllocator, FreedBlocksAreReusedWithoutSystemCalls) {
+  void* first = cpu_allocator::allocate(1000);
+  cpu_allocator::deallocate(first, 1000);
+  AllocatorStats before = cpu_allocator::stats();
+  void* again = cpu_allocator::allocate(1000);
+  EXPECT_EQ(again, first);
+  cpu_allocator::deallocate(again, 1000);
+  // 990 bytes round up to the same 1024-byte class.
+  void* same_class = cpu_allocator::allocate(990);
+  EXPECT_EQ(same_class, first);
+  AllocatorStats after = cpu_allocator::stats();
+  EXPECT_EQ(after.system_allocations, before.system_allocations);
+  EXPECT_EQ(after.allocations, before.allocations + 2);
+  cpu_allocator::deallocate(same_class, 990);
+}
+
+TEST(CpuAllocator, StatsTrackBytesInUseAndCached) {
+  cpu_allocator::empty_cache();
+  AllocatorStats start = cpu_allocator::stats();
+  EXPECT_EQ(start.bytes_cached, 0);
+  void* p = cpu_allocator::allocate(100);  // a 128-byte class
+  AllocatorStats held = cpu_allocator::stats();
+  EXPECT_EQ(held.bytes_in_use - start.bytes_in_use, 128);
+  EXPECT_EQ(held.system_allocations, start.system_allocations + 1);
+  cpu_allocator::deallocate(p, 100);
+  AllocatorStats freed = cpu_allocator::stats();
+  EXPECT_EQ(freed.bytes_in_use, start.bytes_in_use);
+  EXPECT_EQ(freed.bytes_cached, 128);
+  cpu_allocator::empty_cache();
+  EXPECT_EQ(cpu_allocator::stats().bytes_cached, 0);
+  // After emptying the cache a new block comes from the system again.
+  void* q = cpu_allocator::allocate(100);
+  EXPECT_EQ(cpu_allocator::stats().system_allocations, freed.system_allocations + 1);
+  cpu_allocator::deallocate(q, 100);
+}
+
+TEST(CpuAllocator, LargeSizeClassesWasteAtMostAQuarter) {
+  cpu_allocator::empty_cache();
+  int64_t in_use = cpu_allocator::stats().bytes_in_use;
+  size_t bytes = (size_t{1} << 20) + 1;  // just past a power of two: the next class is 1.25 MiB
+  void* p = cpu_allocator::allocate(bytes);
+  int64_t block = cpu_allocator::stats().bytes_in_use - in_use;
+  EXPECT_GE(block, static_cast<int64_t>(bytes));
+  EXPECT_LE(block, static_cast<int64_t>(bytes + bytes / 4));
+  cpu_allocator::deallocate(p, bytes);
+}
+
+TEST(CpuAllocator, TensorsUseTheAllocator) {
+  int64_t before = cpu_allocator::stats().allocations;
+  Tensor t = Tensor::empty({3, 5}, float32, Device::cpu());
+  EXPECT_TRUE(aligned(t.raw_data()));
+  EXPECT_GT(cpu_allocator::stats().allocations, before);
+}
+
+// One step of a small two-layer perceptron written with element-wise ops and reductions: the
+// matrix product is a broadcast multiply followed by reduce_sum.
+struct TinyMlp {
+  Variable w1{random_normal({8, 16}, {.stddev = 0.3, .seed = 1}), {.name = "w1"}};
+  Variable b1{zeros({16}), {.name = "b1"}};
+  Variable w2{random_normal({16, 1}, {.stddev = 0.3, .seed = 2}), {.name = "w2"}};
+  Tensor x = random_normal({32, 8}, {.seed = 3});
+  Tensor y = random_uniform({32, 1}, {.seed = 4});
+
+  static Tensor dense(const Tensor& in, const Tensor& w) {
+    Tensor prod = reshape(in, {in.shape()[0], in.shape()[1], 1}) * w;  // [batch, in, out]
+    return reduce_sum(prod, {.axis = std::vector<int64_t>{1}});
+  }
+
+  double step(float learning_rate) {
+    std::vector<std::optional<Tensor>> grads;
+    double loss_value;
+    {
+      GradientTape tape;
+      Tensor h = exp(-square(dense(x, w1) + b1));  // a Gaussian activation
+      Tensor out = dense(h, w2);
+      Tensor loss = reduce_sum(square(out - y)) * (1.0 / 32);
+      loss_value = loss.item<double>();
+      grads = tape.gradient(loss, std::vector<Variable>{w1, b1, w2});
+    }
+    w1.assign_sub(*grads[0] * learning_rate);
+    b1.assign_sub(*grads[1] * learning_rate);
+    w2.assign_sub(*grads[2] * learning_rate);
+    return loss_value;
+  }
+};
+
+TEST(CpuAllocator, SteadyStateTrainingStepsDoNotCallTheSystemAllocator) {
+  TinyMlp model;
+  double first_loss = model.step(0.1f);
+  for (int i = 0; i < 3; ++i) model.step(0.1f);  // warm-up fills the cache
+  AllocatorStats warm = cpu_allocator::stats();
+  double last_loss = 0;
+  for (int i = 0; i < 20; ++i) last_loss = model.step(0.1f);
+  AllocatorStats steady = cpu_allocator::stats();
+  EXPECT_EQ(steady.system_allocations, warm.system_allocations)
+      << "a repeated training step must be served from the cache";
+  EXPECT_GT(steady.allocations, warm.allocations + 20 * 10) << "the steps did allocate tensors";
+  EXPECT_EQ(steady.bytes_in_use, warm.bytes_in_use) << "nothing leaks from step to step";
+  EXPECT_LT(last_loss, first_loss) << "the steps really trained";
+}
+
+}  // namespace
+}  // namespace tandem

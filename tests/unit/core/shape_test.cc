@@ -1,0 +1,82 @@
+#include "tandem/core/shape.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "tandem/core/error.h"
+
+namespace tandem {
+namespace {
+
+TEST(Shape, ToStringLikeTensorShapeRepr) {
+  EXPECT_EQ(Shape({2, 3}).to_string(), "(2, 3)");
+  EXPECT_EQ(Shape({3}).to_string(), "(3,)");
+  EXPECT_EQ(Shape().to_string(), "()");
+  EXPECT_EQ(Shape({Shape::kUnknown, 784}).to_string(), "(None, 784)");
+  EXPECT_EQ(Shape({0}).to_string(), "(0,)");
+  std::ostringstream os;
+  os << Shape({4, 5, 6});
+  EXPECT_EQ(os.str(), "(4, 5, 6)");
+}
+
+TEST(Shape, ListStringAsInTensorFlowErrors) {
+  EXPECT_EQ(Shape({2, 3}).to_list_string(), "[2,3]");
+  EXPECT_EQ(Shape({Shape::kUnknown, 3}).to_list_string(), "[?,3]");
+  EXPECT_EQ(Shape().to_list_string(), "[]");
+}
+
+TEST(Shape, NumElements) {
+  EXPECT_EQ(Shape({2, 3, 4}).num_elements(), 24);
+  EXPECT_EQ(Shape().num_elements(), 1);
+  EXPECT_EQ(Shape({5, 0, 3}).num_elements(), 0);
+  try {
+    Shape({Shape::kUnknown, 3}).num_elements();
+    FAIL() << "expected ValueError";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("shape (None, 3) has unknown dimensions"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Shape, DimensionsWithNegativeIndices) {
+  Shape s({2, 3, 4});
+  EXPECT_EQ(s.rank(), 3);
+  EXPECT_EQ(s.dim(0), 2);
+  EXPECT_EQ(s.dim(-1), 4);
+  EXPECT_EQ(s.dim(-3), 2);
+  EXPECT_EQ(s[1], 3);
+  try {
+    s.dim(3);
+    FAIL() << "expected ValueError";
+  } catch (const ValueError& e) {
+    EXPECT_NE(
+        std::string(e.what()).find(
+            "dimension index 3 is out of range for shape (2, 3, 4) (expected -3 <= index < 3)"),
+        std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(s.dim(-4), ValueError);
+}
+
+TEST(Shape, RowMajorStrides) {
+  EXPECT_EQ(Shape({2, 3, 4}).strides(), (std::vector<int64_t>{12, 4, 1}));
+  EXPECT_EQ(Shape({5}).strides(), (std::vector<int64_t>{1}));
+  EXPECT_TRUE(Shape().strides().empty());
+}
+
+TEST(Shape, EqualityAndDefinedness) {
+  EXPECT_EQ(Shape({2, 3}), Shape(std::vector<int64_t>{2, 3}));
+  EXPECT_NE(Shape({2, 3}), Shape({3, 2}));
+  EXPECT_NE(Shape({1}), Shape());
+  EXPECT_TRUE(Shape({2, 3}).is_fully_defined());
+  EXPECT_TRUE(Shape().is_fully_defined());
+  EXPECT_FALSE(Shape({Shape::kUnknown, 3}).is_fully_defined());
+  Shape s({1, 2});
+  s[0] = 7;
+  EXPECT_EQ(s.dims(), (std::vector<int64_t>{7, 2}));
+}
+
+}  // namespace
+}  // namespace tandem

@@ -1,0 +1,172 @@
+#include "tandem/core/variable.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/gradient_check.h"
+
+namespace tandem {
+namespace {
+
+using testing::expect_values;
+
+template <class E, class F>
+void expect_error(F&& f, const std::string& needle) {
+  try {
+    f();
+    FAIL() << "expected an exception containing '" << needle << "'";
+  } catch (const E& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+TEST(Variable, ConstructionNameAndTrainable) {
+  Variable v(constant({{1.0, 2.0}, {3.0, 4.0}}));
+  EXPECT_TRUE(v.defined());
+  EXPECT_EQ(v.name(), "Variable");
+  EXPECT_TRUE(v.trainable());
+  EXPECT_EQ(v.shape(), Shape({2, 2}));
+  EXPECT_EQ(v.dtype(), float32);
+  expect_values(v.value(), {1, 2, 3, 4});
+
+  Variable named(constant({1, 2}), {.name = "counter", .trainable = false});
+  EXPECT_EQ(named.name(), "counter");
+  EXPECT_FALSE(named.trainable());
+  EXPECT_EQ(named.dtype(), int32);
+  named.set_trainable(true);
+  EXPECT_TRUE(named.trainable());
+
+  Variable cast_on_init(constant({1, 2}), {.dtype = float64});
+  EXPECT_EQ(cast_on_init.dtype(), float64);
+  expect_values(cast_on_init.value(), {1, 2});
+
+  EXPECT_FALSE(Variable().defined());
+  EXPECT_FALSE(Variable().trainable());
+  expect_error<ValueError>([] { Variable().value(); }, "operation on an undefined Variable");
+  expect_error<ValueError>([] { Variable bad{Tensor{}}; },
+                           "Variable: initial_value is an undefined");
+}
+
+TEST(Variable, DoesNotAliasItsInitialValue) {
+  Tensor init = constant({1.0, 2.0});
+  Variable v(init);
+  EXPECT_NE(v.value().storage(), init.storage());
+  v.assign(constant({5.0f, 6.0f}));
+  expect_values(init, {1, 2});
+}
+
+TEST(Variable, IdentityAndValueIds) {
+  Variable a(constant(1.0)), b(constant(1.0));
+  Variable a2 = a;
+  EXPECT_TRUE(a == a2);
+  EXPECT_FALSE(a == b);
+  EXPECT_NE(a.id(), b.id());
+  EXPECT_EQ(a.value().id(), a.id()) << "reads carry the variable's id for GradientTape";
+  a.assign(constant(3.0f));
+  EXPECT_EQ(a.value().id(), a.id());
+  EXPECT_FLOAT_EQ(a2.value().item<float>(), 3.0f) << "copies share the variable";
+}
+
+TEST(Variable, AssignAddSub) {
+  Variable v(constant({1.0, 2.0, 3.0}, float64));
+  v.assign(constant({4.0, 5.0, 6.0}, float64));
+  expect_values(v.value(), {4, 5, 6});
+  v.assign_add(constant({1.0, 1.0, 0.5}, float64));
+  expect_values(v.value(), {5, 6, 6.5});
+  v.assign_sub(constant({5.0, 2.0, 0.5}, float64));
+  expect_values(v.value(), {0, 4, 6});
+
+  Variable counter(constant(0), {.name = "step"});
+  for (int i = 0; i < 3; ++i) counter.assign_add(constant(2));
+  EXPECT_EQ(counter.value().item<int>(), 6);
+}
+
+TEST(Variable, AssignErrors) {
+  Variable v(constant({1.0, 2.0}), {.name = "w"});
+  expect_error<ShapeError>(
+      [&] {
+        v.assign(constant({1.0, 2.0, 3.0}));
+      },
+      "assign: variable 'w' has shape [2], received a value of shape [3]");
+  expect_error<TypeError>(
+      [&] {
+        v.assign(constant({1, 2}));
+      },
+      "assign: variable 'w' has dtype float32, received a value of dtype int32");
+  expect_error<ShapeError>(
+      [&] {
+        v.assign_add(constant({{1.0, 2.0}}));
+      },
+      "assign_add: variable 'w' has shape [2], received a value of shape [1,2]");
+  expect_error<TypeError>(
+      [&] {
+        v.assign_sub(constant({1.0, 2.0}, float64));
+      },
+      "assign_sub: variable 'w' has dtype float32, received a value of dtype "
+      "float64");
+  expect_error<ValueError>([&] { v.assign(Tensor()); }, "assign: value is an undefined Tensor");
+  expect_values(v.value(), {1, 2});  // failed updates leave the value alone
+}
+
+TEST(Variable, ScatterNdUpdate) {
+  Variable v(constant({1, 2, 3, 4, 5, 6, 7, 8}), {.name = "table"});
+  v.scatter_nd_update(constant({{4}, {3}, {1}, {7}}), constant({9, 10, 11, 12}));
+  EXPECT_EQ(v.value().to_vector<int>(), (std::vector<int>{1, 11, 3, 10, 9, 6, 7, 12}));
+
+  Variable m(constant({{0.0, 0.0}, {0.0, 0.0}, {0.0, 0.0}}));
+  m.scatter_nd_update(constant({{2}, {0}}), constant({{1.0, 2.0}, {3.0, 4.0}}));
+  expect_values(m.value(), {3, 4, 0, 0, 1, 2});
+  m.scatter_nd_update(constant({{1, 1}}), constant({9.0}));
+  expect_values(m.value(), {3, 4, 0, 9, 1, 2});
+
+  expect_error<ValueError>([&] { v.scatter_nd_update(constant({{8}}), constant({1})); },
+                           "index [8] at indices position 0 is out of range for tensor shape [8]");
+  expect_error<ShapeError>(
+      [&] {
+        v.scatter_nd_update(constant({{0}}), constant({1, 2}));
+      },
+      "expected updates of shape [1]");
+}
+
+TEST(Variable, CopyOnWriteKeepsEarlierReads) {
+  Variable v(constant({1.0, 2.0, 3.0}, float64));
+  Tensor before = v.value();
+  Tensor row_view = v.value()["1:"];  // a view into the variable's storage
+  v.assign(constant({7.0, 8.0, 9.0}, float64));
+  expect_values(before, {1, 2, 3});
+  expect_values(row_view, {2, 3});
+  expect_values(v.value(), {7, 8, 9});
+
+  Tensor mid = v.value();
+  v.assign_add(constant({1.0, 1.0, 1.0}, float64));
+  v.assign_sub(constant({0.5, 0.5, 0.5}, float64));
+  v.scatter_nd_update(constant({{0}}), constant({0.0}, float64));
+  expect_values(mid, {7, 8, 9});
+  expect_values(v.value(), {0, 8.5, 9.5});
+}
+
+TEST(Variable, UnsharedValueIsUpdatedInPlace) {
+  Variable v(constant({1.0, 2.0}));
+  const void* before = v.value().raw_data();
+  v.assign_add(constant({1.0f, 1.0f}));
+  EXPECT_EQ(v.value().raw_data(), before) << "nobody else holds the value: no copy";
+  expect_values(v.value(), {2, 3});
+}
+
+TEST(Variable, GradientFlowsToVariable) {
+  Variable w(constant({1.0, 2.0, 3.0}, float64), {.name = "w"});
+  GradientTape tape;
+  Tensor loss = reduce_sum(square(w.value()["::2"]));
+  auto g = tape.gradient(loss, std::vector<Variable>{w});
+  ASSERT_TRUE(g[0].has_value());
+  expect_values(*g[0], {2, 0, 6});
+}
+
+TEST(Variable, ToString) {
+  Variable v(constant({1.0, 2.0}), {.name = "bias"});
+  std::string s = v.to_string();
+  EXPECT_NE(s.find("<tf.Variable 'bias:0' shape=(2,) dtype=float32, numpy="), std::string::npos)
+      << s;
+}
+
+}  // namespace
+}  // namespace tandem
