@@ -13,15 +13,7 @@ namespace {
 
 using testing::expect_values;
 
-template <class E>
-void expect_error(const std::function<void()>& f, const std::string& fragment) {
-  try {
-    f();
-    FAIL() << "expected an error containing '" << fragment << "'";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
+using testing::expect_error;
 
 TEST(Tensor, NestedListsInferDtypeLikeTensorFlow) {
   Tensor f = constant({{1.f, 2.f}, {3.f, 4.f}});

@@ -7,17 +7,8 @@
 namespace tandem {
 namespace {
 
+using testing::expect_error;
 using testing::expect_values;
-
-template <class E, class F>
-void expect_error(F&& f, const std::string& needle) {
-  try {
-    f();
-    FAIL() << "expected an exception containing '" << needle << "'";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
 
 TEST(Variable, ConstructionNameAndTrainable) {
   Variable v(constant({{1.0, 2.0}, {3.0, 4.0}}));

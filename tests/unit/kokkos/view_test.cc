@@ -21,15 +21,7 @@ class KokkosEnvironment : public ::testing::Environment {
 };
 ::testing::Environment* const kKokkos = ::testing::AddGlobalTestEnvironment(new KokkosEnvironment);
 
-template <class E>
-void expect_error(const std::function<void()>& f, const std::string& fragment) {
-  try {
-    f();
-    FAIL() << "expected an error containing '" << fragment << "'";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
+using testing::expect_error;
 
 TEST(KokkosView, ReadsTensorDataRowMajor) {
   Tensor x = constant({{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}});

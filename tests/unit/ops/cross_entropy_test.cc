@@ -10,17 +10,8 @@ namespace tandem {
 namespace {
 
 using testing::check_gradients;
+using testing::expect_error;
 using testing::expect_values;
-
-template <class E, class F>
-void expect_error(F&& f, const std::string& needle) {
-  try {
-    f();
-    FAIL() << "expected an error containing: " << needle;
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
 
 Tensor sample(const Shape& shape, double phase = 0.0, double scale = 2.0) {
   std::vector<double> v(static_cast<size_t>(shape.num_elements()));

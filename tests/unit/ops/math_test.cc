@@ -16,6 +16,7 @@ namespace tandem {
 namespace {
 
 using testing::check_gradients;
+using testing::expect_error;
 using testing::expect_values;
 
 using UnaryFn = std::function<Tensor(const Tensor&)>;
@@ -52,16 +53,6 @@ Tensor spread(const Shape& s, double lo, double hi, int seed = 0) {
     v[i] = lo + (hi - lo) * u;
   }
   return Tensor::from_vector(v, s);
-}
-
-template <class E, class F>
-void expect_error(F&& f, const std::string& substring) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an exception containing '" << substring << "'";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(substring), std::string::npos) << e.what();
-  }
 }
 
 // Flat index into `in` of output element `flat` when `in` is broadcast to `out` (NumPy rules).

@@ -276,15 +276,7 @@ TEST(Random, EmptyAndScalarShapes) {
   EXPECT_LT(s.item<double>(), 6.0);
 }
 
-template <class E>
-void expect_error(const std::function<void()>& f, const std::string& fragment) {
-  try {
-    f();
-    FAIL() << "expected an error containing '" << fragment << "'";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
+using testing::expect_error;
 
 TEST(Random, Errors) {
   expect_error<TypeError>([] { random_normal({2}, {.dtype = int32}); },

@@ -14,19 +14,10 @@ namespace tandem {
 namespace {
 
 using testing::check_gradients;
+using testing::expect_error;
 using testing::expect_values;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-template <class E, class F>
-void expect_error(F&& f, const std::string& substring) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an exception containing '" << substring << "'";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(substring), std::string::npos) << e.what();
-  }
-}
 
 // 0, 1, ..., n-1 (shifted and scaled) as float64 in the given shape.
 Tensor iota(const Shape& shape, double scale = 1.0, double offset = 0.0) {

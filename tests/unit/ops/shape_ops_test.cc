@@ -8,17 +8,8 @@ namespace tandem {
 namespace {
 
 using testing::check_gradients;
+using testing::expect_error;
 using testing::expect_values;
-
-template <class E, class F>
-void expect_error(F&& f, const std::string& needle) {
-  try {
-    f();
-    FAIL() << "expected an exception containing '" << needle << "'";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
 
 // [0, 1, ..., n-1] as float64 in `shape`.
 Tensor iota(const Shape& shape, DType dtype = float64) {

@@ -14,17 +14,8 @@ namespace tandem {
 namespace {
 
 using testing::check_gradients;
+using testing::expect_error;
 using testing::expect_values;
-
-template <class E, class F>
-void expect_error(F&& f, const std::string& substring) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an exception containing '" << substring << "'";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(substring), std::string::npos) << e.what();
-  }
-}
 
 // Distinct values in a scrambled order (no ties, so sorting is smooth in them).
 Tensor scrambled(const Shape& shape) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tandem/tandem.h"
+#include "testing/assertions.h"
 
 namespace tandem::testing {
 
@@ -55,20 +56,6 @@ inline void check_gradients(const std::function<Tensor(const std::vector<Tensor>
       double numeric = (weighted_sum(f, plus) - weighted_sum(f, minus)) / (2 * eps);
       EXPECT_NEAR(got[i], numeric, tol * std::max(1.0, std::abs(numeric)))
           << "input " << k << " element " << i;
-    }
-  }
-}
-
-// Element-wise comparison of a tensor with expected values.
-inline void expect_values(const Tensor& t, const std::vector<double>& expected, double tol = 1e-6) {
-  std::vector<double> got = t.to_vector<double>();
-  ASSERT_EQ(got.size(), expected.size()) << "shape " << t.shape().to_string();
-  for (size_t i = 0; i < got.size(); ++i) {
-    if (std::isnan(expected[i])) {
-      EXPECT_TRUE(std::isnan(got[i])) << "element " << i;
-    } else {
-      EXPECT_NEAR(got[i], expected[i], tol * std::max(1.0, std::abs(expected[i])))
-          << "element " << i;
     }
   }
 }
