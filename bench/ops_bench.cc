@@ -1,5 +1,6 @@
 // Op throughput against the peers in the same process:
-//   matmul (GFLOP/s) through tandem::matmul vs the loaded OpenBLAS's own cblas_sgemm;
+//   matmul (GFLOP/s) through tandem::matmul vs a direct call of the library behind it (oneDNN's
+//   dnnl_sgemm, or OpenBLAS's cblas_sgemm in a build without oneDNN);
 //   element-wise add (GB/s, bytes read + written) vs a plain memcpy moving the same bytes.
 // Prints `BENCH <case> tandem=<v> peer=<v> ratio=<tandem/peer> unit=<unit>` per case.
 #include <algorithm>
@@ -10,6 +11,10 @@
 #include <functional>
 #include <string>
 #include <vector>
+
+#ifdef TANDEM_HAVE_DNNL
+#include <dnnl.h>
+#endif
 
 #include "kernels/cpu/blas.h"
 #include "kernels/cpu/parallel.h"
@@ -78,6 +83,10 @@ void bench_matmul(int64_t m, int64_t k, int64_t n, int samples, int calls) {
   tandem::Tensor sink;
   auto ours = [&] { sink = tandem::matmul(a, b); };
   auto peer = [&] {
+#ifdef TANDEM_HAVE_DNNL
+    dnnl_sgemm('N', 'N', m, n, k, 1.f, a.data<float>(), k, b.data<float>(), n, 0.f, c.data(), n);
+    return;
+#endif
     constexpr int kRowMajor = 101, kNoTrans = 111;
     sgemm(kRowMajor, kNoTrans, kNoTrans, static_cast<int>(m), static_cast<int>(n),
           static_cast<int>(k), 1.f, a.data<float>(), static_cast<int>(k), b.data<float>(),
@@ -113,8 +122,9 @@ void bench_add(int64_t n, int samples) {
 
 int main() {
   const blas::Info& info = blas::info();
-  std::printf("# OpenBLAS library=%s core=%s ignored_OPENBLAS_CORETYPE=%s threads=%d\n",
-              info.library.c_str(), info.core.empty() ? "unknown" : info.core.c_str(),
+  std::printf("# sgemm=%s OpenBLAS library=%s core=%s ignored_OPENBLAS_CORETYPE=%s threads=%d\n",
+              info.sgemm_backend.c_str(), info.library.c_str(),
+              info.core.empty() ? "unknown" : info.core.c_str(),
               info.ignored_coretype.empty() ? "(none)" : info.ignored_coretype.c_str(),
               tandem::kernels::cpu::num_threads());
   bench_matmul(1024, 1024, 1024, 31, 1);

@@ -21,6 +21,17 @@ if(NOT TANDEM_CBLAS_INCLUDE_DIR)
   message(FATAL_ERROR "cblas.h not found: install libopenblas-openmp-dev")
 endif()
 
+# oneDNN's sgemm beats OpenBLAS's on every float32 shape Tandem's layers produce on this machine
+# (bench/gemm_backend_bench.cc), so float32 matmul and convolution use it when it is installed;
+# float64 and machines without it use OpenBLAS.
+find_library(TANDEM_DNNL_LIBRARY dnnl)
+find_path(TANDEM_DNNL_INCLUDE_DIR dnnl.h)
+if(TANDEM_DNNL_LIBRARY AND TANDEM_DNNL_INCLUDE_DIR)
+  set(TANDEM_HAVE_DNNL ON)
+else()
+  set(TANDEM_HAVE_DNNL OFF)
+endif()
+
 find_package(MPI COMPONENTS CXX)
 set(TANDEM_HAVE_MPI ${MPI_CXX_FOUND})
 
@@ -45,4 +56,4 @@ if(TANDEM_ENABLE_CUDA)
     find_library(TANDEM_NCCL_LIBRARY nccl HINTS ${CUDAToolkit_LIBRARY_DIR})
   endif()
 endif()
-message(STATUS "Tandem: CUDA=${TANDEM_HAVE_CUDA} cuDNN=${TANDEM_CUDNN_LIBRARY} NCCL=${TANDEM_NCCL_LIBRARY} MPI=${TANDEM_HAVE_MPI}")
+message(STATUS "Tandem: oneDNN=${TANDEM_HAVE_DNNL} CUDA=${TANDEM_HAVE_CUDA} cuDNN=${TANDEM_CUDNN_LIBRARY} NCCL=${TANDEM_NCCL_LIBRARY} MPI=${TANDEM_HAVE_MPI}")

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   cmake ninja-build g++ pkg-config clang-format
   libgtest-dev libgmock-dev
-  libopenblas-openmp-dev
+  libopenblas-openmp-dev libdnnl-dev
   libtrilinos-kokkos-dev
   nlohmann-json3-dev
   libprotobuf-dev protobuf-compiler

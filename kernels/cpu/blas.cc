@@ -1,6 +1,9 @@
 #include "kernels/cpu/blas.h"
 
 #include <dlfcn.h>
+#ifdef TANDEM_HAVE_DNNL
+#include <dnnl.h>
+#endif
 
 #include <cstdlib>
 #include <mutex>
@@ -52,6 +55,11 @@ Library load() {
   if (!lib.info.ignored_coretype.empty())
     setenv("OPENBLAS_CORETYPE", lib.info.ignored_coretype.c_str(), 1);
   if (!lib.sgemm) lib.info.library = "builtin";
+#ifdef TANDEM_HAVE_DNNL
+  lib.info.sgemm_backend = "oneDNN";
+#else
+  lib.info.sgemm_backend = lib.sgemm ? "OpenBLAS" : "builtin";
+#endif
   return lib;
 }
 
@@ -88,6 +96,12 @@ SgemmFn raw_sgemm() { return library().sgemm; }
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
+#ifdef TANDEM_HAVE_DNNL
+  if (k > 0 && dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c,
+                          ldc) == dnnl_success)
+    return;
+    // k == 0 (C = beta * C) and any oneDNN refusal fall through to OpenBLAS / the builtin loop.
+#endif
   if (auto f = library().sgemm) {
     f(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, static_cast<int>(m),
       static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b,

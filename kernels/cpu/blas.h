@@ -1,4 +1,6 @@
-// Dense matrix multiply through OpenBLAS, loaded at run time.
+// Dense matrix multiply. float32 goes to oneDNN's sgemm when Tandem was built with it (it measured
+// faster on every layer shape, bench/gemm_backend_bench.cc); float64, and float32 without oneDNN,
+// go to OpenBLAS, loaded at run time.
 //
 // OpenBLAS picks its kernels when it is loaded, from OPENBLAS_CORETYPE if set. An inherited
 // OPENBLAS_CORETYPE=Haswell halves sgemm speed on newer cores (DESIGN section 5), so Tandem loads
@@ -15,6 +17,7 @@ struct Info {
   std::string library;           // the file that was loaded, or "builtin"
   std::string core;              // OpenBLAS's own name for the kernels it chose
   std::string ignored_coretype;  // an inherited OPENBLAS_CORETYPE that Tandem cleared, if any
+  std::string sgemm_backend;     // "oneDNN" or "OpenBLAS" (or "builtin"): who runs float32 gemm
 };
 
 const Info& info();
@@ -27,8 +30,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
           const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c,
           int64_t ldc);
 
-// The raw cblas_sgemm of the loaded library (nullptr for the builtin path): benchmarks compare
-// Tandem's matmul against it in the same process.
+// The raw cblas_sgemm of the loaded OpenBLAS (nullptr when none was found), for benchmarks.
 using SgemmFn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int,
                          float, float*, int);
 SgemmFn raw_sgemm();

@@ -14,6 +14,7 @@ BuildInfo build_info() {
   info.cuda_devices = cuda_device_count();
   info.cpu_threads = kernels::cpu::num_threads();
   const auto& blas = kernels::cpu::blas::info();
+  info.sgemm_backend = blas.sgemm_backend;
   info.blas_library = blas.library;
   info.blas_core = blas.core;
   info.ignored_openblas_coretype = blas.ignored_coretype;
