@@ -23,8 +23,8 @@ BuildInfo build_info() {
 
 std::string describe() {
   BuildInfo i = build_info();
-  std::string s =
-      "Tandem: CPU threads " + std::to_string(i.cpu_threads) + ", BLAS " + i.blas_library;
+  std::string s = "Tandem: CPU threads " + std::to_string(i.cpu_threads) + ", sgemm " +
+                  i.sgemm_backend + ", BLAS " + i.blas_library;
   if (!i.blas_core.empty()) s += " (" + i.blas_core + ")";
   if (!i.ignored_openblas_coretype.empty())
     s += ", inherited OPENBLAS_CORETYPE=" + i.ignored_openblas_coretype + " overridden";

@@ -15,6 +15,8 @@ TEST(Config, InheritedOpenblasCoretypeIsOverriddenAndReported) {
   config::BuildInfo info = config::build_info();
   EXPECT_GE(info.cpu_threads, 1);
   ASSERT_FALSE(info.blas_library.empty());
+  EXPECT_FALSE(info.sgemm_backend.empty());
+  EXPECT_NE(config::describe().find("sgemm " + info.sgemm_backend), std::string::npos);
   if (info.blas_library == "builtin") GTEST_SKIP() << "no OpenBLAS on this machine";
   EXPECT_EQ(info.ignored_openblas_coretype, "Haswell");
   // The user's environment is restored for child processes.
