@@ -1,0 +1,61 @@
+// Weight initializers (tf.keras.initializers): objects with a Keras name and a config, usable by
+// name
+// ("glorot_uniform") or as instances (GlorotUniform(seed)). A user's own initializer is any
+// Initializer subclass, or a plain callable wrapped by make_initializer.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "tandem/core/tensor.h"
+
+namespace tandem::initializers {
+
+class Initializer {
+ public:
+  virtual ~Initializer() = default;
+  virtual Tensor operator()(const Shape& shape, DType dtype) const = 0;
+  // Keras class name, e.g. "GlorotUniform".
+  virtual std::string class_name() const = 0;
+  virtual nlohmann::json get_config() const { return nlohmann::json::object(); }
+};
+
+using InitializerPtr = std::shared_ptr<const Initializer>;
+
+InitializerPtr zeros();
+InitializerPtr ones();
+InitializerPtr constant(double value);
+InitializerPtr random_normal(double mean = 0.0, double stddev = 0.05,
+                             std::optional<uint64_t> seed = std::nullopt);
+InitializerPtr random_uniform(double minval = -0.05, double maxval = 0.05,
+                              std::optional<uint64_t> seed = std::nullopt);
+InitializerPtr truncated_normal(double mean = 0.0, double stddev = 0.05,
+                                std::optional<uint64_t> seed = std::nullopt);
+// Variance scaling family: scale / fan, fan = fan_in, fan_out or their average.
+InitializerPtr variance_scaling(double scale, const std::string& mode,
+                                const std::string& distribution,
+                                std::optional<uint64_t> seed = std::nullopt);
+InitializerPtr glorot_uniform(std::optional<uint64_t> seed = std::nullopt);
+InitializerPtr glorot_normal(std::optional<uint64_t> seed = std::nullopt);
+InitializerPtr he_uniform(std::optional<uint64_t> seed = std::nullopt);
+InitializerPtr he_normal(std::optional<uint64_t> seed = std::nullopt);
+InitializerPtr lecun_uniform(std::optional<uint64_t> seed = std::nullopt);
+InitializerPtr lecun_normal(std::optional<uint64_t> seed = std::nullopt);
+InitializerPtr orthogonal(double gain = 1.0, std::optional<uint64_t> seed = std::nullopt);
+
+// A callable as an initializer (its config is empty: it cannot be rebuilt from JSON).
+InitializerPtr make_initializer(std::string name, std::function<Tensor(const Shape&, DType)> fn);
+
+// By Keras name ("glorot_uniform", "GlorotUniform", "zeros", ...); ValueError for an unknown name.
+InitializerPtr get(const std::string& name);
+// {"class_name": ..., "config": {...}} as Keras serialises it, and back.
+nlohmann::json serialize(const Initializer& init);
+InitializerPtr deserialize(const nlohmann::json& json);
+
+// fan_in and fan_out of a kernel shape as Keras computes them (receptive field times channels).
+std::pair<double, double> compute_fans(const Shape& shape);
+
+}  // namespace tandem::initializers

@@ -1,0 +1,81 @@
+#include "tandem/layers/core/dense.h"
+
+#include "tandem/layers/registry.h"
+#include "tandem/ops/linalg.h"
+#include "tandem/ops/math.h"
+
+namespace tandem::layers {
+
+Dense::Dense(int64_t units, DenseOptions options)
+    : Layer("Dense", options.layer), units_(units), options_(std::move(options)) {
+  TANDEM_CHECK(units > 0, ValueError, "Dense: expected units > 0, received ", units);
+  set_input_spec({.min_ndim = 2});
+}
+
+void Dense::build(const std::vector<Shape>& input_shapes) {
+  const Shape& s = input_shapes.at(0);
+  int64_t last = s[s.rank() - 1];
+  TANDEM_CHECK(last > 0, ShapeError, "Dense '", name(),
+               "': the last dimension of the input must be known, received ", s.to_list_string());
+  kernel_ = add_weight("kernel", Shape{last, units_},
+                       {.initializer = options_.kernel_initializer,
+                        .regularizer = options_.kernel_regularizer,
+                        .constraint = options_.kernel_constraint});
+  if (options_.use_bias) {
+    bias_ = add_weight("bias", Shape{units_},
+                       {.initializer = options_.bias_initializer ? options_.bias_initializer
+                                                                 : initializers::zeros(),
+                        .regularizer = options_.bias_regularizer,
+                        .constraint = options_.bias_constraint});
+  }
+  set_input_spec({.min_ndim = 2, .axes = {{-1, last}}});
+  Layer::build(input_shapes);
+}
+
+Tensors Dense::call(const Tensors& inputs, const CallContext&) {
+  const Tensor& x = inputs[0];
+  Tensor kernel = cast(kernel_.value(), x.dtype());
+  Tensor y;
+  if (x.rank() == 2) {
+    y = matmul(x, kernel);
+  } else {
+    // [..., in] @ [in, units]: tensordot over the last axis keeps the leading dimensions.
+    y = tensordot(x, kernel, TensordotAxes{{x.rank() - 1}, {0}});
+  }
+  if (options_.use_bias) y = y + cast(bias_.value(), x.dtype());
+  return {options_.activation(y)};
+}
+
+json Dense::get_config() const {
+  json config = Layer::get_config();
+  config["units"] = units_;
+  config["activation"] = options_.activation.name;
+  config["use_bias"] = options_.use_bias;
+  config["kernel_initializer"] = initializers::serialize(
+      options_.kernel_initializer ? *options_.kernel_initializer : *initializers::glorot_uniform());
+  config["bias_initializer"] = initializers::serialize(
+      options_.bias_initializer ? *options_.bias_initializer : *initializers::zeros());
+  return config;
+}
+
+std::shared_ptr<Layer> Dense::from_config(const json& config) {
+  DenseOptions o;
+  o.activation = activations::get(config.value("activation", std::string("linear")));
+  o.use_bias = config.value("use_bias", true);
+  if (config.contains("kernel_initializer"))
+    o.kernel_initializer = initializers::deserialize(config["kernel_initializer"]);
+  if (config.contains("bias_initializer"))
+    o.bias_initializer = initializers::deserialize(config["bias_initializer"]);
+  o.layer = options_from_config(config);
+  TANDEM_CHECK(config.contains("units"), ValueError, "Dense.from_config: missing 'units' in ",
+               config.dump());
+  return std::make_shared<Dense>(config["units"].get<int64_t>(), o);
+}
+
+std::shared_ptr<Dense> make_dense(int64_t units, DenseOptions options) {
+  return std::make_shared<Dense>(units, std::move(options));
+}
+
+TANDEM_REGISTER_LAYER(Dense);
+
+}  // namespace tandem::layers

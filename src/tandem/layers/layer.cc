@@ -1,0 +1,339 @@
+#include "tandem/layers/layer.h"
+
+#include <map>
+#include <mutex>
+#include <regex>
+
+#include "tandem/autodiff/gradient_tape.h"
+#include "tandem/ops/creation.h"
+#include "tandem/ops/math.h"
+
+namespace tandem {
+namespace {
+
+// The call context of the innermost layer call on this thread: sublayers inherit `training` and
+// `symbolic` from it, as Keras's call context does.
+thread_local const CallContext* active_context = nullptr;
+
+class ContextScope {
+ public:
+  explicit ContextScope(const CallContext* ctx) : saved_(active_context) { active_context = ctx; }
+  ~ContextScope() { active_context = saved_; }
+
+ private:
+  const CallContext* saved_;
+};
+
+std::mutex& names_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+std::map<std::string, int>& name_counts() {
+  static std::map<std::string, int> counts;
+  return counts;
+}
+
+// Keras's to_snake_case: "ReLU" -> "re_lu", "Conv2D" -> "conv2d", "BatchNormalization" ->
+// "batch_normalization".
+std::string snake_case(const std::string& name) {
+  static const std::regex first("(.)([A-Z][a-z0-9]+)"), second("([a-z])([A-Z])");
+  std::string s = std::regex_replace(name, first, "$1_$2");
+  s = std::regex_replace(s, second, "$1_$2");
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string describe(const Layer& layer) { return layer.class_name() + " '" + layer.name() + "'"; }
+
+}  // namespace
+
+std::string unique_layer_name(const std::string& class_name) {
+  std::string base = snake_case(class_name);
+  std::lock_guard<std::mutex> lock(names_mutex());
+  int n = name_counts()[base]++;
+  return n == 0 ? base : base + "_" + std::to_string(n);
+}
+
+void clear_session() {
+  std::lock_guard<std::mutex> lock(names_mutex());
+  name_counts().clear();
+}
+
+Layer::Layer(std::string class_name, LayerOptions options)
+    : class_name_(std::move(class_name)),
+      name_(options.name.empty() ? unique_layer_name(class_name_) : options.name),
+      dtype_(options.dtype),
+      input_shape_(std::move(options.input_shape)),
+      trainable_(options.trainable) {}
+
+// ---- calling ----
+
+Tensor Layer::operator()(const Tensor& input, std::optional<bool> training) {
+  Tensors out = (*this)(Tensors{input}, training);
+  TANDEM_CHECK(out.size() == 1, ValueError, describe(*this), " returned ", out.size(),
+               " outputs; call it with a list of inputs to receive them all");
+  return out[0];
+}
+
+Tensors Layer::operator()(const Tensors& inputs, std::optional<bool> training) {
+  CallContext ctx;
+  if (active_context) ctx = *active_context;
+  if (training) ctx.training = *training;
+  return run(inputs, ctx);
+}
+
+Tensors Layer::run(const Tensors& inputs, const CallContext& ctx) {
+  std::vector<Shape> shapes;
+  std::vector<DType> dtypes;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    TANDEM_CHECK(inputs[i].defined(), ValueError, describe(*this), ": input ", i, " is undefined");
+    shapes.push_back(inputs[i].shape());
+    dtypes.push_back(inputs[i].dtype());
+  }
+  check_input(shapes, dtypes);
+  ensure_built(shapes);
+  if (!ctx.symbolic) {
+    call_losses_.clear();
+    metrics_.clear();
+  }
+  ContextScope scope(&ctx);
+  return call(inputs, ctx);
+}
+
+void Layer::ensure_built(const std::vector<Shape>& input_shapes) {
+  if (built_) return;
+  build(input_shapes);
+  built_ = true;
+}
+
+void Layer::build(const std::vector<Shape>&) { built_ = true; }
+
+KerasTensor Layer::operator()(const KerasTensor& input) {
+  std::vector<KerasTensor> out = (*this)(std::vector<KerasTensor>{input});
+  TANDEM_CHECK(out.size() == 1, ValueError, describe(*this), " returned ", out.size(),
+               " outputs; call it with a list of inputs to receive them all");
+  return out[0];
+}
+
+std::vector<KerasTensor> Layer::operator()(const std::vector<KerasTensor>& inputs) {
+  std::shared_ptr<Layer> self = weak_from_this().lock();
+  TANDEM_CHECK(self != nullptr, ValueError, describe(*this),
+               ": layers used in a functional graph must be held by std::shared_ptr (create them "
+               "with std::make_shared)");
+  std::vector<Shape> shapes;
+  std::vector<DType> dtypes;
+  for (const KerasTensor& t : inputs) {
+    TANDEM_CHECK(t.defined(), ValueError, describe(*this),
+                 ": symbolic input does not come from Input() or a layer call");
+    shapes.push_back(t.shape());
+    dtypes.push_back(t.dtype());
+  }
+  check_input(shapes, dtypes);
+  auto outputs = infer_outputs(shapes, dtypes);
+  auto node = std::make_shared<Node>();
+  node->layer = self;
+  node->inputs = inputs;
+  std::vector<KerasTensor> result;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    node->output_shapes.push_back(outputs[i].first);
+    result.emplace_back(outputs[i].first, outputs[i].second, node, static_cast<int>(i));
+  }
+  return result;
+}
+
+std::vector<std::pair<Shape, DType>> Layer::infer_outputs(const std::vector<Shape>& shapes,
+                                                          const std::vector<DType>& dtypes) {
+  // Run call() once on zeros, with unknown dimensions set to 1, without recording anything.
+  Tensors placeholders;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    std::vector<int64_t> dims = shapes[i].dims();
+    for (int64_t& d : dims) d = d < 0 ? 1 : d;
+    placeholders.push_back(zeros(Shape(dims), dtypes[i]));
+  }
+  ensure_built(shapes);
+  CallContext ctx;
+  ctx.symbolic = true;
+  Tensors out;
+  {
+    autodiff::PauseAllTapes pause;
+    ContextScope scope(&ctx);
+    out = call(placeholders, ctx);
+  }
+  bool batch_unknown = !shapes.empty() && shapes[0].rank() > 0 && shapes[0][0] < 0;
+  std::vector<std::pair<Shape, DType>> result;
+  for (const Tensor& t : out) {
+    std::vector<int64_t> dims = t.shape().dims();
+    if (batch_unknown && !dims.empty()) dims[0] = -1;
+    result.emplace_back(Shape(dims), t.dtype());
+  }
+  return result;
+}
+
+std::vector<Shape> Layer::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  std::vector<DType> dtypes(input_shapes.size(), input_spec_.dtype.value_or(dtype_));
+  std::vector<Shape> result;
+  for (auto& [shape, dtype] : infer_outputs(input_shapes, dtypes)) result.push_back(shape);
+  return result;
+}
+
+void Layer::check_input(const std::vector<Shape>& shapes, const std::vector<DType>& dtypes) const {
+  const InputSpec& spec = input_spec_;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const Shape& s = shapes[i];
+    if (spec.ndim) {
+      TANDEM_CHECK(s.rank() == *spec.ndim, ShapeError, describe(*this), " expected input of rank ",
+                   *spec.ndim, ", received rank ", s.rank(), " (shape ", s.to_list_string(), ")");
+    }
+    if (spec.min_ndim) {
+      TANDEM_CHECK(s.rank() >= *spec.min_ndim, ShapeError, describe(*this),
+                   " expected input of rank >= ", *spec.min_ndim, ", received rank ", s.rank(),
+                   " (shape ", s.to_list_string(), ")");
+    }
+    for (auto [axis, size] : spec.axes) {
+      int a = axis < 0 ? axis + s.rank() : axis;
+      if (a < 0 || a >= s.rank() || s[a] < 0) continue;
+      TANDEM_CHECK(s[a] == size, ShapeError, describe(*this), " expected input ",
+                   axis == -1 ? std::string("last dimension") : "dimension " + std::to_string(axis),
+                   " ", size, ", received ", s.to_list_string());
+    }
+    if (spec.dtype) {
+      TANDEM_CHECK(dtypes[i] == *spec.dtype, TypeError, describe(*this), " expected input dtype ",
+                   dtype_name(*spec.dtype), ", received ", dtype_name(dtypes[i]));
+    }
+  }
+}
+
+// ---- config ----
+
+json Layer::get_config() const {
+  json config = {{"name", name_}, {"trainable", trainable_}, {"dtype", dtype_name(dtype_)}};
+  if (input_shape_) {
+    json dims = json::array({nullptr});
+    for (int64_t d : input_shape_->dims()) dims.push_back(d < 0 ? json(nullptr) : json(d));
+    config["batch_input_shape"] = dims;
+  }
+  return config;
+}
+
+LayerOptions Layer::options_from_config(const json& config) {
+  LayerOptions o;
+  o.name = config.value("name", std::string());
+  o.trainable = config.value("trainable", true);
+  o.dtype = dtype_from_name(config.value("dtype", std::string("float32")));
+  if (config.contains("batch_input_shape") && config["batch_input_shape"].is_array()) {
+    std::vector<int64_t> dims;
+    const json& b = config["batch_input_shape"];
+    for (size_t i = 1; i < b.size(); ++i) dims.push_back(b[i].is_null() ? -1 : b[i].get<int64_t>());
+    o.input_shape = Shape(dims);
+  }
+  return o;
+}
+
+// ---- weights ----
+
+Variable Layer::add_weight(const std::string& name, const Shape& shape, WeightOptions options) {
+  initializers::InitializerPtr init =
+      options.initializer ? options.initializer : initializers::glorot_uniform();
+  DType dtype = options.dtype.value_or(dtype_);
+  Variable v((*init)(shape, dtype), {.name = name_ + "/" + name, .trainable = options.trainable});
+  weights_.push_back({v, std::move(options.regularizer), std::move(options.constraint)});
+  return v;
+}
+
+void Layer::track_layer(const std::string& attribute, std::shared_ptr<Layer> layer) {
+  TANDEM_CHECK(layer != nullptr, ValueError, describe(*this), ": cannot track a null layer as '",
+               attribute, "'");
+  for (const auto& existing : sublayers_)
+    if (existing == layer) return;  // a layer used twice is one set of weights
+  sublayers_.push_back(std::move(layer));
+  sublayer_names_.push_back(attribute);
+}
+
+void Layer::set_trainable(bool trainable) {
+  trainable_ = trainable;
+  for (auto& l : sublayers_) l->set_trainable(trainable);
+}
+
+std::vector<Variable> Layer::trainable_weights() const {
+  std::vector<Variable> out;
+  if (!trainable_) return out;
+  for (const Weight& w : weights_)
+    if (w.variable.trainable()) out.push_back(w.variable);
+  for (const auto& l : sublayers_)
+    for (const Variable& v : l->trainable_weights()) out.push_back(v);
+  return out;
+}
+
+std::vector<Variable> Layer::non_trainable_weights() const {
+  std::vector<Variable> out;
+  if (!trainable_) {
+    for (const Weight& w : weights_)
+      if (w.variable.trainable()) out.push_back(w.variable);
+  }
+  for (const Weight& w : weights_)
+    if (!w.variable.trainable()) out.push_back(w.variable);
+  for (const auto& l : sublayers_)
+    for (const Variable& v : (trainable_ ? l->non_trainable_weights() : l->weights()))
+      out.push_back(v);
+  return out;
+}
+
+std::vector<Variable> Layer::weights() const {
+  std::vector<Variable> out = trainable_weights();
+  for (const Variable& v : non_trainable_weights()) out.push_back(v);
+  return out;
+}
+
+int64_t Layer::count_params() const {
+  int64_t n = 0;
+  for (const Variable& v : weights()) n += v.shape().num_elements();
+  return n;
+}
+
+std::vector<Tensor> Layer::get_weights() const {
+  std::vector<Tensor> out;
+  for (const Variable& v : weights()) out.push_back(v.value());
+  return out;
+}
+
+void Layer::set_weights(const std::vector<Tensor>& values) {
+  std::vector<Variable> ws = weights();
+  TANDEM_CHECK(values.size() == ws.size(), ValueError, "set_weights: ", describe(*this), " has ",
+               ws.size(), " weights, received ", values.size(), " values");
+  for (size_t i = 0; i < ws.size(); ++i) {
+    TANDEM_CHECK(values[i].shape() == ws[i].shape(), ShapeError, "set_weights: weight '",
+                 ws[i].name(), "' has shape ", ws[i].shape().to_string(), ", received ",
+                 values[i].shape().to_string());
+    ws[i].assign(cast(values[i], ws[i].dtype()));
+  }
+}
+
+void Layer::apply_constraints() {
+  for (Weight& w : weights_)
+    if (w.constraint) w.variable.assign(w.constraint(w.variable.value()));
+  for (auto& l : sublayers_) l->apply_constraints();
+}
+
+// ---- losses and metrics ----
+
+std::vector<Tensor> Layer::losses() const {
+  std::vector<Tensor> out;
+  for (const Weight& w : weights_)
+    if (w.regularizer) out.push_back(w.regularizer(w.variable.value()));
+  for (const Tensor& t : call_losses_) out.push_back(t);
+  for (const auto& l : sublayers_)
+    for (const Tensor& t : l->losses()) out.push_back(t);
+  return out;
+}
+
+void Layer::add_loss(const Tensor& loss) {
+  if (active_context && active_context->symbolic) return;  // shape inference, not a real call
+  call_losses_.push_back(loss);
+}
+
+void Layer::add_metric(const Tensor& value, const std::string& name) {
+  if (active_context && active_context->symbolic) return;
+  metrics_.emplace_back(name, value);
+}
+
+}  // namespace tandem

@@ -1,0 +1,170 @@
+// Layer: the Keras layer contract (DESIGN section 2).
+//
+// A subclass validates and stores its config in the constructor, creates weights in build() with
+// add_weight() on the first call, computes in call(), and describes itself in get_config(). Users
+// call it through the non-virtual operator(), which checks inputs against input_spec, builds once,
+// calls, and records a graph node when the inputs are symbolic (KerasTensor).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tandem/core/tensor.h"
+#include "tandem/core/variable.h"
+#include "tandem/initializers/initializer.h"
+#include "tandem/layers/keras_tensor.h"
+
+namespace tandem {
+
+using Tensors = std::vector<Tensor>;
+using json = nlohmann::json;
+
+// What a layer call knows beyond its inputs (Keras's `training` argument and call context).
+struct CallContext {
+  bool training = false;
+  // True while Tandem runs call() on placeholder data to infer output shapes: layers must not keep
+  // state (losses, metrics, moving statistics) from such a call.
+  bool symbolic = false;
+};
+
+// Input constraints checked before every call (tf.keras.layers.InputSpec).
+struct InputSpec {
+  std::optional<int> ndim = std::nullopt;
+  std::optional<int> min_ndim = std::nullopt;
+  std::map<int, int64_t> axes = {};  // axis (negative counts from the end) -> required size
+  std::optional<DType> dtype = std::nullopt;
+};
+
+// A penalty on a weight added to the layer's losses (tf.keras.regularizers).
+using RegularizerFn = std::function<Tensor(const Tensor&)>;
+// A projection applied to a weight after each optimizer update (tf.keras.constraints).
+using ConstraintFn = std::function<Tensor(const Tensor&)>;
+
+struct WeightOptions {
+  initializers::InitializerPtr initializer = nullptr;  // default glorot_uniform
+  RegularizerFn regularizer = nullptr;
+  ConstraintFn constraint = nullptr;
+  bool trainable = true;
+  std::optional<DType> dtype = std::nullopt;  // default: the layer's dtype
+};
+
+struct LayerOptions {
+  std::string name = "";  // empty: unique per class, "dense", "dense_1", ...
+  bool trainable = true;
+  DType dtype = float32;
+  // Shape without the batch dimension, as Keras's `input_shape=` on a model's first layer.
+  std::optional<Shape> input_shape = std::nullopt;
+};
+
+class Layer : public std::enable_shared_from_this<Layer> {
+ public:
+  Layer(std::string class_name, LayerOptions options);
+  virtual ~Layer() = default;
+  Layer(const Layer&) = delete;
+  Layer& operator=(const Layer&) = delete;
+
+  // ---- calling ----
+  // `training` defaults to the enclosing layer call's (false at the top level), as in Keras.
+  Tensor operator()(const Tensor& input, std::optional<bool> training = std::nullopt);
+  Tensors operator()(const Tensors& inputs, std::optional<bool> training = std::nullopt);
+  KerasTensor operator()(const KerasTensor& input);
+  std::vector<KerasTensor> operator()(const std::vector<KerasTensor>& inputs);
+
+  // Output shapes for the given input shapes (-1 = unknown). The default builds the layer and runs
+  // call() on placeholder zeros with unknown dimensions set to 1.
+  virtual std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes);
+
+  // ---- identity and config ----
+  const std::string& class_name() const { return class_name_; }
+  const std::string& name() const { return name_; }
+  DType dtype() const { return dtype_; }
+  const std::optional<Shape>& declared_input_shape() const { return input_shape_; }
+  // Keras's config: name, trainable, dtype and the subclass's hyperparameters.
+  virtual json get_config() const;
+  // The LayerOptions part of a config (name, trainable, dtype, batch_input_shape), for from_config.
+  static LayerOptions options_from_config(const json& config);
+
+  // ---- weights ----
+  bool built() const { return built_; }
+  // Creates the weights for inputs of these shapes (batch dimension included, -1 when unknown).
+  // The first call runs it; overrides end with Layer::build(input_shapes), which marks the layer
+  // built, as Keras's super().build(input_shape).
+  virtual void build(const std::vector<Shape>& input_shapes);
+  bool trainable() const { return trainable_; }
+  // Freezes (false) or unfreezes this layer and every layer it tracks.
+  void set_trainable(bool trainable);
+  // Keras order: trainable weights, then non-trainable; own weights before those of sublayers.
+  std::vector<Variable> weights() const;
+  std::vector<Variable> trainable_weights() const;
+  std::vector<Variable> non_trainable_weights() const;
+  std::vector<Variable> variables() const { return weights(); }
+  int64_t count_params() const;
+  std::vector<Tensor> get_weights() const;
+  // Values in weights() order; shapes must match (ValueError naming the weight otherwise).
+  void set_weights(const std::vector<Tensor>& values);
+  // Projects every weight with a constraint (called after optimizer updates).
+  void apply_constraints();
+
+  // ---- losses and metrics ----
+  // Regularization penalties of own and tracked weights, plus losses added by the last call.
+  std::vector<Tensor> losses() const;
+  void add_loss(const Tensor& loss);
+  void add_metric(const Tensor& value, const std::string& name);
+  const std::vector<std::pair<std::string, Tensor>>& metrics_added() const { return metrics_; }
+
+  // ---- structure ----
+  const std::vector<std::shared_ptr<Layer>>& layers_tracked() const { return sublayers_; }
+  const InputSpec& input_spec() const { return input_spec_; }
+
+ protected:
+  // The computation, on concrete tensors (inputs already checked against input_spec).
+  virtual Tensors call(const Tensors& inputs, const CallContext& ctx) = 0;
+
+  Variable add_weight(const std::string& name, const Shape& shape, WeightOptions options = {});
+  // Registers a sublayer: its weights, losses and trainable flag follow this layer.
+  template <class L>
+  std::shared_ptr<L> track(const std::string& attribute, std::shared_ptr<L> layer) {
+    track_layer(attribute, layer);
+    return layer;
+  }
+  void track_layer(const std::string& attribute, std::shared_ptr<Layer> layer);
+  void set_input_spec(InputSpec spec) { input_spec_ = std::move(spec); }
+
+ private:
+  struct Weight {
+    Variable variable;
+    RegularizerFn regularizer;
+    ConstraintFn constraint;
+  };
+  void check_input(const std::vector<Shape>& shapes, const std::vector<DType>& dtypes) const;
+  // Output shapes and dtypes from a placeholder call (see compute_output_shape).
+  std::vector<std::pair<Shape, DType>> infer_outputs(const std::vector<Shape>& shapes,
+                                                     const std::vector<DType>& dtypes);
+  void ensure_built(const std::vector<Shape>& input_shapes);
+  Tensors run(const Tensors& inputs, const CallContext& ctx);
+
+  std::string class_name_;
+  std::string name_;
+  DType dtype_;
+  std::optional<Shape> input_shape_;
+  bool trainable_;
+  bool built_ = false;
+  InputSpec input_spec_;
+  std::vector<Weight> weights_;
+  std::vector<std::shared_ptr<Layer>> sublayers_;
+  std::vector<std::string> sublayer_names_;
+  std::vector<Tensor> call_losses_;
+  std::vector<std::pair<std::string, Tensor>> metrics_;
+};
+
+// Keras's unique layer names: "dense", "dense_1", ... per snake_case class name (per process).
+std::string unique_layer_name(const std::string& class_name);
+// Clears the per-class name counters (tf.keras.backend.clear_session()).
+void clear_session();
+
+}  // namespace tandem

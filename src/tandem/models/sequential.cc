@@ -1,0 +1,80 @@
+#include "tandem/models/sequential.h"
+
+#include "tandem/layers/registry.h"
+
+namespace tandem {
+
+Sequential::Sequential(std::vector<std::shared_ptr<Layer>> layers, LayerOptions options)
+    : Model("Sequential", options) {
+  for (auto& l : layers) add(std::move(l));
+}
+
+void Sequential::add(std::shared_ptr<Layer> layer) {
+  TANDEM_CHECK(layer != nullptr, ValueError, "Sequential '", name(), "': cannot add a null layer");
+  for (const auto& l : layers_)
+    TANDEM_CHECK(l->name() != layer->name(), ValueError, "Sequential '", name(),
+                 "': all layers must have unique names; '", layer->name(), "' is already there");
+  layers_.push_back(layer);
+  track_layer(layer->name(), layer);
+  if (layers_.size() == 1 && layer->declared_input_shape()) {
+    std::vector<int64_t> dims = {-1};
+    for (int64_t d : layer->declared_input_shape()->dims()) dims.push_back(d);
+    build({Shape(dims)});
+  } else if (built()) {
+    // Keep the recorded shapes valid for the new last layer.
+    output_shapes_.push_back(layer->compute_output_shape({output_shapes_.back()})[0]);
+  }
+}
+
+void Sequential::pop() {
+  TANDEM_CHECK(!layers_.empty(), ValueError, "Sequential '", name(), "': pop() on an empty model");
+  layers_.pop_back();
+  if (!output_shapes_.empty() && output_shapes_.size() > layers_.size()) output_shapes_.pop_back();
+}
+
+void Sequential::build(const std::vector<Shape>& input_shapes) {
+  TANDEM_CHECK(input_shapes.size() == 1, ValueError, "Sequential '", name(),
+               "' takes one input, received ", input_shapes.size(), " input shapes");
+  TANDEM_CHECK(!layers_.empty(), ValueError, "Sequential '", name(),
+               "': cannot build a model without layers; add() some first");
+  output_shapes_.clear();
+  Shape shape = input_shapes[0];
+  for (const auto& l : layers_) {
+    std::vector<Shape> out = l->compute_output_shape({shape});
+    TANDEM_CHECK(out.size() == 1, ValueError, "Sequential '", name(), "': layer '", l->name(),
+                 "' returns ", out.size(), " outputs; Sequential layers need exactly one");
+    shape = out[0];
+    output_shapes_.push_back(shape);
+  }
+  Layer::build(input_shapes);
+}
+
+Tensors Sequential::call(const Tensors& inputs, const CallContext&) {
+  TANDEM_CHECK(!layers_.empty(), ValueError, "Sequential '", name(), "' has no layers to call");
+  Tensors x = inputs;
+  for (const auto& l : layers_) x = (*l)(x);  // training flag inherited from this call
+  return x;
+}
+
+std::string Sequential::output_shape_text(const Layer& layer) const {
+  for (size_t i = 0; i < layers_.size() && i < output_shapes_.size(); ++i)
+    if (layers_[i].get() == &layer) return keras_shape_text({output_shapes_[i]});
+  return "?";
+}
+
+json Sequential::get_config() const {
+  json layers = json::array();
+  for (const auto& l : layers_) layers.push_back(serialize_layer(*l));
+  return {{"name", name()}, {"layers", layers}};
+}
+
+std::shared_ptr<Layer> Sequential::from_config(const json& config) {
+  LayerOptions o = options_from_config(config);
+  auto model = std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{}, o);
+  for (const json& l : config.value("layers", json::array())) model->add(layer_from_config(l));
+  return model;
+}
+
+TANDEM_REGISTER_LAYER(Sequential);
+
+}  // namespace tandem

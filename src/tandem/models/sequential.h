@@ -1,0 +1,37 @@
+// Sequential: a plain stack of layers, each with one input and one output (tf.keras.Sequential).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "tandem/models/model.h"
+
+namespace tandem {
+
+class Sequential : public Model {
+ public:
+  explicit Sequential(std::vector<std::shared_ptr<Layer>> layers = {}, LayerOptions options = {});
+  static std::shared_ptr<Layer> from_config(const json& config);
+
+  // Appends a layer; builds the model at once when the input shape is known (the first layer's
+  // input_shape option), as Keras does.
+  void add(std::shared_ptr<Layer> layer);
+  // Removes the last layer (ValueError when empty).
+  void pop();
+  std::vector<std::shared_ptr<Layer>> layers() const override { return layers_; }
+
+  // input_shapes[0] includes the batch dimension: build({Shape{-1, 784}}) for Keras's (None, 784).
+  void build(const std::vector<Shape>& input_shapes) override;
+  void build(const Shape& input_shape) { build(std::vector<Shape>{input_shape}); }
+  json get_config() const override;
+
+ protected:
+  Tensors call(const Tensors& inputs, const CallContext& ctx) override;
+  std::string output_shape_text(const Layer& layer) const override;
+
+ private:
+  std::vector<std::shared_ptr<Layer>> layers_;
+  std::vector<Shape> output_shapes_;  // per layer, filled by build
+};
+
+}  // namespace tandem

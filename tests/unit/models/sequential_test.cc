@@ -1,0 +1,156 @@
+#include "tandem/models/sequential.h"
+
+#include <gtest/gtest.h>
+
+#include "tandem/layers/activation/relu.h"
+#include "tandem/layers/core/dense.h"
+#include "tandem/layers/registry.h"
+#include "testing/gradient_check.h"
+
+namespace tandem {
+namespace {
+
+using layers::Dense;
+using layers::ReLU;
+using testing::expect_error;
+using testing::expect_values;
+
+std::shared_ptr<Sequential> mlp(const std::vector<int64_t>& units, bool use_bias = true) {
+  auto model = std::make_shared<Sequential>();
+  for (int64_t u : units)
+    model->add(std::make_shared<Dense>(u, layers::DenseOptions{.use_bias = use_bias}));
+  return model;
+}
+
+TEST(Sequential, ParameterCountsAgreeWithKeras) {
+  clear_session();
+  auto small = std::make_shared<Sequential>(
+      std::vector<std::shared_ptr<Layer>>{std::make_shared<Dense>(3), std::make_shared<ReLU>(),
+                                          std::make_shared<Dense>(3), std::make_shared<ReLU>()});
+  small->build(Shape{-1, 3});
+  EXPECT_EQ(small->count_params(), 24);  // 12 + 12
+  small->get_layer(0);
+  auto wider = std::make_shared<Sequential>(
+      std::vector<std::shared_ptr<Layer>>{std::make_shared<Dense>(3), std::make_shared<ReLU>(),
+                                          std::make_shared<Dense>(3), std::make_shared<ReLU>()});
+  wider->build(Shape{-1, 4});
+  EXPECT_EQ(wider->count_params(), 27);  // 15 + 12
+
+  auto big = mlp({256, 128, 64, 32, 10});
+  big->build(Shape{-1, 784});
+  EXPECT_EQ(big->count_params(), 244522);
+  auto no_bias = mlp({256, 128, 64, 32, 10}, false);
+  no_bias->build(Shape{-1, 784});
+  EXPECT_EQ(no_bias->count_params(), 244032);
+}
+
+TEST(Sequential, SummaryMatchesKerasLayout) {
+  clear_session();
+  auto model = std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{
+      std::make_shared<Dense>(3, layers::DenseOptions{.layer = {.input_shape = Shape{4}}}),
+      std::make_shared<ReLU>(), std::make_shared<Dense>(3)});
+  const std::string expected =
+      "Model: \"sequential\"\n"
+      "_________________________________________________________________\n"
+      " Layer (type)                Output Shape              Param #   \n"
+      "=================================================================\n"
+      " dense (Dense)               (None, 3)                 15        \n"
+      "                                                                 \n"
+      " re_lu (ReLU)                (None, 3)                 0         \n"
+      "                                                                 \n"
+      " dense_1 (Dense)             (None, 3)                 12        \n"
+      "                                                                 \n"
+      "=================================================================\n"
+      "Total params: 27\n"
+      "Trainable params: 27\n"
+      "Non-trainable params: 0\n"
+      "_________________________________________________________________\n";
+  EXPECT_EQ(model->summary_string(), expected);
+}
+
+TEST(Sequential, FreezingMovesWeightsToNonTrainable) {
+  auto model = mlp({256, 128, 64, 32, 10});
+  model->build(Shape{-1, 784});
+  model->layers()[0]->set_trainable(false);
+  EXPECT_EQ(model->trainable_weights().size(), 8u);
+  EXPECT_EQ(model->non_trainable_weights().size(), 2u);
+  EXPECT_NE(model->summary_string().find("Non-trainable params: 200,960"), std::string::npos)
+      << model->summary_string();
+  model->set_trainable(false);
+  EXPECT_TRUE(model->trainable_weights().empty());
+  EXPECT_EQ(model->weights().size(), 10u);
+}
+
+TEST(Sequential, CallComputesDenseLayers) {
+  auto model = std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{
+      std::make_shared<Dense>(2, layers::DenseOptions{.activation = "relu"})});
+  Tensor x = constant({{1.0f, 2.0f}, {-1.0f, 0.5f}});
+  model->build(Shape{-1, 2});
+  model->set_weights({constant({{1.0f, -1.0f}, {2.0f, 0.5f}}), constant({0.5f, 0.0f})});
+  Tensor y = (*model)(x);
+  // [1,2] @ W + b = [5.5, 0] ; [-1, .5] @ W + b = [0.5, 1.25]
+  expect_values(y, {5.5, 0.0, 0.5, 1.25});
+  EXPECT_EQ(model->weights()[0].name(), model->layers()[0]->name() + "/kernel");
+}
+
+TEST(Sequential, GradientsFlowToEveryWeight) {
+  auto model = mlp({4, 3});
+  Tensor x = random_normal(Shape{5, 6}, {.seed = 7});
+  GradientTape tape;
+  Tensor loss = reduce_sum(square((*model)(x)));
+  auto grads = tape.gradient(loss, model->trainable_weights());
+  ASSERT_EQ(grads.size(), 4u);
+  for (size_t i = 0; i < grads.size(); ++i) {
+    ASSERT_TRUE(grads[i].has_value()) << i;
+    EXPECT_EQ(grads[i]->shape(), model->trainable_weights()[i].shape());
+  }
+}
+
+TEST(Sequential, BadInputNamesLayerAndShapes) {
+  clear_session();
+  auto model = mlp({8, 8, 4});
+  model->build(Shape{-1, 784});
+  expect_error<ShapeError>(
+      [&] {
+        (*model)(zeros(Shape{32, 785}));
+      },
+      "Dense 'dense' expected input last dimension 784, received [32,785]");
+  expect_error<ShapeError>([&] { (*model)(zeros(Shape{784})); },
+                           "Dense 'dense' expected input of rank >= 2, received rank 1");
+  expect_error<ValueError>([&] { model->get_layer("nope"); }, "no layer named 'nope'");
+  expect_error<ValueError>([&] { Sequential().pop(); }, "pop() on an empty model");
+  expect_error<ValueError>([&] { Dense(0); }, "Dense: expected units > 0, received 0");
+}
+
+TEST(Sequential, UniqueLayerNamesLikeKeras) {
+  clear_session();
+  Dense a(1), b(1);
+  ReLU r;
+  EXPECT_EQ(a.name(), "dense");
+  EXPECT_EQ(b.name(), "dense_1");
+  EXPECT_EQ(r.name(), "re_lu");
+}
+
+TEST(Sequential, ConfigRoundTripThroughRegistry) {
+  auto model = std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{
+      std::make_shared<Dense>(
+          5, layers::DenseOptions{.activation = "tanh", .layer = {.input_shape = Shape{3}}}),
+      std::make_shared<ReLU>(layers::ReLUOptions{.max_value = 6.0}),
+      std::make_shared<Dense>(2, layers::DenseOptions{.use_bias = false})});
+  json serialized = serialize_layer(*model);
+  auto rebuilt = std::dynamic_pointer_cast<Sequential>(layer_from_config(serialized));
+  ASSERT_NE(rebuilt, nullptr);
+  EXPECT_EQ(serialize_layer(*rebuilt), serialized);
+  EXPECT_EQ(rebuilt->count_params(), model->count_params());
+  rebuilt->set_weights(model->get_weights());
+  Tensor x = random_normal(Shape{4, 3}, {.seed = 3});
+  expect_values((*rebuilt)(x), (*model)(x).to_vector<double>(), 1e-6);
+  expect_error<ValueError>(
+      [] {
+        layer_from_config({{"class_name", "Mystery"}, {"config", json::object()}});
+      },
+      "pass it in custom_objects");
+}
+
+}  // namespace
+}  // namespace tandem
