@@ -19,6 +19,7 @@ struct Node {
   std::shared_ptr<Layer> layer;
   std::vector<KerasTensor> inputs;  // empty for an InputLayer
   std::vector<Shape> output_shapes;
+  int node_index = 0;  // which call of `layer` this is (Keras's "dense[1][0]" middle index)
 };
 
 class KerasTensor {
@@ -39,6 +40,15 @@ class KerasTensor {
   DType dtype_ = DType::kFloat32;
   std::shared_ptr<Node> node_;
   int index_ = 0;
+};
+
+// The outputs of a layer call on several symbolic inputs; converts to a single KerasTensor when
+// there is exactly one, so `KerasTensor y = concat({a, b});` reads as in Keras.
+class KerasTensors : public std::vector<KerasTensor> {
+ public:
+  using std::vector<KerasTensor>::vector;
+  KerasTensors(std::vector<KerasTensor> v) : std::vector<KerasTensor>(std::move(v)) {}  // NOLINT
+  operator KerasTensor() const;  // NOLINT: ValueError unless size() == 1
 };
 
 }  // namespace tandem

@@ -47,10 +47,17 @@ std::string describe(const Layer& layer) { return layer.class_name() + " '" + la
 
 }  // namespace
 
-std::string unique_layer_name(const std::string& class_name) {
+KerasTensors::operator KerasTensor() const {
+  TANDEM_CHECK(size() == 1, ValueError, "a layer call returned ", size(),
+               " symbolic outputs where one was expected; index the result instead");
+  return front();
+}
+
+std::string unique_layer_name(const std::string& class_name, bool zero_based) {
   std::string base = snake_case(class_name);
   std::lock_guard<std::mutex> lock(names_mutex());
   int n = name_counts()[base]++;
+  if (!zero_based) return base + "_" + std::to_string(n + 1);
   return n == 0 ? base : base + "_" + std::to_string(n);
 }
 
@@ -115,7 +122,7 @@ KerasTensor Layer::operator()(const KerasTensor& input) {
   return out[0];
 }
 
-std::vector<KerasTensor> Layer::operator()(const std::vector<KerasTensor>& inputs) {
+KerasTensors Layer::operator()(const std::vector<KerasTensor>& inputs) {
   std::shared_ptr<Layer> self = weak_from_this().lock();
   TANDEM_CHECK(self != nullptr, ValueError, describe(*this),
                ": layers used in a functional graph must be held by std::shared_ptr (create them "
@@ -133,7 +140,8 @@ std::vector<KerasTensor> Layer::operator()(const std::vector<KerasTensor>& input
   auto node = std::make_shared<Node>();
   node->layer = self;
   node->inputs = inputs;
-  std::vector<KerasTensor> result;
+  node->node_index = inbound_nodes_++;
+  KerasTensors result;
   for (size_t i = 0; i < outputs.size(); ++i) {
     node->output_shapes.push_back(outputs[i].first);
     result.emplace_back(outputs[i].first, outputs[i].second, node, static_cast<int>(i));

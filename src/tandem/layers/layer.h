@@ -73,7 +73,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   Tensor operator()(const Tensor& input, std::optional<bool> training = std::nullopt);
   Tensors operator()(const Tensors& inputs, std::optional<bool> training = std::nullopt);
   KerasTensor operator()(const KerasTensor& input);
-  std::vector<KerasTensor> operator()(const std::vector<KerasTensor>& inputs);
+  KerasTensors operator()(const std::vector<KerasTensor>& inputs);
 
   // Output shapes for the given input shapes (-1 = unknown). The default builds the layer and runs
   // call() on placeholder zeros with unknown dimensions set to 1.
@@ -119,6 +119,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
 
   // ---- structure ----
   const std::vector<std::shared_ptr<Layer>>& layers_tracked() const { return sublayers_; }
+  // How many times this layer was called on symbolic inputs (its inbound nodes).
+  int inbound_node_count() const { return inbound_nodes_; }
   const InputSpec& input_spec() const { return input_spec_; }
 
  protected:
@@ -160,10 +162,12 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::vector<std::string> sublayer_names_;
   std::vector<Tensor> call_losses_;
   std::vector<std::pair<std::string, Tensor>> metrics_;
+  int inbound_nodes_ = 0;
 };
 
-// Keras's unique layer names: "dense", "dense_1", ... per snake_case class name (per process).
-std::string unique_layer_name(const std::string& class_name);
+// Keras's unique layer names per snake_case class name: "dense", "dense_1", ...; with
+// zero_based = false "input_1", "input_2", ... as Keras names inputs.
+std::string unique_layer_name(const std::string& class_name, bool zero_based = true);
 // Clears the per-class name counters (tf.keras.backend.clear_session()).
 void clear_session();
 

@@ -1,5 +1,6 @@
 #include "tandem/models/model.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace tandem {
@@ -48,31 +49,65 @@ std::vector<Model::SummaryRow> Model::summary_rows() const {
 
 namespace {
 
-// Keras's print_row: each field cut to its column and padded to the column's end.
-std::string row_text(const std::vector<std::string>& fields, const std::vector<size_t>& ends) {
-  std::string line = " ";
-  for (size_t i = 0; i < fields.size(); ++i) {
-    size_t width = ends[i] - line.size();
-    std::string f = fields[i].substr(0, width > 1 ? width - 1 : width);
-    line += f;
-    line += std::string(ends[i] - line.size(), ' ');
-  }
-  return line;
+// Keras's print_row: each field is cut to its column (two spaces kept between columns) and wraps
+// onto further lines, breaking after "'," or "),", so long "Connected to" lists continue below.
+std::string rows_text(std::vector<std::string> fields, const std::vector<size_t>& ends) {
+  std::string text;
+  auto any_left = [&] {
+    for (const auto& f : fields)
+      if (!f.empty()) return true;
+    return false;
+  };
+  do {
+    std::string line;
+    for (size_t col = 0; col < fields.size(); ++col) {
+      size_t start = col ? ends[col - 1] : 0;
+      size_t space = col + 1 != ends.size() ? 2 : 0;
+      size_t cutoff = ends[col] - start - space;
+      std::string fit = fields[col].substr(0, cutoff);
+      size_t best = std::string::npos;
+      for (const char* mark : {"),", "},", "],", "',"}) {
+        size_t at = fit.find(mark);
+        if (at != std::string::npos) best = std::min(best, at + 2);
+      }
+      if (best != std::string::npos) {
+        cutoff = best;
+        fit = fit.substr(0, cutoff);
+      }
+      if (col == 0) line += " ";
+      line += fit + std::string(space, ' ');
+      fields[col] = fields[col].size() > cutoff ? fields[col].substr(cutoff) : "";
+      if (line.size() < ends[col]) line += std::string(ends[col] - line.size(), ' ');
+    }
+    text += line + "\n";
+  } while (any_left());
+  return text;
+}
+
+std::string connected_text(const std::vector<std::string>& refs) {
+  std::string out = "[";
+  for (size_t i = 0; i < refs.size(); ++i) out += (i ? ", '" : "'") + refs[i] + "'";
+  return out + "]";
 }
 
 }  // namespace
 
 std::string Model::summary_string() const {
-  // Keras's layout for a list of layers: 65 columns, fields ending at 45% / 85% / 100%.
-  const size_t width = 65;
-  const std::vector<size_t> ends = {29, 55, 65};
+  // Keras's layouts: 65 columns with fields ending at 45% / 85%, or 98 columns at 33% / 55% / 67%
+  // with a "Connected to" column for graphs.
+  bool graph = !sequential_like();
+  const size_t width = graph ? 98 : 65;
+  const std::vector<size_t> ends =
+      graph ? std::vector<size_t>{32, 53, 65, 98} : std::vector<size_t>{29, 55, 65};
+  std::vector<std::string> header = {"Layer (type)", "Output Shape", "Param #"};
+  if (graph) header.push_back("Connected to");
   std::ostringstream out;
   out << "Model: \"" << name() << "\"\n" << std::string(width, '_') << "\n";
-  out << row_text({"Layer (type)", "Output Shape", "Param #"}, ends) << "\n";
-  out << std::string(width, '=') << "\n";
+  out << rows_text(header, ends) << std::string(width, '=') << "\n";
   for (const auto& r : summary_rows()) {
-    out << row_text({r.layer, r.output_shape, std::to_string(r.params)}, ends) << "\n";
-    out << std::string(width, ' ') << "\n";
+    std::vector<std::string> fields = {r.layer, r.output_shape, std::to_string(r.params)};
+    if (graph) fields.push_back(connected_text(r.connected_to));
+    out << rows_text(fields, ends) << std::string(width, ' ') << "\n";
   }
   int64_t trainable = 0, non_trainable = 0;
   for (const Variable& v : trainable_weights()) trainable += v.shape().num_elements();

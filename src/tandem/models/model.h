@@ -22,7 +22,8 @@ class Model : public Layer {
   // By position; ValueError when out of range.
   std::shared_ptr<Layer> get_layer(int index) const;
 
-  // Keras's table: layer (type), output shape, param #, totals; 65 columns like Keras.
+  // Keras's table: layer (type), output shape, param #, totals; 65 columns, or 98 with
+  // "Connected to" for graph models.
   std::string summary_string() const;
   void summary(std::ostream& out = std::cout) const { out << summary_string(); }
 
@@ -32,8 +33,11 @@ class Model : public Layer {
     std::string layer;
     std::string output_shape;
     int64_t params = 0;
+    std::vector<std::string> connected_to = {};  // "dense[0][0]" per inbound tensor
   };
   virtual std::vector<SummaryRow> summary_rows() const;
+  // Keras prints graphs that are not a plain chain with a "Connected to" column.
+  virtual bool sequential_like() const { return true; }
   // Output shape of `layer` as Keras prints it ("(None, 3)"), or "multiple"/"?" when unknown.
   virtual std::string output_shape_text(const Layer& layer) const;
 };

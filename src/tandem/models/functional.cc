@@ -1,0 +1,137 @@
+#include "tandem/models/functional.h"
+
+#include <set>
+
+namespace tandem {
+namespace {
+
+bool is_input_node(const Node& node) { return node.inputs.empty(); }
+
+std::string tensor_ref(const KerasTensor& t) {
+  return t.node()->layer->name() + "[" + std::to_string(t.node()->node_index) + "][" +
+         std::to_string(t.index()) + "]";
+}
+
+}  // namespace
+
+Functional::Functional(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs,
+                       std::string name)
+    : Model("Functional", {.name = name.empty() ? unique_layer_name("model") : name}),
+      inputs_(std::move(inputs)),
+      outputs_(std::move(outputs)) {
+  TANDEM_CHECK(!inputs_.empty() && !outputs_.empty(), ValueError,
+               "Model: expected at least one input and one output, received ", inputs_.size(),
+               " inputs and ", outputs_.size(), " outputs");
+  std::set<const Node*> input_nodes;
+  for (const KerasTensor& t : inputs_) {
+    TANDEM_CHECK(t.defined() && is_input_node(*t.node()), ValueError,
+                 "Model: inputs must be tensors returned by Input(); received ",
+                 t.defined() ? "the output of layer '" + t.node()->layer->name() + "'"
+                             : std::string("an undefined tensor"));
+    if (input_nodes.insert(t.node().get()).second) nodes_.push_back(t.node());
+  }
+  // Post-order DFS from the outputs gives a topological order; reaching an Input that is not a
+  // model input means the graph is disconnected.
+  std::set<const Node*> visited(input_nodes.begin(), input_nodes.end());
+  std::function<void(const std::shared_ptr<Node>&, const std::string&)> visit =
+      [&](const std::shared_ptr<Node>& node, const std::string& consumer) {
+        if (visited.count(node.get())) return;
+        if (is_input_node(*node)) {
+          std::string names;
+          for (const KerasTensor& t : inputs_)
+            names += (names.empty() ? "" : ", ") + t.node()->layer->name();
+          throw ValueError("Graph disconnected: cannot obtain a value for '" + node->layer->name() +
+                           "' needed by layer '" + consumer + "'; the model's inputs are [" +
+                           names + "]");
+        }
+        visited.insert(node.get());
+        for (const KerasTensor& in : node->inputs) visit(in.node(), node->layer->name());
+        nodes_.push_back(node);
+      };
+  for (const KerasTensor& t : outputs_) {
+    TANDEM_CHECK(t.defined(), ValueError, "Model: an output is an undefined tensor");
+    visit(t.node(), "(model output)");
+  }
+  // Every input must feed some output.
+  std::set<const Node*> used;
+  for (const auto& node : nodes_)
+    for (const KerasTensor& in : node->inputs) used.insert(in.node().get());
+  for (const KerasTensor& t : outputs_) used.insert(t.node().get());
+  for (const KerasTensor& t : inputs_)
+    TANDEM_CHECK(used.count(t.node().get()), ValueError, "Model: input '", t.node()->layer->name(),
+                 "' is not connected to any output");
+  for (const auto& node : nodes_) {
+    bool seen = false;
+    for (const auto& l : layers_) seen |= l == node->layer;
+    if (seen) continue;
+    layers_.push_back(node->layer);
+    track_layer(node->layer->name(), node->layer);
+  }
+  Layer::build({});
+}
+
+Tensors Functional::call(const Tensors& inputs, const CallContext&) {
+  TANDEM_CHECK(inputs.size() == inputs_.size(), ValueError, "Model '", name(), "' expects ",
+               inputs_.size(), " inputs, received ", inputs.size());
+  std::map<std::pair<const Node*, int>, Tensor> values;
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    const KerasTensor& t = inputs_[i];
+    // The InputLayer checks rank and dtype; known dimensions must match too.
+    Tensor x = (*t.node()->layer)(inputs[i]);
+    for (int d = 1; d < t.shape().rank(); ++d)
+      TANDEM_CHECK(t.shape()[d] < 0 || t.shape()[d] == x.shape()[d], ShapeError, "Model '", name(),
+                   "': input '", t.node()->layer->name(), "' expects shape ", t.shape().to_string(),
+                   ", received ", x.shape().to_string());
+    values[{t.node().get(), 0}] = x;
+  }
+  for (const auto& node : nodes_) {
+    if (is_input_node(*node)) continue;
+    Tensors ins;
+    for (const KerasTensor& in : node->inputs)
+      ins.push_back(values.at({in.node().get(), in.index()}));
+    Tensors outs = (*node->layer)(ins);  // training flag inherited from this call
+    for (size_t k = 0; k < outs.size(); ++k) values[{node.get(), static_cast<int>(k)}] = outs[k];
+  }
+  Tensors result;
+  for (const KerasTensor& t : outputs_) result.push_back(values.at({t.node().get(), t.index()}));
+  return result;
+}
+
+bool Functional::sequential_like() const {
+  // Keras prints a plain table when the graph is a chain: one input per node, no branches.
+  std::map<const Node*, int> depth;
+  std::set<int> depths;
+  for (const auto& node : nodes_) {
+    if (node->inputs.size() > 1) return false;
+    int d = node->inputs.empty() ? 0 : depth[node->inputs[0].node().get()] + 1;
+    depth[node.get()] = d;
+    if (!depths.insert(d).second) return false;
+  }
+  return true;
+}
+
+std::vector<Model::SummaryRow> Functional::summary_rows() const {
+  std::vector<SummaryRow> rows;
+  for (const auto& layer : layers_) {
+    std::vector<const Node*> calls;
+    for (const auto& node : nodes_)
+      if (node->layer == layer) calls.push_back(node.get());
+    SummaryRow row{
+        layer->name() + " (" + layer->class_name() + ")", "multiple", layer->count_params(), {}};
+    if (calls.size() == 1) {
+      row.output_shape = keras_shape_text(calls[0]->output_shapes);
+      if (is_input_node(*calls[0])) row.output_shape = "[" + row.output_shape + "]";
+    }
+    for (const Node* n : calls)
+      for (const KerasTensor& in : n->inputs) row.connected_to.push_back(tensor_ref(in));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+std::shared_ptr<Functional> make_model(std::vector<KerasTensor> inputs,
+                                       std::vector<KerasTensor> outputs, std::string name) {
+  return std::make_shared<Functional>(std::move(inputs), std::move(outputs), std::move(name));
+}
+
+}  // namespace tandem

@@ -1,0 +1,42 @@
+// Functional models: Input -> layer calls on KerasTensors -> Model(inputs, outputs).
+//   KerasTensor x = Input(Shape{784});
+//   KerasTensor h = (*std::make_shared<Dense>(64, DenseOptions{.activation = "relu"}))(x);
+//   auto model = std::make_shared<Functional>(std::vector{x}, std::vector{(*make_dense(10))(h)});
+// Several inputs and outputs, layers shared between calls (one set of weights) and nested models
+// work; the graph runs in topological order.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "tandem/layers/core/input_layer.h"
+#include "tandem/models/model.h"
+
+namespace tandem {
+
+class Functional : public Model {
+ public:
+  Functional(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs,
+             std::string name = "");
+
+  std::vector<std::shared_ptr<Layer>> layers() const override { return layers_; }
+  const std::vector<KerasTensor>& inputs() const { return inputs_; }
+  const std::vector<KerasTensor>& outputs() const { return outputs_; }
+
+ protected:
+  Tensors call(const Tensors& inputs, const CallContext& ctx) override;
+  std::vector<SummaryRow> summary_rows() const override;
+  bool sequential_like() const override;
+
+ private:
+  std::vector<KerasTensor> inputs_, outputs_;
+  std::vector<std::shared_ptr<Node>> nodes_;  // topological order, InputLayer nodes first
+  std::vector<std::shared_ptr<Layer>> layers_;
+};
+
+// Keras's spelling: Model(inputs, outputs, name).
+std::shared_ptr<Functional> make_model(std::vector<KerasTensor> inputs,
+                                       std::vector<KerasTensor> outputs, std::string name = "");
+
+}  // namespace tandem

@@ -1,0 +1,122 @@
+#include "tandem/models/functional.h"
+
+#include <gtest/gtest.h>
+
+#include "tandem/layers/core/dense.h"
+#include "tandem/layers/merging/concatenate.h"
+#include "tandem/models/sequential.h"
+#include "testing/gradient_check.h"
+
+namespace tandem {
+namespace {
+
+using layers::Concatenate;
+using layers::Dense;
+using layers::DenseOptions;
+using testing::expect_error;
+using testing::expect_values;
+
+template <class L, class... Args>
+std::shared_ptr<L> make(Args&&... args) {
+  return std::make_shared<L>(std::forward<Args>(args)...);
+}
+
+TEST(Functional, WideAndDeepTwoInputsTwoOutputs) {
+  clear_session();
+  KerasTensor wide = Input(Shape{5}, {.name = "wide_input"});
+  KerasTensor deep = Input(Shape{6}, {.name = "deep_input"});
+  KerasTensor h1 = (*make<Dense>(30, DenseOptions{.activation = "relu"}))(deep);
+  KerasTensor h2 = (*make<Dense>(30, DenseOptions{.activation = "relu"}))(h1);
+  KerasTensor merged = (*make<Concatenate>())(std::vector<KerasTensor>{wide, h2});
+  KerasTensor main_out = (*make<Dense>(1, DenseOptions{.layer = {.name = "main_output"}}))(merged);
+  KerasTensor aux_out = (*make<Dense>(1, DenseOptions{.layer = {.name = "aux_output"}}))(h2);
+  auto model = make_model({wide, deep}, {main_out, aux_out}, "wide_deep");
+
+  EXPECT_EQ(merged.shape(), (Shape{-1, 35}));
+  EXPECT_EQ(model->count_params(), 210 + 930 + 36 + 31);
+  Tensors out = (*model)(Tensors{ones(Shape{4, 5}), ones(Shape{4, 6})});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].shape(), (Shape{4, 1}));
+  EXPECT_EQ(out[1].shape(), (Shape{4, 1}));
+
+  std::string summary = model->summary_string();
+  EXPECT_NE(
+      summary.find(" Layer (type)                   Output Shape         Param #     Connected to"),
+      std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find(" wide_input (InputLayer)        [(None, 5)]          0           []"),
+            std::string::npos)
+      << summary;
+  // A two-input layer lists both inbound tensors, the second on its own line as Keras does.
+  EXPECT_NE(summary.find("['wide_input[0][0]',"), std::string::npos) << summary;
+  EXPECT_NE(summary.find(" 'dense_1[0][0]']"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("Total params: 1,207"), std::string::npos) << summary;
+}
+
+TEST(Functional, SharedLayerHasOneSetOfWeights) {
+  auto shared = make<Dense>(4);
+  KerasTensor a = Input(Shape{3});
+  KerasTensor b = Input(Shape{3});
+  KerasTensor sum = (*make<layers::Add>())(std::vector<KerasTensor>{(*shared)(a), (*shared)(b)});
+  auto model = make_model({a, b}, {sum});
+  EXPECT_EQ(model->trainable_weights().size(), 2u);
+  EXPECT_EQ(shared->inbound_node_count(), 2);
+  Tensor x = constant({{1.0f, 2.0f, 3.0f}});
+  Tensor y = constant({{0.5f, -1.0f, 2.0f}});
+  Tensor expected = (*shared)(x) + (*shared)(y);
+  expect_values((*model)(Tensors{x, y})[0], expected.to_vector<double>(), 1e-6);
+  EXPECT_NE(model->summary_string().find("multiple"), std::string::npos);
+}
+
+TEST(Functional, NestedModelAndGradients) {
+  KerasTensor in = Input(Shape{4});
+  auto inner =
+      make<Sequential>(std::vector<std::shared_ptr<Layer>>{make<Dense>(3), make<Dense>(2)});
+  KerasTensor out = (*make<Dense>(1))((*inner)(in));
+  auto model = make_model({in}, {out});
+  EXPECT_EQ(model->trainable_weights().size(), 6u);
+  GradientTape tape;
+  Tensor loss = reduce_sum(square((*model)(ones(Shape{2, 4}))));
+  auto grads = tape.gradient(loss, model->trainable_weights());
+  for (const auto& g : grads) EXPECT_TRUE(g.has_value());
+  // A chain prints Keras's plain table.
+  EXPECT_EQ(model->summary_string().find("Connected to"), std::string::npos);
+}
+
+TEST(Functional, DisconnectedGraphAndUnusedInputAreErrors) {
+  KerasTensor a = Input(Shape{2}, {.name = "a"});
+  KerasTensor b = Input(Shape{2}, {.name = "b"});
+  KerasTensor from_b = (*make<Dense>(1))(b);
+  expect_error<ValueError>([&] { make_model({a}, {from_b}); }, "Graph disconnected");
+  KerasTensor from_a = (*make<Dense>(1))(a);
+  expect_error<ValueError>(
+      [&] {
+        make_model({a, b}, {from_a});
+      },
+      "input 'b' is not connected to any output");
+  expect_error<ValueError>([&] { make_model({from_a}, {from_a}); },
+                           "inputs must be tensors returned by Input()");
+}
+
+TEST(Functional, InputChecksAtCallTime) {
+  KerasTensor in = Input(Shape{3}, {.name = "features"});
+  auto model = make_model({in}, {(*make<Dense>(2))(in)});
+  expect_error<ShapeError>(
+      [&] {
+        (*model)(ones(Shape{2, 4}));
+      },
+      "input 'features' expects shape (None, 3), received (2, 4)");
+  expect_error<TypeError>(
+      [&] {
+        (*model)(ones(Shape{2, 3}, float64));
+      },
+      "expected input dtype float32");
+  expect_error<ValueError>(
+      [&] {
+        (*model)(Tensors{ones(Shape{2, 3}), ones(Shape{2, 3})});
+      },
+      "expects 1 inputs, received 2");
+}
+
+}  // namespace
+}  // namespace tandem
