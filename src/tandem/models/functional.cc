@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "tandem/layers/registry.h"
+
 namespace tandem {
 namespace {
 
@@ -128,6 +130,97 @@ std::vector<Model::SummaryRow> Functional::summary_rows() const {
   }
   return rows;
 }
+
+namespace {
+json tensor_key(const KerasTensor& t) {
+  return json::array({t.node()->layer->name(), t.node()->node_index, t.index()});
+}
+}  // namespace
+
+json Functional::get_config() const {
+  json layers = json::array();
+  for (const auto& layer : layers_) {
+    json inbound = json::array();
+    for (const auto& node : nodes_) {
+      if (node->layer != layer || is_input_node(*node)) continue;
+      json call = json::array();
+      for (const KerasTensor& in : node->inputs) {
+        json key = tensor_key(in);
+        key.push_back(json::object());  // call kwargs, as Keras stores them
+        call.push_back(key);
+      }
+      inbound.push_back(call);
+    }
+    json entry = serialize_layer(*layer);
+    entry["name"] = layer->name();
+    entry["inbound_nodes"] = inbound;
+    layers.push_back(entry);
+  }
+  json ins = json::array(), outs = json::array();
+  for (const KerasTensor& t : inputs_) ins.push_back(tensor_key(t));
+  for (const KerasTensor& t : outputs_) outs.push_back(tensor_key(t));
+  return {{"name", name()}, {"layers", layers}, {"input_layers", ins}, {"output_layers", outs}};
+}
+
+std::shared_ptr<Layer> Functional::from_config(const json& config) {
+  // Recreate every layer, then replay its calls; a call waits until all its inputs exist (a shared
+  // layer's later call may depend on layers listed after it).
+  std::map<std::string, std::shared_ptr<Layer>> by_name;
+  std::map<std::tuple<std::string, int, int>, KerasTensor> tensors;
+  struct Pending {
+    std::shared_ptr<Layer> layer;
+    json inputs;
+  };
+  std::vector<Pending> pending;
+  for (const json& entry : config.at("layers")) {
+    std::shared_ptr<Layer> layer = layer_from_config(entry);
+    by_name[layer->name()] = layer;
+    if (auto input = std::dynamic_pointer_cast<layers::InputLayer>(layer)) {
+      tensors[{layer->name(), 0, 0}] = input_tensor(input);
+      continue;
+    }
+    for (const json& call : entry.value("inbound_nodes", json::array()))
+      pending.push_back({layer, call});
+  }
+  while (!pending.empty()) {
+    bool progress = false;
+    for (auto it = pending.begin(); it != pending.end();) {
+      std::vector<KerasTensor> ins;
+      for (const json& key : it->inputs) {
+        auto found =
+            tensors.find({key[0].get<std::string>(), key[1].get<int>(), key[2].get<int>()});
+        if (found == tensors.end()) break;
+        ins.push_back(found->second);
+      }
+      if (ins.size() != it->inputs.size()) {
+        ++it;
+        continue;
+      }
+      KerasTensors outs = ins.size() == 1 ? KerasTensors{(*it->layer)(ins[0])} : (*it->layer)(ins);
+      for (size_t k = 0; k < outs.size(); ++k)
+        tensors[{it->layer->name(), outs[k].node()->node_index, static_cast<int>(k)}] = outs[k];
+      it = pending.erase(it);
+      progress = true;
+    }
+    TANDEM_CHECK(progress, ValueError, "Functional.from_config: layer '", pending[0].layer->name(),
+                 "' is called on tensors that no layer in the config produces");
+  }
+  auto lookup = [&](const json& keys) {
+    std::vector<KerasTensor> out;
+    for (const json& key : keys) {
+      auto found = tensors.find({key[0].get<std::string>(), key[1].get<int>(), key[2].get<int>()});
+      TANDEM_CHECK(found != tensors.end(), ValueError, "Functional.from_config: unknown tensor ",
+                   key.dump());
+      out.push_back(found->second);
+    }
+    return out;
+  };
+  return std::make_shared<Functional>(lookup(config.at("input_layers")),
+                                      lookup(config.at("output_layers")),
+                                      config.value("name", std::string()));
+}
+
+TANDEM_REGISTER_LAYER(Functional);
 
 std::shared_ptr<Functional> make_model(std::vector<KerasTensor> inputs,
                                        std::vector<KerasTensor> outputs, std::string name) {

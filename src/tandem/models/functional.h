@@ -20,14 +20,20 @@ class Functional : public Model {
   Functional(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs,
              std::string name = "");
 
+  // Keras's functional config: layers with their inbound nodes, input_layers, output_layers.
+  json get_config() const override;
+  static std::shared_ptr<Layer> from_config(const json& config);
+
   std::vector<std::shared_ptr<Layer>> layers() const override { return layers_; }
   const std::vector<KerasTensor>& inputs() const { return inputs_; }
   const std::vector<KerasTensor>& outputs() const { return outputs_; }
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;
-  std::vector<SummaryRow> summary_rows() const override;
   bool sequential_like() const override;
+
+ public:
+  std::vector<SummaryRow> summary_rows() const override;
 
  private:
   std::vector<KerasTensor> inputs_, outputs_;

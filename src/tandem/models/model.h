@@ -27,7 +27,6 @@ class Model : public Layer {
   std::string summary_string() const;
   void summary(std::ostream& out = std::cout) const { out << summary_string(); }
 
- protected:
   // One row per layer: name, type, output shape text, parameter count.
   struct SummaryRow {
     std::string layer;
@@ -36,6 +35,8 @@ class Model : public Layer {
     std::vector<std::string> connected_to = {};  // "dense[0][0]" per inbound tensor
   };
   virtual std::vector<SummaryRow> summary_rows() const;
+
+ protected:
   // Keras prints graphs that are not a plain chain with a "Connected to" column.
   virtual bool sequential_like() const { return true; }
   // Output shape of `layer` as Keras prints it ("(None, 3)"), or "multiple"/"?" when unknown.

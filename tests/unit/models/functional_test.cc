@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "tandem/layers/core/dense.h"
 #include "tandem/layers/merging/concatenate.h"
+#include "tandem/models/clone_model.h"
 #include "tandem/models/sequential.h"
 #include "testing/gradient_check.h"
 
@@ -116,6 +120,38 @@ TEST(Functional, InputChecksAtCallTime) {
         (*model)(Tensors{ones(Shape{2, 3}), ones(Shape{2, 3})});
       },
       "expects 1 inputs, received 2");
+}
+
+TEST(Functional, ConfigRoundTripCloneAndPlot) {
+  clear_session();
+  KerasTensor a = Input(Shape{3}, {.name = "a"});
+  KerasTensor b = Input(Shape{2}, {.name = "b"});
+  auto shared = make<Dense>(4, DenseOptions{.activation = "relu"});
+  KerasTensor ha = (*shared)((*make<Dense>(2))(a));
+  KerasTensor hb = (*shared)(b);
+  KerasTensor out = (*make<Concatenate>())(std::vector<KerasTensor>{ha, hb});
+  auto model = make_model({a, b}, {out}, "graph");
+
+  json config = serialize_layer(*model);
+  EXPECT_EQ(config["config"]["input_layers"], json::parse(R"([["a", 0, 0], ["b", 0, 0]])"));
+  std::shared_ptr<Model> clone = clone_model(*model);
+  EXPECT_EQ(serialize_layer(*clone), config);
+  EXPECT_EQ(clone->count_params(), model->count_params());
+  clone->set_weights(model->get_weights());
+  Tensors xs = {random_normal(Shape{2, 3}, {.seed = 1}), random_normal(Shape{2, 2}, {.seed = 2})};
+  expect_values((*clone)(xs)[0], (*model)(xs)[0].to_vector<double>(), 1e-6);
+
+  std::string dot = model_to_dot(*model, {.show_shapes = true});
+  EXPECT_NE(dot.find("\"dense\" -> \"concatenate\""), std::string::npos) << dot;
+  EXPECT_NE(dot.find("\"b\" -> \"dense\""), std::string::npos) << dot;
+  EXPECT_NE(dot.find("output: (None, 8)"), std::string::npos) << dot;
+  std::string path = ::testing::TempDir() + "graph.dot";
+  plot_model(*model, path);
+  std::ifstream in(path);
+  std::stringstream written;
+  written << in.rdbuf();
+  EXPECT_EQ(written.str(), model_to_dot(*model));
+  expect_error<IOError>([&] { plot_model(*model, "/nonexistent-dir/x.dot"); }, "cannot write");
 }
 
 }  // namespace

@@ -48,11 +48,14 @@ TANDEM_REGISTER_LAYER(InputLayer);
 }  // namespace layers
 
 KerasTensor Input(const Shape& shape, InputOptions options) {
-  auto layer = std::make_shared<layers::InputLayer>(shape, options);
+  return input_tensor(std::make_shared<layers::InputLayer>(shape, options));
+}
+
+KerasTensor input_tensor(const std::shared_ptr<layers::InputLayer>& layer) {
   auto node = std::make_shared<Node>();
   node->layer = layer;
   node->output_shapes = {layer->batch_input_shape()};
-  return KerasTensor(layer->batch_input_shape(), options.dtype, node, 0);
+  return KerasTensor(layer->batch_input_shape(), layer->input_dtype(), node, 0);
 }
 
 }  // namespace tandem

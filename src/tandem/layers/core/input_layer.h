@@ -35,5 +35,7 @@ class InputLayer : public Layer {
 
 // A symbolic input of the given shape (without the batch dimension): Input(Shape{784}).
 KerasTensor Input(const Shape& shape, InputOptions options = {});
+// The symbolic tensor of an existing InputLayer (used when rebuilding a model from its config).
+KerasTensor input_tensor(const std::shared_ptr<layers::InputLayer>& layer);
 
 }  // namespace tandem
