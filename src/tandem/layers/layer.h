@@ -14,10 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "tandem/constraints/constraint.h"
 #include "tandem/core/tensor.h"
 #include "tandem/core/variable.h"
 #include "tandem/initializers/initializer.h"
 #include "tandem/layers/keras_tensor.h"
+#include "tandem/regularizers/regularizer.h"
 
 namespace tandem {
 
@@ -40,10 +42,10 @@ struct InputSpec {
   std::optional<DType> dtype = std::nullopt;
 };
 
-// A penalty on a weight added to the layer's losses (tf.keras.regularizers).
-using RegularizerFn = std::function<Tensor(const Tensor&)>;
-// A projection applied to a weight after each optimizer update (tf.keras.constraints).
-using ConstraintFn = std::function<Tensor(const Tensor&)>;
+// A penalty on a weight added to the layer's losses (tf.keras.regularizers), or null.
+using RegularizerFn = regularizers::Regularizer;
+// A projection applied to a weight after each optimizer update (tf.keras.constraints), or null.
+using ConstraintFn = constraints::Constraint;
 
 struct WeightOptions {
   initializers::InitializerPtr initializer = nullptr;  // default glorot_uniform

@@ -55,6 +55,10 @@ json Dense::get_config() const {
       options_.kernel_initializer ? *options_.kernel_initializer : *initializers::glorot_uniform());
   config["bias_initializer"] = initializers::serialize(
       options_.bias_initializer ? *options_.bias_initializer : *initializers::zeros());
+  config["kernel_regularizer"] = regularizers::serialize(options_.kernel_regularizer);
+  config["bias_regularizer"] = regularizers::serialize(options_.bias_regularizer);
+  config["kernel_constraint"] = constraints::serialize(options_.kernel_constraint);
+  config["bias_constraint"] = constraints::serialize(options_.bias_constraint);
   return config;
 }
 
@@ -66,6 +70,10 @@ std::shared_ptr<Layer> Dense::from_config(const json& config) {
     o.kernel_initializer = initializers::deserialize(config["kernel_initializer"]);
   if (config.contains("bias_initializer"))
     o.bias_initializer = initializers::deserialize(config["bias_initializer"]);
+  o.kernel_regularizer = regularizers::deserialize(config.value("kernel_regularizer", json()));
+  o.bias_regularizer = regularizers::deserialize(config.value("bias_regularizer", json()));
+  o.kernel_constraint = constraints::deserialize(config.value("kernel_constraint", json()));
+  o.bias_constraint = constraints::deserialize(config.value("bias_constraint", json()));
   o.layer = options_from_config(config);
   TANDEM_CHECK(config.contains("units"), ValueError, "Dense.from_config: missing 'units' in ",
                config.dump());
