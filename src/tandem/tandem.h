@@ -12,7 +12,6 @@
 #include "tandem/core/variable.h"
 #include "tandem/layers/activation/relu.h"
 #include "tandem/layers/core/dense.h"
-#include "tandem/layers/core/embedding.h"
 #include "tandem/layers/core/input_layer.h"
 #include "tandem/layers/layer.h"
 #include "tandem/layers/merging/concatenate.h"
