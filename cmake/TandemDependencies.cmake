@@ -5,6 +5,7 @@ find_package(Threads REQUIRED)
 find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(Protobuf REQUIRED)
+find_package(ZLIB REQUIRED)  # TFRecord GZIP/ZLIB, gzipped IDX files
 
 # Debian's Kokkos 3.4 (libtrilinos-kokkos-dev) exports Kokkos::kokkos with a wrong include path
 # (/usr/lib/include); its headers live in /usr/include/trilinos. Fix it once here.

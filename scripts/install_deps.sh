@@ -12,6 +12,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler
   libopenmpi-dev openmpi-bin
   zlib1g-dev
+  dataset-fashion-mnist
 )
 
 missing=()

@@ -1,0 +1,121 @@
+// The `mpi` backend's Communicator: numbers collectives, hands them to the communication thread
+// (mpi_runtime.h) and returns Work handles that wait on the thread's completion signal.
+#include <cstdlib>
+
+#include "comm/mpi_runtime.h"
+
+namespace tandem::comm {
+namespace {
+
+class MpiWork : public Work {
+ public:
+  explicit MpiWork(std::shared_ptr<mpi::WorkState> state) : state_(std::move(state)) {}
+  void wait() override {
+    std::unique_lock<std::mutex> lock(state_->mutex);
+    state_->done_cv.wait(lock, [&] { return state_->done; });
+    if (!state_->error.empty()) throw CommError(state_->error);
+  }
+  bool test() override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    return state_->done;
+  }
+  std::string error() override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    return state_->error;
+  }
+
+ private:
+  std::shared_ptr<mpi::WorkState> state_;
+};
+
+class MpiCommunicator : public Communicator {
+ public:
+  MpiCommunicator(std::shared_ptr<mpi::Runtime> runtime, std::shared_ptr<mpi::CommState> state)
+      : runtime_(std::move(runtime)), state_(std::move(state)) {}
+  ~MpiCommunicator() override {
+    // Freed at once when idle, so an application that initialised MPI itself may finalise it
+    // right after; with collectives still in flight the comm thread frees it when they end.
+    auto state = state_;
+    auto runtime = runtime_;
+    runtime_->run_sync([state, runtime] {
+      state->closing = true;
+      runtime->free_closed_communicators();
+    });
+  }
+
+  int rank() const override { return state_->rank; }
+  int size() const override { return state_->size; }
+  int local_rank() const override { return state_->local_rank; }
+  int local_size() const override { return state_->local_size; }
+  std::string backend() const override { return "mpi"; }
+
+  std::unique_ptr<Communicator> split(int color, int key) override {
+    if (color < 0)
+      throw CommError(prefix() + "split: color must be non-negative, got " + std::to_string(color));
+    std::shared_ptr<mpi::CommState> child;
+    auto runtime = runtime_;
+    auto parent = state_;
+    runtime_->run_sync([&] {
+      MPI_Comm comm;
+      int rc = MPI_Comm_split(parent->comm, color, key, &comm);
+      if (rc != MPI_SUCCESS) throw CommError("split: MPI_Comm_split failed");
+      child = runtime->adopt(comm);
+    });
+    auto result = std::make_unique<MpiCommunicator>(runtime_, child);
+    result->set_options(options());
+    return result;
+  }
+
+ protected:
+  std::unique_ptr<Work> submit(Collective c) override {
+    if (c.in.device >= 0 || c.out.device >= 0)
+      throw CommError(prefix() + kind_name(c.kind) + " '" + c.name +
+                      "': the mpi backend takes host buffers; device buffers need nccl");
+    auto p = std::make_unique<mpi::Pending>();
+    c.sequence = next_sequence_++;
+    p->c = std::move(c);
+    p->comm = state_;
+    p->state = std::make_shared<mpi::WorkState>();
+    p->timeout = options().timeout;
+    p->fingerprint = options().fingerprint;
+    auto work = std::make_unique<MpiWork>(p->state);
+    runtime_->start(std::move(p));
+    return work;
+  }
+
+ private:
+  std::shared_ptr<mpi::Runtime> runtime_;
+  std::shared_ptr<mpi::CommState> state_;
+  uint64_t next_sequence_ = 0;
+};
+
+// Launchers export the job size; a mismatch with MPI's means the processes did not join one job
+// (e.g. srun without MPI support starting N singletons), which would otherwise train N copies.
+void check_launcher_size(int world_size) {
+  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS"}) {
+    const char* text = std::getenv(var);
+    if (text == nullptr || *text == '\0') continue;
+    const int expected = std::atoi(text);
+    if (expected > 0 && expected != world_size)
+      throw CommError(std::string("launcher variable ") + var + "=" + text +
+                      " but MPI_COMM_WORLD has " + std::to_string(world_size) +
+                      " ranks: the processes did not start as one MPI job");
+    return;
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Communicator> make_mpi_communicator() {
+  auto runtime = mpi::Runtime::get();
+  check_launcher_size(runtime->world_size());
+  std::shared_ptr<mpi::CommState> state;
+  runtime->run_sync([&] {
+    MPI_Comm world;
+    MPI_Comm_dup(MPI_COMM_WORLD, &world);
+    state = runtime->adopt(world);
+  });
+  return std::make_unique<MpiCommunicator>(runtime, state);
+}
+
+}  // namespace tandem::comm

@@ -1,0 +1,148 @@
+// The process-wide owner of MPI: one communication thread initialises MPI and runs every
+// collective, in submission order; compute threads only enqueue and wait on Work handles, so none
+// of them ever blocks inside MPI. Two modes (see Runtime::blocking_): blocking MPI calls with a
+// watchdog thread on the side channel (MPI_THREAD_MULTIPLE), or non-blocking calls polled by the
+// comm thread, which then serves the side channel and the timeout itself. Internal to comm/.
+#pragma once
+
+#include <mpi.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "comm/communicator.h"
+
+namespace tandem::comm::mpi {
+
+// Completion state shared by the comm thread (writer) and a Work handle (reader).
+struct WorkState {
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  std::string error;
+};
+
+// One MPI communicator as the comm thread sees it. `comm` carries the collectives; `side`, a
+// duplicate, carries only stall queries and replies so it works while `comm` is stuck.
+struct CommState {
+  MPI_Comm comm = MPI_COMM_NULL;
+  MPI_Comm side = MPI_COMM_NULL;
+  MPI_Comm check = MPI_COMM_NULL;  // debug mode's fingerprint all-gathers
+  int rank = 0;
+  int size = 1;
+  int local_rank = 0;
+  int local_size = 1;
+  std::vector<int> world_ranks;      // rank in this communicator -> rank in MPI_COMM_WORLD
+  std::atomic<uint64_t> started{0};  // collectives started here (read by the stall side channel)
+  bool closing = false;              // its Communicator is gone; free once idle
+  int active = 0;                    // collectives in flight
+};
+
+// What a rank says it is calling, all-gathered before each collective in debug mode.
+struct Fingerprint {
+  uint64_t sequence = 0;
+  uint64_t count = 0;
+  int32_t kind = 0;
+  int32_t dtype = 0;
+  int32_t op = 0;
+  int32_t root = 0;
+  char name[64] = {};
+};
+Fingerprint fingerprint_of(const Collective& c);
+
+// A collective in flight, with everything that must outlive the MPI call.
+struct Pending {
+  Collective c;
+  std::shared_ptr<CommState> comm;
+  std::shared_ptr<WorkState> state;
+  MPI_Request request = MPI_REQUEST_NULL;
+  std::vector<float> in_f, out_f;  // float staging for 16-bit reductions
+  std::vector<char> staging;       // input copy for in-place all_to_all
+  std::vector<int> counts, displs;
+  bool fingerprint = false;  // debug mode: check the call matches on every rank first
+  bool verifying = false;    // the fingerprint all-gather is the request in flight
+  Fingerprint own;           // the send buffer of that all-gather
+  std::vector<Fingerprint> prints;
+  std::chrono::steady_clock::time_point start;
+  std::chrono::milliseconds timeout{300000};  // the submitting communicator's watchdog limit
+};
+
+class Runtime {
+ public:
+  // The runtime, started (and MPI initialised) on first use; throws CommError if that fails.
+  static std::shared_ptr<Runtime> get();
+  ~Runtime();
+
+  int world_rank() const { return world_rank_; }
+  int world_size() const { return world_size_; }
+
+  // Runs `task` on the comm thread and waits for it; rethrows what it throws.
+  void run_sync(const std::function<void()>& task);
+  // Hands `p` to the comm thread, which starts it in submission order.
+  void start(std::unique_ptr<Pending> p);
+
+  // Comm thread only: wraps `comm` (which it takes ownership of) with its side channel.
+  std::shared_ptr<CommState> adopt(MPI_Comm comm);
+  // Comm thread only: frees the communicators marked closing that have nothing in flight.
+  void free_closed_communicators();
+
+ private:
+  Runtime() = default;
+  void launch();
+  void loop();
+  void initialise();
+  void begin(std::unique_ptr<Pending> p);
+  int start_mpi(Pending* p, bool blocking);
+  void run_blocking(std::unique_ptr<Pending> p);
+  void watch();
+  bool launch_collective(Pending* p);
+  void fail(Pending* p, const std::string& error);
+  std::string describe_mismatch(const Pending& p) const;
+  void finish(Pending& p, int mpi_status);
+  bool progress();
+  void serve_queries();
+  void check_stalls();
+  [[noreturn]] void report_stall(const Collective& c, const CommState& s,
+                                 std::chrono::milliseconds timeout);
+  void shutdown_mpi();
+
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> tasks_;
+  bool stop_ = false;
+
+  std::exception_ptr init_error_;
+  bool initialised_by_us_ = false;
+  int world_rank_ = 0;
+  int world_size_ = 1;
+
+  // With MPI_THREAD_MULTIPLE the comm thread runs each collective as a blocking MPI call (the
+  // tuned algorithms, faster than the non-blocking ones) and a watchdog thread serves the side
+  // channel and the timeout. Otherwise the comm thread starts non-blocking calls and does both
+  // itself between polls. TANDEM_MPI_PROGRESS=poll forces the second mode.
+  bool blocking_ = false;
+  std::thread watchdog_;
+  std::mutex watch_mutex_;
+  std::condition_variable watch_cv_;
+  bool watch_stop_ = false;
+  Pending* current_ = nullptr;  // the blocking collective in flight (watch_mutex_)
+
+  std::mutex comms_mutex_;  // comms_: changed by the comm thread, read by the watchdog
+  std::vector<std::shared_ptr<CommState>> comms_;
+  std::list<std::unique_ptr<Pending>> active_;  // comm thread only (polling mode)
+  std::list<std::pair<MPI_Request, std::unique_ptr<uint64_t>>> replies_;  // serve_queries only
+};
+
+}  // namespace tandem::comm::mpi

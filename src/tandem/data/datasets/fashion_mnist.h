@@ -1,0 +1,20 @@
+// keras.datasets.fashion_mnist: Zalando's Fashion-MNIST, 60000 training and 10000 test 28x28
+// grayscale images of 10 clothing classes.
+#pragma once
+
+#include <string>
+
+#include "tandem/data/datasets/train_test_split.h"
+
+namespace tandem::datasets::fashion_mnist {
+
+// The default directory when neither an argument nor TANDEM_DATA_DIR is given.
+inline constexpr const char* kDefaultDir = "/usr/share/datasets/fashion-mnist";
+
+// Returns ((x_train, y_train), (x_test, y_test)): uint8 images [N, 28, 28] and uint8 labels [N],
+// like Keras. Reads the IDX files (plain or .gz) of `dir`; when empty, of
+// $TANDEM_DATA_DIR/fashion-mnist (or $TANDEM_DATA_DIR itself), else of
+// /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist package).
+TrainTestSplit load_data(const std::string& dir = "");
+
+}  // namespace tandem::datasets::fashion_mnist

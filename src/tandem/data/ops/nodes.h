@@ -1,0 +1,66 @@
+// Internal: the node factories behind Dataset's methods, one family per .cc file in this folder,
+// and helpers they share. Not part of the public API.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tandem/data/dataset.h"
+
+namespace tandem::data::detail {
+
+using NodePtr = std::shared_ptr<const DatasetNode>;
+
+// sources.cc
+NodePtr make_tensor_slices_node(std::vector<Tensor> tensors, std::vector<std::string> names);
+NodePtr make_tensors_node(Element element);
+NodePtr make_range_node(int64_t start, int64_t stop, int64_t step);
+NodePtr make_generator_node(GeneratorFactory factory);
+// combine.cc
+NodePtr make_zip_node(std::vector<NodePtr> inputs);
+NodePtr make_concatenate_node(NodePtr first, NodePtr second);
+// map.cc, filter.cc
+NodePtr make_map_node(NodePtr input, MapFunction fn, MapOptions options);
+NodePtr make_filter_node(NodePtr input, Predicate predicate);
+// shuffle.cc
+NodePtr make_shuffle_node(NodePtr input, int64_t buffer_size, uint64_t seed, bool reshuffle);
+// batch.cc
+NodePtr make_batch_node(NodePtr input, int64_t batch_size, bool drop_remainder);
+NodePtr make_padded_batch_node(NodePtr input, int64_t batch_size, PaddedBatchOptions options);
+NodePtr make_unbatch_node(NodePtr input);
+// slicing.cc: repeat, take, skip, shard, enumerate
+NodePtr make_repeat_node(NodePtr input, int64_t count);
+NodePtr make_take_node(NodePtr input, int64_t count);
+NodePtr make_skip_node(NodePtr input, int64_t count);
+NodePtr make_shard_node(NodePtr input, int64_t num_shards, int64_t index);
+NodePtr make_enumerate_node(NodePtr input, int64_t start);
+// cache.cc, prefetch.cc, interleave.cc
+NodePtr make_cache_node(NodePtr input);
+NodePtr make_prefetch_node(NodePtr input, int64_t buffer_size);
+std::unique_ptr<IteratorBase> make_prefetch_iterator(std::unique_ptr<IteratorBase> input,
+                                                     int64_t buffer_size);
+NodePtr make_interleave_node(NodePtr input, InterleaveFunction fn, InterleaveOptions options);
+// files.cc
+NodePtr make_list_files_node(const std::vector<std::string>& patterns, bool shuffle, uint64_t seed);
+NodePtr make_text_line_node(std::vector<std::string> filenames);
+// tfrecord.cc
+NodePtr make_tfrecord_node(std::vector<std::string> filenames, TFRecordDatasetOptions options);
+
+// Row i of t along the first dimension, as a view sharing t's (host) storage.
+Tensor slice_row(const Tensor& t, int64_t i);
+
+// Rethrows the exception in `error` as the same Tandem error type with "context: " in front of its
+// message (other exceptions become tandem::Error).
+[[noreturn]] void rethrow_with_context(std::exception_ptr error, const std::string& context);
+
+// A well-mixed 64-bit value from two (splitmix64 finaliser): per-epoch and per-repetition seeds.
+uint64_t mix_seed(uint64_t a, uint64_t b);
+
+// Number of threads AUTOTUNE stands for.
+int64_t autotune_threads();
+
+}  // namespace tandem::data::detail

@@ -1,0 +1,136 @@
+#include "tandem/layers/normalization/batch_normalization.h"
+
+#include "tandem/autodiff/gradient_tape.h"
+#include "tandem/layers/registry.h"
+#include "tandem/ops/math.h"
+#include "tandem/ops/nn.h"
+#include "tandem/ops/shape_ops.h"
+
+namespace tandem::layers {
+
+namespace {
+initializers::InitializerPtr or_default(const initializers::InitializerPtr& init,
+                                        initializers::InitializerPtr fallback) {
+  return init ? init : fallback;
+}
+}  // namespace
+
+BatchNormalization::BatchNormalization(BatchNormalizationOptions options)
+    : Layer("BatchNormalization", options.layer), options_(std::move(options)) {
+  TANDEM_CHECK(options_.momentum >= 0 && options_.momentum <= 1, ValueError,
+               "BatchNormalization: expected momentum in [0, 1], received ", options_.momentum);
+  TANDEM_CHECK(options_.epsilon >= 0, ValueError,
+               "BatchNormalization: expected epsilon >= 0, received ", options_.epsilon);
+}
+
+void BatchNormalization::build(const std::vector<Shape>& input_shapes) {
+  const Shape& s = input_shapes.at(0);
+  const int rank = s.rank();
+  int64_t axis = options_.axis < 0 ? options_.axis + rank : options_.axis;
+  TANDEM_CHECK(axis >= 1 && axis < rank, ValueError, "BatchNormalization '", name(), "': axis ",
+               options_.axis, " is out of range (or the batch axis) for inputs of shape ",
+               s.to_list_string());
+  int64_t features = s[static_cast<int>(axis)];
+  TANDEM_CHECK(features > 0, ShapeError, "BatchNormalization '", name(), "': axis ", options_.axis,
+               " must have a known size, received ", s.to_list_string());
+  feature_axis_ = axis;
+  reduce_.clear();
+  std::vector<int64_t> broadcast(static_cast<size_t>(rank), 1);
+  broadcast[static_cast<size_t>(axis)] = features;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis) reduce_.push_back(d);
+  param_broadcast_ = Shape(broadcast);
+  Shape param{features};
+  if (options_.scale)
+    gamma_ =
+        add_weight("gamma", param,
+                   {.initializer = or_default(options_.gamma_initializer, initializers::ones())});
+  if (options_.center)
+    beta_ =
+        add_weight("beta", param,
+                   {.initializer = or_default(options_.beta_initializer, initializers::zeros())});
+  moving_mean_ = add_weight(
+      "moving_mean", param,
+      {.initializer = or_default(options_.moving_mean_initializer, initializers::zeros()),
+       .trainable = false});
+  moving_variance_ = add_weight(
+      "moving_variance", param,
+      {.initializer = or_default(options_.moving_variance_initializer, initializers::ones()),
+       .trainable = false});
+  set_input_spec({.ndim = rank, .axes = {{static_cast<int>(axis), features}}});
+  Layer::build(input_shapes);
+}
+
+void BatchNormalization::update_moving(Variable& moving, const Tensor& batch_value) {
+  Tensor batch = cast(stop_gradient(batch_value), moving.dtype());
+  moving.assign(moving.value() * options_.momentum + batch * (1.0 - options_.momentum));
+}
+
+Tensors BatchNormalization::call(const Tensors& inputs, const CallContext& ctx) {
+  const Tensor& x = inputs[0];
+  Tensor mean, variance;
+  if (ctx.training) {
+    // Population variance, as Keras's non-fused path; the moving variance follows the same.
+    Moments m = moments(x, reduce_, /*keepdims=*/true);
+    mean = m.mean;
+    variance = m.variance;
+    if (!ctx.symbolic) {
+      autodiff::PauseAllTapes pause;
+      update_moving(moving_mean_, reshape(mean, moving_mean_.shape()));
+      update_moving(moving_variance_, reshape(variance, moving_variance_.shape()));
+    }
+  } else {
+    mean = reshape(cast(moving_mean_.value(), x.dtype()), param_broadcast_);
+    variance = reshape(cast(moving_variance_.value(), x.dtype()), param_broadcast_);
+  }
+  Tensor y = (x - mean) * rsqrt(variance + options_.epsilon);
+  if (options_.scale) y = y * reshape(cast(gamma_.value(), x.dtype()), param_broadcast_);
+  if (options_.center) y = y + reshape(cast(beta_.value(), x.dtype()), param_broadcast_);
+  return {y};
+}
+
+json BatchNormalization::get_config() const {
+  json config = Layer::get_config();
+  config["axis"] = options_.axis;
+  config["momentum"] = options_.momentum;
+  config["epsilon"] = options_.epsilon;
+  config["center"] = options_.center;
+  config["scale"] = options_.scale;
+  auto ser = [](const initializers::InitializerPtr& init, initializers::InitializerPtr fallback) {
+    return initializers::serialize(*or_default(init, std::move(fallback)));
+  };
+  config["beta_initializer"] = ser(options_.beta_initializer, initializers::zeros());
+  config["gamma_initializer"] = ser(options_.gamma_initializer, initializers::ones());
+  config["moving_mean_initializer"] = ser(options_.moving_mean_initializer, initializers::zeros());
+  config["moving_variance_initializer"] =
+      ser(options_.moving_variance_initializer, initializers::ones());
+  return config;
+}
+
+std::shared_ptr<Layer> BatchNormalization::from_config(const json& config) {
+  BatchNormalizationOptions o;
+  if (config.contains("axis")) {
+    const json& a = config["axis"];
+    // Keras stores a one-element list after building.
+    TANDEM_CHECK(a.is_number_integer() || (a.is_array() && a.size() == 1), ValueError,
+                 "BatchNormalization.from_config: expected a single axis, received ", a.dump());
+    o.axis = a.is_array() ? a[0].get<int64_t>() : a.get<int64_t>();
+  }
+  o.momentum = config.value("momentum", 0.99);
+  o.epsilon = config.value("epsilon", 1e-3);
+  o.center = config.value("center", true);
+  o.scale = config.value("scale", true);
+  auto init = [&](const char* key) {
+    return config.contains(key) ? initializers::deserialize(config[key]) : nullptr;
+  };
+  o.beta_initializer = init("beta_initializer");
+  o.gamma_initializer = init("gamma_initializer");
+  o.moving_mean_initializer = init("moving_mean_initializer");
+  o.moving_variance_initializer = init("moving_variance_initializer");
+  o.layer = options_from_config(config);
+  return std::make_shared<BatchNormalization>(o);
+}
+
+TANDEM_REGISTER_LAYER(BatchNormalization);
+
+}  // namespace tandem::layers

@@ -1,0 +1,47 @@
+// BatchNormalization (tf.keras.layers.BatchNormalization): while training, normalizes with the
+// batch's mean and variance over every axis but `axis` and moves the moving statistics towards
+// them; at inference, normalizes with the moving statistics.
+#pragma once
+
+#include "tandem/layers/layer.h"
+
+namespace tandem::layers {
+
+struct BatchNormalizationOptions {
+  int64_t axis = -1;  // the feature axis, kept; the others are reduced
+  double momentum = 0.99;
+  double epsilon = 1e-3;
+  bool center = true;                                                  // learn beta
+  bool scale = true;                                                   // learn gamma
+  initializers::InitializerPtr beta_initializer = nullptr;             // default zeros
+  initializers::InitializerPtr gamma_initializer = nullptr;            // default ones
+  initializers::InitializerPtr moving_mean_initializer = nullptr;      // default zeros
+  initializers::InitializerPtr moving_variance_initializer = nullptr;  // default ones
+  LayerOptions layer = {};
+};
+
+class BatchNormalization : public Layer {
+ public:
+  explicit BatchNormalization(BatchNormalizationOptions options = {});
+  static std::shared_ptr<Layer> from_config(const json& config);
+
+  const Variable& moving_mean() const { return moving_mean_; }
+  const Variable& moving_variance() const { return moving_variance_; }
+  void build(const std::vector<Shape>& input_shapes) override;
+  json get_config() const override;
+
+ protected:
+  Tensors call(const Tensors& inputs, const CallContext& ctx) override;
+
+ private:
+  // moving = moving * momentum + batch * (1 - momentum), off the gradient tape.
+  void update_moving(Variable& moving, const Tensor& batch_value);
+
+  BatchNormalizationOptions options_;
+  int64_t feature_axis_ = -1;    // non-negative, set by build()
+  std::vector<int64_t> reduce_;  // every other axis
+  Shape param_broadcast_;        // [1, ..., features, ..., 1]
+  Variable gamma_, beta_, moving_mean_, moving_variance_;
+};
+
+}  // namespace tandem::layers

@@ -1,0 +1,228 @@
+// Threads in the pipeline: parallel map, prefetch, parallel interleave; errors reach the consumer,
+// and iterators destroyed mid-flight stop their threads cleanly.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "data_test_util.h"
+#include "testing/assertions.h"
+
+namespace tandem::data {
+namespace {
+
+using tandem::testing::expect_error;
+using testing::iota;
+using testing::scalars;
+
+Tensor i64(int64_t v) { return Tensor::from_vector<int64_t>({v}, Shape{}); }
+
+// A map function that sleeps longer for early elements, so workers finish out of order.
+MapFunction slow_square() {
+  return [](const Element& e) -> Element {
+    int64_t v = e[0].item<int64_t>();
+    std::this_thread::sleep_for(std::chrono::microseconds(200 * ((v * 7) % 5)));
+    return i64(v * v);
+  };
+}
+
+TEST(ParallelMap, KeepsTheInputOrder) {
+  std::vector<int64_t> expected;
+  for (int64_t i = 0; i < 50; ++i) expected.push_back(i * i);
+  for (int64_t threads : {int64_t{2}, int64_t{4}, AUTOTUNE}) {
+    Dataset ds = Dataset::range(50).map(slow_square(), {.num_parallel_calls = threads});
+    EXPECT_EQ(scalars(ds), expected) << threads << " threads";
+    EXPECT_EQ(ds.cardinality(), 50);
+  }
+}
+
+TEST(ParallelMap, UsesSeveralThreadsAtOnce) {
+  std::atomic<int> active{0}, peak{0};
+  Dataset ds = Dataset::range(16).map(
+      [&](const Element& e) -> Element {
+        int now = ++active;
+        int p = peak.load();
+        while (now > p && !peak.compare_exchange_weak(p, now)) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        --active;
+        return e;
+      },
+      {.num_parallel_calls = 4});
+  EXPECT_EQ(scalars(ds), iota(0, 16));
+  EXPECT_GE(peak.load(), 2);
+}
+
+TEST(ParallelMap, NonDeterministicYieldsEveryElementOnce) {
+  Dataset ds =
+      Dataset::range(40).map(slow_square(), {.num_parallel_calls = 4, .deterministic = false});
+  std::vector<int64_t> got = scalars(ds);
+  std::sort(got.begin(), got.end());
+  std::vector<int64_t> expected;
+  for (int64_t i = 0; i < 40; ++i) expected.push_back(i * i);
+  EXPECT_EQ(got, expected);
+}
+
+TEST(ParallelMap, ErrorReachesTheConsumerWithTheIndexAndIterationGoesOn) {
+  Dataset ds = Dataset::range(20).map(
+      [](const Element& e) -> Element {
+        int64_t v = e[0].item<int64_t>();
+        TANDEM_CHECK(v != 7, ShapeError, "cannot transform ", v);
+        return e;
+      },
+      {.num_parallel_calls = 3});
+  auto it = ds.make_iterator();
+  for (int64_t i = 0; i < 7; ++i) EXPECT_EQ(it->next()->at(0).item<int64_t>(), i);
+  expect_error<ShapeError>([&] { it->next(); },
+                           "map: the function failed on element 7: cannot transform 7");
+  // Like tf.data, the iterator stays usable after a failed element.
+  EXPECT_EQ(it->next()->at(0).item<int64_t>(), 8);
+}
+
+TEST(ParallelMap, EveryElementFailingDoesNotDeadlock) {
+  Dataset ds =
+      Dataset::range(10).map([](const Element&) -> Element { throw std::runtime_error("boom"); },
+                             {.num_parallel_calls = 4});
+  auto it = ds.make_iterator();
+  for (int i = 0; i < 10; ++i) {
+    expect_error<Error>([&] { it->next(); }, "failed on element " + std::to_string(i) + ": boom");
+  }
+  EXPECT_FALSE(it->next().has_value());
+}
+
+TEST(ParallelMap, UpstreamErrorEndsTheInput) {
+  int calls = 0;
+  Dataset ds = Dataset::from_generator([&calls]() -> std::optional<Element> {
+                 TANDEM_CHECK(calls < 3, IOError, "disk on fire");
+                 return Element(i64(calls++));
+               }).map([](const Element& e) { return e; }, {.num_parallel_calls = 2});
+  auto it = ds.make_iterator();
+  for (int64_t i = 0; i < 3; ++i) EXPECT_EQ(it->next()->at(0).item<int64_t>(), i);
+  expect_error<IOError>([&] { it->next(); }, "disk on fire");
+  EXPECT_FALSE(it->next().has_value());
+}
+
+TEST(ParallelMap, DestroyedWhileWorkersRunStopsCleanly) {
+  std::atomic<int> running{0};
+  Dataset ds = Dataset::range(1000000).map(
+      [&](const Element& e) -> Element {
+        ++running;
+        std::this_thread::sleep_for(std::chrono::microseconds(300));
+        --running;
+        return e;
+      },
+      {.num_parallel_calls = 4});
+  {
+    auto it = ds.make_iterator();
+    it->next();
+    it->next();
+  }  // the destructor cancels and joins the workers
+  EXPECT_EQ(running.load(), 0);
+  // Destroyed before pulling anything, over an infinite input.
+  {
+    auto it =
+        Dataset::range(1).repeat().map(slow_square(), {.num_parallel_calls = 2}).make_iterator();
+  }
+}
+
+TEST(Prefetch, YieldsTheSameElementsAndCardinality) {
+  Dataset ds = Dataset::range(100).map(slow_square(), {.num_parallel_calls = 2}).prefetch(3);
+  std::vector<int64_t> expected;
+  for (int64_t i = 0; i < 100; ++i) expected.push_back(i * i);
+  EXPECT_EQ(scalars(ds), expected);
+  EXPECT_EQ(ds.cardinality(), 100);
+  EXPECT_EQ(scalars(Dataset::range(5).prefetch(AUTOTUNE)), iota(0, 5));
+  EXPECT_TRUE(scalars(Dataset::range(0).prefetch(1)).empty());
+  expect_error<ValueError>([] { Dataset::range(3).prefetch(0); }, "buffer_size must be positive");
+}
+
+TEST(Prefetch, RunsAheadOnABackgroundThread) {
+  std::atomic<int> produced{0};
+  Dataset ds = Dataset::range(10)
+                   .map([&](const Element& e) -> Element {
+                     ++produced;
+                     return e;
+                   })
+                   .prefetch(4);
+  auto it = ds.make_iterator();
+  for (int i = 0; i < 200 && produced.load() < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(produced.load(), 4);  // filled its buffer without being asked, and no further
+  EXPECT_EQ(it->next()->at(0).item<int64_t>(), 0);
+}
+
+TEST(Prefetch, ErrorsArriveInOrderAndEndTheIteration) {
+  Dataset ds = Dataset::range(10)
+                   .map([](const Element& e) -> Element {
+                     TANDEM_CHECK(e[0].item<int64_t>() != 4, ValueError, "four");
+                     return e;
+                   })
+                   .prefetch(8);
+  auto it = ds.make_iterator();
+  for (int64_t i = 0; i < 4; ++i) EXPECT_EQ(it->next()->at(0).item<int64_t>(), i);
+  expect_error<ValueError>([&] { it->next(); }, "failed on element 4: four");
+  EXPECT_FALSE(it->next().has_value());
+}
+
+TEST(Prefetch, DestroyedWhilePrefetchingStopsCleanly) {
+  for (int round = 0; round < 20; ++round) {
+    auto it = Dataset::range(1).repeat().batch(8).prefetch(2).make_iterator();
+    if (round % 2) it->next();
+  }
+  // A consumer that stops part-way through a range-for.
+  int64_t count = 0;
+  for (const auto& e : Dataset::range(1000).prefetch(16)) {
+    if (e[0].item<int64_t>() == 5) break;
+    ++count;
+  }
+  EXPECT_EQ(count, 5);
+}
+
+TEST(Interleave, CycleAndBlockOrder) {
+  // tf.data's documented example: range(1, 6).interleave(x -> repeat(x, 6), cycle 2, block 4).
+  auto fn = [](const Element& e) { return Dataset::from_tensors(e).repeat(6); };
+  Dataset ds = Dataset::range(1, 6).interleave(fn, {.cycle_length = 2, .block_length = 4});
+  std::vector<int64_t> expected{1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 2, 2, 3, 3, 3,
+                                3, 4, 4, 4, 4, 3, 3, 4, 4, 5, 5, 5, 5, 5, 5};
+  EXPECT_EQ(scalars(ds), expected);
+  EXPECT_EQ(ds.cardinality(), UNKNOWN_CARDINALITY);
+  // The parallel form keeps the order.
+  Dataset par = Dataset::range(1, 6).interleave(
+      fn, {.cycle_length = 2, .block_length = 4, .num_parallel_calls = 2});
+  EXPECT_EQ(scalars(par), expected);
+}
+
+TEST(Interleave, FunctionErrorNamesTheElement) {
+  Dataset ds = Dataset::range(3).interleave(
+      [](const Element& e) -> Dataset {
+        TANDEM_CHECK(e[0].item<int64_t>() != 1, ValueError, "no dataset for 1");
+        return Dataset::from_tensors(e);
+      },
+      {.cycle_length = 1});
+  expect_error<ValueError>([&] { ds.collect(); },
+                           "interleave: the function failed on element 1: no dataset for 1");
+  expect_error<ValueError>(
+      [] {
+        Dataset::range(3).interleave([](const Element& e) { return Dataset::from_tensors(e); },
+                                     {.block_length = 0});
+      },
+      "block_length must be positive");
+}
+
+TEST(Iterator, OutlivesItsDatasetHandles) {
+  std::unique_ptr<IteratorBase> it;
+  {
+    Tensor x = Tensor::from_vector<int64_t>({4, 5, 6}, Shape{3});
+    it = Dataset::from_tensor_slices(x).map([](const Element& e) { return e; }).make_iterator();
+  }
+  std::vector<int64_t> got;
+  while (auto e = it->next()) got.push_back(e->at(0).item<int64_t>());
+  EXPECT_EQ(got, (std::vector<int64_t>{4, 5, 6}));
+}
+
+}  // namespace
+}  // namespace tandem::data
