@@ -75,12 +75,26 @@ int main() {
   std::cout << "  predictions " << (*mlp)(images).shape() << "\n";
   differentiate(*mlp, {images});
 
+  // 1b. Sequential CNN: Conv2D-MaxPool-Conv2D-MaxPool-Flatten-Dense (Keras counts 34,826).
+  auto cnn = std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{
+      std::make_shared<Conv2D>(
+          32, 3,
+          layers::Conv2DOptions{.activation = "relu", .layer = {.input_shape = Shape{28, 28, 1}}}),
+      std::make_shared<MaxPooling2D>(),
+      std::make_shared<Conv2D>(64, 3, layers::Conv2DOptions{.activation = "relu"}),
+      std::make_shared<MaxPooling2D>(), std::make_shared<Flatten>(),
+      std::make_shared<Dense>(10, DenseOptions{.activation = "softmax"})});
+  cnn->summary();
+  Tensor batch = random_uniform(Shape{2, 28, 28, 1}, {.seed = 5});
+  std::cout << "  predictions " << (*cnn)(batch).shape() << "\n";
+  differentiate(*cnn, {batch});
+
   // 2. Functional: wide & deep with an auxiliary output.
   KerasTensor wide = Input(Shape{5}, {.name = "wide_input"});
   KerasTensor deep = Input(Shape{6}, {.name = "deep_input"});
   KerasTensor h1 = (*std::make_shared<Dense>(30, DenseOptions{.activation = "relu"}))(deep);
   KerasTensor h2 = (*std::make_shared<Dense>(30, DenseOptions{.activation = "relu"}))(h1);
-  KerasTensor merged = (*std::make_shared<Concatenate>())(std::vector<KerasTensor>{wide, h2});
+  KerasTensor merged = concatenate({wide, h2});
   KerasTensor main_out =
       (*std::make_shared<Dense>(1, DenseOptions{.layer = {.name = "main_output"}}))(merged);
   KerasTensor aux_out =
@@ -98,5 +112,14 @@ int main() {
   (*regressor)(x);
   regressor->summary();
   differentiate(*regressor, {x});
+
+  // 4. Transfer: freeze the trained MLP's first layers and put a new head on them.
+  auto base = std::make_shared<Sequential>(
+      std::vector<std::shared_ptr<Layer>>{mlp->get_layer(0), mlp->get_layer(1)});
+  base->set_trainable(false);
+  KerasTensor in = Input(Shape{784});
+  auto transfer = make_model({in}, {(*std::make_shared<Dense>(3))((*base)(in))}, "transfer");
+  transfer->summary();
+  differentiate(*transfer, {images});
   return 0;
 }

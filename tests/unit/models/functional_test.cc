@@ -31,7 +31,7 @@ TEST(Functional, WideAndDeepTwoInputsTwoOutputs) {
   KerasTensor deep = Input(Shape{6}, {.name = "deep_input"});
   KerasTensor h1 = (*make<Dense>(30, DenseOptions{.activation = "relu"}))(deep);
   KerasTensor h2 = (*make<Dense>(30, DenseOptions{.activation = "relu"}))(h1);
-  KerasTensor merged = (*make<Concatenate>())(std::vector<KerasTensor>{wide, h2});
+  KerasTensor merged = layers::concatenate({wide, h2});
   KerasTensor main_out = (*make<Dense>(1, DenseOptions{.layer = {.name = "main_output"}}))(merged);
   KerasTensor aux_out = (*make<Dense>(1, DenseOptions{.layer = {.name = "aux_output"}}))(h2);
   auto model = make_model({wide, deep}, {main_out, aux_out}, "wide_deep");

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "tandem/layers/activation/relu.h"
+#include "tandem/layers/convolutional/conv2d.h"
 #include "tandem/layers/core/dense.h"
+#include "tandem/layers/pooling/pooling2d.h"
 #include "tandem/layers/registry.h"
+#include "tandem/layers/reshaping/reshape.h"
 #include "testing/gradient_check.h"
 
 namespace tandem {
@@ -42,6 +45,35 @@ TEST(Sequential, ParameterCountsAgreeWithKeras) {
   auto no_bias = mlp({256, 128, 64, 32, 10}, false);
   no_bias->build(Shape{-1, 784});
   EXPECT_EQ(no_bias->count_params(), 244032);
+}
+
+TEST(Sequential, CnnBuildsSummarisesCallsAndDifferentiates) {
+  clear_session();
+  // Conv2D-MaxPool-Conv2D-MaxPool-Flatten-Dense on 28x28x1: Keras counts 320 + 18,496 + 16,010.
+  auto cnn = std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{
+      std::make_shared<layers::Conv2D>(
+          32, 3,
+          layers::Conv2DOptions{.activation = "relu", .layer = {.input_shape = Shape{28, 28, 1}}}),
+      std::make_shared<layers::MaxPooling2D>(),
+      std::make_shared<layers::Conv2D>(64, 3, layers::Conv2DOptions{.activation = "relu"}),
+      std::make_shared<layers::MaxPooling2D>(), std::make_shared<layers::Flatten>(),
+      std::make_shared<Dense>(10, layers::DenseOptions{.activation = "softmax"})});
+  EXPECT_EQ(cnn->count_params(), 34826);
+  std::string summary = cnn->summary_string();
+  EXPECT_NE(summary.find(" conv2d (Conv2D)             (None, 26, 26, 32)        320"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find(" flatten (Flatten)           (None, 1600)              0"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("Total params: 34,826"), std::string::npos) << summary;
+  Tensor images = random_uniform(Shape{2, 28, 28, 1}, {.seed = 4});
+  GradientTape tape;
+  Tensor probs = (*cnn)(images);
+  expect_values(reduce_sum(probs, {.axis = std::vector<int64_t>{1}}), {1.0, 1.0}, 1e-5);
+  auto grads = tape.gradient(reduce_sum(square(probs)), cnn->trainable_weights());
+  ASSERT_EQ(grads.size(), 6u);
+  for (const auto& g : grads) EXPECT_TRUE(g.has_value());
 }
 
 TEST(Sequential, SummaryMatchesKerasLayout) {

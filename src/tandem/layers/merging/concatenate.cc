@@ -32,6 +32,12 @@ std::shared_ptr<Layer> Concatenate::from_config(const json& config) {
                                        options_from_config(config));
 }
 
+KerasTensor concatenate(const std::vector<KerasTensor>& inputs, int64_t axis) {
+  return (*std::make_shared<Concatenate>(axis))(inputs);
+}
+
+Tensor concatenate(const Tensors& inputs, int64_t axis) { return Concatenate(axis)(inputs)[0]; }
+
 Add::Add(LayerOptions options) : Layer("Add", options) {}
 
 Tensors Add::call(const Tensors& inputs, const CallContext&) {

@@ -18,6 +18,10 @@ class Concatenate : public Layer {
   int64_t axis_;
 };
 
+// Keras's functional spelling: concatenate({a, b}, axis) builds a Concatenate layer and calls it.
+KerasTensor concatenate(const std::vector<KerasTensor>& inputs, int64_t axis = -1);
+Tensor concatenate(const Tensors& inputs, int64_t axis = -1);
+
 class Add : public Layer {
  public:
   explicit Add(LayerOptions options = {});
