@@ -21,11 +21,6 @@ Constraint norm_constraint(std::string name, nlohmann::json config, int64_t axis
 
 }  // namespace
 
-Tensor Constraint::operator()(const Tensor& weight) const {
-  TANDEM_CHECK(fn_ != nullptr, ValueError, "calling an empty constraint");
-  return fn_(weight);
-}
-
 Constraint non_neg() {
   return Constraint("NonNeg", nlohmann::json::object(),
                     [](const Tensor& w) { return w * cast(w >= 0.0, w.dtype()); });
@@ -54,10 +49,7 @@ Constraint min_max_norm(double min_value, double max_value, double rate, int64_t
       });
 }
 
-nlohmann::json serialize(const Constraint& c) {
-  if (!c) return nullptr;
-  return {{"class_name", c.class_name()}, {"config", c.get_config()}};
-}
+nlohmann::json serialize(const Constraint& c) { return serialize_weight_function(c); }
 
 Constraint deserialize(const nlohmann::json& json) {
   if (json.is_null()) return nullptr;

@@ -6,11 +6,6 @@
 
 namespace tandem::regularizers {
 
-Tensor Regularizer::operator()(const Tensor& weight) const {
-  TANDEM_CHECK(fn_ != nullptr, ValueError, "calling an empty regularizer");
-  return fn_(weight);
-}
-
 Regularizer l1_l2(double l1, double l2) {
   TANDEM_CHECK(l1 >= 0 && l2 >= 0, ValueError,
                "regularizers: strengths must be >= 0, received l1=", l1, " l2=", l2);
@@ -32,10 +27,7 @@ Regularizer l2(double strength) {
   return Regularizer("L2", {{"l2", strength}}, [r](const Tensor& w) { return r(w); });
 }
 
-nlohmann::json serialize(const Regularizer& r) {
-  if (!r) return nullptr;
-  return {{"class_name", r.class_name()}, {"config", r.get_config()}};
-}
+nlohmann::json serialize(const Regularizer& r) { return serialize_weight_function(r); }
 
 Regularizer deserialize(const nlohmann::json& json) {
   if (json.is_null()) return nullptr;
