@@ -6,6 +6,7 @@
 
 #include "data_test_util.h"
 #include "testing/assertions.h"
+#include "testing/temp_files.h"
 
 namespace tandem::data {
 namespace {
@@ -15,13 +16,6 @@ namespace fs = std::filesystem;
 
 class FilesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("tandem_data_files_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string write(const std::string& name, const std::string& text) {
     std::string path = (dir_ / name).string();
     std::ofstream(path, std::ios::binary) << text;
@@ -32,7 +26,8 @@ class FilesTest : public ::testing::Test {
     for (const Element& e : ds) out.push_back(e[0].item<std::string>());
     return out;
   }
-  fs::path dir_;
+  tandem::testing::TempDir tmp_;
+  const fs::path& dir_ = tmp_.path();
 };
 
 TEST_F(FilesTest, ListFilesSortsOrShufflesWithASeed) {

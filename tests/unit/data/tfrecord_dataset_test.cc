@@ -8,6 +8,7 @@
 #include "tandem/data/dataset.h"
 #include "tandem/io/tfrecord_writer.h"
 #include "testing/assertions.h"
+#include "testing/temp_files.h"
 
 namespace tandem::data {
 namespace {
@@ -17,13 +18,6 @@ namespace fs = std::filesystem;
 
 class TFRecordDatasetTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("tandem_tfrecord_ds_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string write(const std::string& name, const std::vector<std::string>& records,
                     const std::string& compression = "") {
     std::string path = (dir_ / name).string();
@@ -37,7 +31,8 @@ class TFRecordDatasetTest : public ::testing::Test {
     for (const Element& e : ds) out.push_back(e[0].item<std::string>());
     return out;
   }
-  fs::path dir_;
+  tandem::testing::TempDir tmp_;
+  const fs::path& dir_ = tmp_.path();
 };
 
 TEST_F(TFRecordDatasetTest, ReadsRecordsOfEveryFileInOrder) {

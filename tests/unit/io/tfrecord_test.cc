@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "io/test_files.h"
 #include "tandem/io/tfrecord_format.h"
 #include "tandem/io/tfrecord_reader.h"
 #include "tandem/io/tfrecord_writer.h"
 #include "testing/assertions.h"
+#include "testing/temp_files.h"
 
 namespace tandem::io {
 namespace {

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "io/test_files.h"
 #include "tandem/io/parse_example.h"
 #include "tandem/io/tfrecord_reader.h"
+#include "testing/temp_files.h"
 
 namespace tandem {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "io/test_files.h"
 #include "testing/assertions.h"
+#include "testing/temp_files.h"
 
 namespace tandem::datasets {
 namespace {

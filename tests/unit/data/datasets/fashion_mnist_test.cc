@@ -5,9 +5,9 @@
 
 #include <filesystem>
 
-#include "io/test_files.h"
 #include "tandem/data/datasets/mnist.h"
 #include "testing/assertions.h"
+#include "testing/temp_files.h"
 
 namespace tandem::datasets {
 namespace {

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
-#include "io/test_files.h"
 #include "testing/assertions.h"
+#include "testing/temp_files.h"
 
 namespace tandem::data {
 namespace {
