@@ -113,28 +113,30 @@ Tensor random_uniform(const Shape& shape, const RandomOptions& options) {
   return out.to(default_device());
 }
 
-Tensor random_normal(const Shape& shape, const RandomOptions& options) {
-  check_shape("random_normal", shape);
-  TANDEM_CHECK(is_floating(options.dtype), TypeError,
-               "random_normal: expected a floating dtype (float16, bfloat16, float32, float64), "
-               "received ",
+namespace {
+using NormalKernel = void (*)(kernels::ScalarType, void*, int64_t, kernels::PhiloxStream, double,
+                              double);
+
+// random_normal and truncated_normal differ only in their kernel.
+Tensor normal_values(const char* op, NormalKernel kernel, const Shape& shape,
+                     const RandomOptions& options) {
+  check_shape(op, shape);
+  TANDEM_CHECK(is_floating(options.dtype), TypeError, op,
+               ": expected a floating dtype (float16, bfloat16, float32, float64), received ",
                dtype_name(options.dtype));
   Tensor out = host_output(shape, options.dtype);
-  kernels::cpu::random_normal(ops::kt(options.dtype), ops::mutable_data(out), out.num_elements(),
-                              next_random_stream(options.seed), options.mean, options.stddev);
+  kernel(ops::kt(options.dtype), ops::mutable_data(out), out.num_elements(),
+         next_random_stream(options.seed), options.mean, options.stddev);
   return out.to(default_device());
+}
+}  // namespace
+
+Tensor random_normal(const Shape& shape, const RandomOptions& options) {
+  return normal_values("random_normal", kernels::cpu::random_normal, shape, options);
 }
 
 Tensor truncated_normal(const Shape& shape, const RandomOptions& options) {
-  check_shape("truncated_normal", shape);
-  TANDEM_CHECK(is_floating(options.dtype), TypeError,
-               "truncated_normal: expected a floating dtype (float16, bfloat16, float32, float64), "
-               "received ",
-               dtype_name(options.dtype));
-  Tensor out = host_output(shape, options.dtype);
-  kernels::cpu::truncated_normal(ops::kt(options.dtype), ops::mutable_data(out), out.num_elements(),
-                                 next_random_stream(options.seed), options.mean, options.stddev);
-  return out.to(default_device());
+  return normal_values("truncated_normal", kernels::cpu::truncated_normal, shape, options);
 }
 
 Tensor random_shuffle(const Tensor& x, std::optional<uint64_t> seed) {
