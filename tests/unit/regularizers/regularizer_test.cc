@@ -68,6 +68,14 @@ TEST(Regularizers, DenseAddsPenaltiesAndAppliesConstraints) {
   auto rebuilt = layer_from_config(serialize_layer(*dense));
   EXPECT_EQ(serialize_layer(*rebuilt), serialize_layer(*dense));
   (void)y;
+  // Conv2D shares the kernel/bias config keys.
+  layers::Conv2D conv(
+      4, 3,
+      {.kernel_regularizer = regularizers::l1(0.2), .bias_constraint = constraints::max_norm(1.5)});
+  json conv_config = conv.get_config();
+  EXPECT_EQ(conv_config["kernel_regularizer"]["class_name"], "L1");
+  EXPECT_EQ(conv_config["bias_constraint"]["config"]["max_value"], 1.5);
+  EXPECT_EQ(layer_from_config(serialize_layer(conv))->get_config(), conv_config);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "tandem/layers/core/kernel_bias_config.h"
 #include "tandem/layers/registry.h"
 #include "tandem/ops/math.h"
 #include "tandem/ops/nn.h"
@@ -89,12 +90,7 @@ json Conv2D::get_config() const {
   config["data_format"] = "channels_last";
   config["dilation_rate"] = pair_json(dilation_);
   config["groups"] = 1;
-  config["activation"] = options_.activation.name;
-  config["use_bias"] = options_.use_bias;
-  config["kernel_initializer"] = initializers::serialize(
-      options_.kernel_initializer ? *options_.kernel_initializer : *initializers::glorot_uniform());
-  config["bias_initializer"] = initializers::serialize(
-      options_.bias_initializer ? *options_.bias_initializer : *initializers::zeros());
+  write_kernel_bias_config(config, options_);
   return config;
 }
 
@@ -108,13 +104,7 @@ std::shared_ptr<Layer> Conv2D::from_config(const json& config) {
   o.strides = window_from_json(config.value("strides", json(1)), 1);
   o.padding = config.value("padding", std::string("valid"));
   o.dilation_rate = window_from_json(config.value("dilation_rate", json(1)), 1);
-  o.activation = activations::get(config.value("activation", std::string("linear")));
-  o.use_bias = config.value("use_bias", true);
-  if (config.contains("kernel_initializer"))
-    o.kernel_initializer = initializers::deserialize(config["kernel_initializer"]);
-  if (config.contains("bias_initializer"))
-    o.bias_initializer = initializers::deserialize(config["bias_initializer"]);
-  o.layer = options_from_config(config);
+  read_kernel_bias_config(config, o);
   return std::make_shared<Conv2D>(config["filters"].get<int64_t>(),
                                   window_from_json(config["kernel_size"], 1), o);
 }

@@ -1,5 +1,6 @@
 #include "tandem/layers/core/dense.h"
 
+#include "tandem/layers/core/kernel_bias_config.h"
 #include "tandem/layers/registry.h"
 #include "tandem/ops/linalg.h"
 #include "tandem/ops/math.h"
@@ -49,32 +50,13 @@ Tensors Dense::call(const Tensors& inputs, const CallContext&) {
 json Dense::get_config() const {
   json config = Layer::get_config();
   config["units"] = units_;
-  config["activation"] = options_.activation.name;
-  config["use_bias"] = options_.use_bias;
-  config["kernel_initializer"] = initializers::serialize(
-      options_.kernel_initializer ? *options_.kernel_initializer : *initializers::glorot_uniform());
-  config["bias_initializer"] = initializers::serialize(
-      options_.bias_initializer ? *options_.bias_initializer : *initializers::zeros());
-  config["kernel_regularizer"] = regularizers::serialize(options_.kernel_regularizer);
-  config["bias_regularizer"] = regularizers::serialize(options_.bias_regularizer);
-  config["kernel_constraint"] = constraints::serialize(options_.kernel_constraint);
-  config["bias_constraint"] = constraints::serialize(options_.bias_constraint);
+  write_kernel_bias_config(config, options_);
   return config;
 }
 
 std::shared_ptr<Layer> Dense::from_config(const json& config) {
   DenseOptions o;
-  o.activation = activations::get(config.value("activation", std::string("linear")));
-  o.use_bias = config.value("use_bias", true);
-  if (config.contains("kernel_initializer"))
-    o.kernel_initializer = initializers::deserialize(config["kernel_initializer"]);
-  if (config.contains("bias_initializer"))
-    o.bias_initializer = initializers::deserialize(config["bias_initializer"]);
-  o.kernel_regularizer = regularizers::deserialize(config.value("kernel_regularizer", json()));
-  o.bias_regularizer = regularizers::deserialize(config.value("bias_regularizer", json()));
-  o.kernel_constraint = constraints::deserialize(config.value("kernel_constraint", json()));
-  o.bias_constraint = constraints::deserialize(config.value("bias_constraint", json()));
-  o.layer = options_from_config(config);
+  read_kernel_bias_config(config, o);
   TANDEM_CHECK(config.contains("units"), ValueError, "Dense.from_config: missing 'units' in ",
                config.dump());
   return std::make_shared<Dense>(config["units"].get<int64_t>(), o);
