@@ -198,6 +198,11 @@ Dataset Dataset::concatenate(const Dataset& other) const {
 
 Dataset Dataset::cache() const { return Dataset(detail::make_cache_node(node_)); }
 
+Dataset Dataset::cache(const std::string& filename) const {
+  if (filename.empty()) return cache();
+  return Dataset(detail::make_file_cache_node(node_, filename));
+}
+
 Dataset Dataset::prefetch(int64_t buffer_size) const {
   return Dataset(detail::make_prefetch_node(node_, buffer_size));
 }

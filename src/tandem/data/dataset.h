@@ -141,6 +141,11 @@ class Dataset {
   Dataset concatenate(const Dataset& other) const;
   // The first complete iteration is kept in memory and replayed afterwards.
   Dataset cache() const;
+  // The first complete iteration is written to the file `filename` (through a temporary name,
+  // renamed when the input ends); while that file exists, iterations read it and never run the
+  // input. An empty filename caches in memory. A truncated or corrupt file raises IOError naming
+  // it and the byte offset.
+  Dataset cache(const std::string& filename) const;
   // Produces up to buffer_size elements ahead on a background thread (AUTOTUNE: 2).
   Dataset prefetch(int64_t buffer_size = AUTOTUNE) const;
   // Maps each element to a dataset and interleaves their elements (tf.data.Dataset.interleave).

@@ -227,4 +227,15 @@ std::shared_ptr<Functional> make_model(std::vector<KerasTensor> inputs,
   return std::make_shared<Functional>(std::move(inputs), std::move(outputs), std::move(name));
 }
 
+namespace {
+std::vector<std::string> layer_names(const std::vector<KerasTensor>& tensors) {
+  std::vector<std::string> names;
+  for (const auto& t : tensors) names.push_back(t.node()->layer->name());
+  return names;
+}
+}  // namespace
+
+std::vector<std::string> Functional::input_names() const { return layer_names(inputs_); }
+std::vector<std::string> Functional::output_names() const { return layer_names(outputs_); }
+
 }  // namespace tandem

@@ -27,6 +27,8 @@ class Functional : public Model {
   std::vector<std::shared_ptr<Layer>> layers() const override { return layers_; }
   const std::vector<KerasTensor>& inputs() const { return inputs_; }
   const std::vector<KerasTensor>& outputs() const { return outputs_; }
+  std::vector<std::string> input_names() const override;
+  std::vector<std::string> output_names() const override;
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;

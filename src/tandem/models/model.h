@@ -7,9 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "tandem/data/dataset.h"
 #include "tandem/layers/layer.h"
+#include "tandem/training/callbacks/history.h"
+#include "tandem/training/compile_options.h"
+#include "tandem/training/fit_options.h"
+#include "tandem/training/logs.h"
 
 namespace tandem {
+
+class CompileState;
+class DataHandler;
 
 class Model : public Layer {
  public:
@@ -36,11 +44,82 @@ class Model : public Layer {
   };
   virtual std::vector<SummaryRow> summary_rows() const;
 
+  // ---- training (implemented in tandem/training/) ----
+  // Sets the optimizer, losses and metrics; compiling again replaces them (weights are kept).
+  void compile(CompileOptions options = {});
+  bool compiled() const { return compile_state_ != nullptr; }
+  // Trains for options.epochs; returns the History (also model.history()).
+  History fit(const Tensor& x, const Tensor& y, FitOptions options = {});
+  History fit(const Tensors& x, const Tensors& y, FitOptions options = {});
+  // Elements (x, y) or (x, y, sample_weight) for one input and output; for several, a tuple of
+  // inputs then outputs (then weights), or a map keyed by input and output names (and
+  // "sample_weight").
+  History fit(const data::Dataset& dataset, FitOptions options = {});
+  // The loss, each output's loss, and the metrics, in Keras's metrics_names order.
+  Logs evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
+  Logs evaluate(const Tensors& x, const Tensors& y, EvaluateOptions options = {});
+  Logs evaluate(const data::Dataset& dataset, EvaluateOptions options = {});
+  // Batched inference, concatenated. The Tensor form needs a single-output model.
+  Tensor predict(const Tensor& x, PredictOptions options = {});
+  Tensors predict(const Tensors& x, PredictOptions options = {});
+  // Elements are the inputs (other components, such as labels, are ignored).
+  Tensors predict(const data::Dataset& dataset, PredictOptions options = {});
+  Logs train_on_batch(const Tensors& x, const Tensors& y, const Tensors& sample_weight = {});
+  Logs test_on_batch(const Tensors& x, const Tensors& y, const Tensors& sample_weight = {});
+  Tensors predict_on_batch(const Tensors& x);
+
+  // One optimisation step on a batch: forward under a GradientTape, compute_loss, gradients,
+  // apply_gradients, compute_metrics. Override to customise fit (Keras's train_step).
+  virtual Logs train_step(const Batch& data);
+  virtual Logs test_step(const Batch& data);
+  virtual Tensors predict_step(const Tensors& x);
+  // The compiled losses (weighted per output) plus the model's losses (regularization, add_loss);
+  // updates the loss trackers.
+  virtual Tensor compute_loss(const Batch& data, const Tensors& y_pred);
+  // Updates the compiled metrics and returns every metric's result.
+  virtual Logs compute_metrics(const Batch& data, const Tensors& y_pred);
+
+  // The loss trackers and compiled metrics, in metrics_names() order (empty before the first
+  // batch, as in Keras).
+  std::vector<metrics::MetricPtr> metrics() const;
+  std::vector<std::string> metrics_names() const;
+  void reset_metrics();
+  // Names of the model's inputs and outputs (the input and output layers' names), which key
+  // losses, metrics and map-shaped Dataset elements. Subclassed models: "input_1" and
+  // "output_1" unless overridden.
+  virtual std::vector<std::string> input_names() const;
+  virtual std::vector<std::string> output_names() const;
+  // The compiled optimizer; ValueError before compile.
+  optimizers::OptimizerPtr optimizer() const;
+  const CompileState& compile_state() const;
+  // Set by a callback (EarlyStopping, TerminateOnNaN) to end fit after the current batch/epoch.
+  bool stop_training() const { return stop_training_; }
+  void set_stop_training(bool stop) { stop_training_ = stop; }
+  const History& history() const { return history_; }
+
+  // ---- saving (tandem/io/model_file.h; DESIGN section 3) ----
+  // The weights in weights() order, written atomically (a temporary file renamed into place).
+  void save_weights(const std::string& path) const;
+  // Reads weights saved by save_weights or save; names, shapes and dtypes must match (ValueError
+  // naming the first mismatch). Builds nothing: the model must be built.
+  void load_weights(const std::string& path);
+  // Weights plus the architecture (get_config), the compile config and the optimizer's state.
+  void save(const std::string& path) const;
+
  protected:
   // Keras prints graphs that are not a plain chain with a "Connected to" column.
   virtual bool sequential_like() const { return true; }
   // Output shape of `layer` as Keras prints it ("(None, 3)"), or "multiple"/"?" when unknown.
   virtual std::string output_shape_text(const Layer& layer) const;
+
+ private:
+  History fit_with(DataHandler& data, const FitOptions& options);
+  Logs evaluate_with(DataHandler& data, const EvaluateOptions& options);
+  Tensors predict_with(DataHandler& data, const PredictOptions& options);
+
+  std::shared_ptr<CompileState> compile_state_;
+  bool stop_training_ = false;
+  History history_;
 };
 
 // "(None, 3)" for one shape, "[(None, 3), (None, 4)]" for several.

@@ -77,4 +77,14 @@ std::shared_ptr<Layer> Sequential::from_config(const json& config) {
 
 TANDEM_REGISTER_LAYER(Sequential);
 
+std::vector<std::string> Sequential::input_names() const {
+  TANDEM_CHECK(!layers_.empty(), ValueError, "Sequential model '", name(), "' has no layers");
+  return {layers_.front()->name() + "_input"};
+}
+
+std::vector<std::string> Sequential::output_names() const {
+  TANDEM_CHECK(!layers_.empty(), ValueError, "Sequential model '", name(), "' has no layers");
+  return {layers_.back()->name()};
+}
+
 }  // namespace tandem

@@ -24,6 +24,9 @@ class Sequential : public Model {
   void build(const std::vector<Shape>& input_shapes) override;
   void build(const Shape& input_shape) { build(std::vector<Shape>{input_shape}); }
   json get_config() const override;
+  // Keras's names: "<first layer>_input" and the last layer's name.
+  std::vector<std::string> input_names() const override;
+  std::vector<std::string> output_names() const override;
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;

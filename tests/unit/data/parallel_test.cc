@@ -128,6 +128,32 @@ TEST(ParallelMap, DestroyedWhileWorkersRunStopsCleanly) {
   }
 }
 
+// Chunks follow the function's cost: a cheap function that turns expensive (and back) keeps the
+// order and loses nothing, and the look-ahead stays bounded while the consumer is idle.
+TEST(ParallelMap, AdaptiveChunksKeepOrderAndBoundTheLookAhead) {
+  auto varying = [](const Element& e) -> Element {
+    int64_t v = e[0].item<int64_t>();
+    if (v >= 300 && v < 340) std::this_thread::sleep_for(std::chrono::microseconds(300));
+    return i64(v + 1);
+  };
+  EXPECT_EQ(scalars(Dataset::range(1000).map(varying, {.num_parallel_calls = 2})), iota(1, 1001));
+
+  std::atomic<int64_t> calls{0};
+  Dataset ds = Dataset::range(1000000).map(
+      [&](const Element& e) {
+        ++calls;
+        return e;
+      },
+      {.num_parallel_calls = 2});
+  auto it = ds.make_iterator();
+  EXPECT_EQ(it->next()->at(0).item<int64_t>(), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // At most 256 elements per worker are transformed ahead of the consumer.
+  EXPECT_LE(calls.load(), 2 * 256 + 1);
+  EXPECT_GE(calls.load(), 2);
+  for (int64_t i = 1; i < 2000; ++i) ASSERT_EQ(it->next()->at(0).item<int64_t>(), i);
+}
+
 TEST(Prefetch, YieldsTheSameElementsAndCardinality) {
   Dataset ds = Dataset::range(100).map(slow_square(), {.num_parallel_calls = 2}).prefetch(3);
   std::vector<int64_t> expected;

@@ -1,5 +1,7 @@
 // map: sequential on the caller's thread, or parallel on num_parallel_calls worker threads that
 // keep the input order (or not, when deterministic is false).
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -37,17 +39,23 @@ class SequentialMapIterator : public IteratorBase {
   int64_t index_ = 0;
 };
 
-// Workers reserve a place in a bounded window, pull the next input (in index order under
-// input_mutex_), transform it outside any lock and file the result under its index. The consumer
-// takes results in index order (or any ready one). Errors travel as results, so a failing function
-// never stalls the pipeline; the destructor cancels and joins the workers.
+// Workers reserve a chunk of places in a bounded window, pull the next inputs (in index order under
+// input_mutex_), transform them outside any lock and file the results under their indices. The
+// consumer takes results in index order (or any ready one). Errors travel as results, so a failing
+// function never stalls the pipeline; the destructor cancels and joins the workers.
+//
+// Hand-offs are what limit scaling, not the locks: every futex wake-up costs a context switch
+// (tens of microseconds on a busy machine). So a chunk is sized from the measured cost of the
+// function (about kTargetChunkNs of work), a waiting worker is woken only once a whole chunk of
+// room is free (otherwise a full window would be refilled one element per wake-up), and the
+// consumer is signalled only when it is actually waiting.
 class ParallelMapIterator : public IteratorBase {
  public:
   ParallelMapIterator(std::unique_ptr<IteratorBase> input, MapFunction fn, int64_t threads,
                       bool deterministic)
       : input_(std::move(input)),
         fn_(std::move(fn)),
-        window_(2 * threads * kChunk),
+        threads_(threads),
         deterministic_(deterministic) {
     workers_.reserve(static_cast<size_t>(threads));
     for (int64_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
@@ -70,13 +78,16 @@ class ParallelMapIterator : public IteratorBase {
         Result r = std::move(it->second);
         results_.erase(it);
         ++consumed_;
+        bool wake = idle_workers_ > 0 && room() >= chunk_;
         lock.unlock();
-        worker_cv_.notify_one();
+        if (wake) worker_cv_.notify_one();
         if (r.error) std::rethrow_exception(r.error);
         return std::move(r.value);
       }
       if (end_ && consumed_ >= *end_) return std::nullopt;
+      consumer_waiting_ = true;
       consumer_cv_.wait(lock);
+      consumer_waiting_ = false;
     }
   }
 
@@ -86,23 +97,29 @@ class ParallelMapIterator : public IteratorBase {
     std::exception_ptr error;
   };
 
-  // A worker takes up to kChunk consecutive inputs at a time: one lock round trip and one wake-up
-  // per chunk instead of per element, which is what lets cheap functions scale across threads.
-  static constexpr int64_t kChunk = 4;
+  static constexpr int64_t kMaxChunk = 64;
+  static constexpr double kTargetChunkNs = 100e3;
+  static constexpr double kBufferNs = 4e6;
+  static constexpr int64_t kMaxWindowPerWorker = 256;
 
   void work() {
     while (true) {
       int64_t reserved = 0;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        worker_cv_.wait(lock, [&] { return cancelled_ || end_ || room() > 0; });
+        ++idle_workers_;
+        worker_cv_.wait(lock, [&] { return cancelled_ || end_ || room() >= chunk_; });
+        --idle_workers_;
         if (cancelled_ || end_) return;
-        reserved = std::min(kChunk, room());
+        reserved = chunk_;
         in_flight_ += reserved;
+        // More room than this chunk: let another idle worker start too.
+        if (idle_workers_ > 0 && room() >= chunk_) worker_cv_.notify_one();
       }
       int64_t first = 0;
       int64_t end = -1;  // >= 0: the input ends at this index
       std::vector<Result> chunk;
+      chunk.reserve(static_cast<size_t>(reserved));
       {
         std::lock_guard<std::mutex> input_lock(input_mutex_);
         first = next_index_;
@@ -121,10 +138,17 @@ class ParallelMapIterator : public IteratorBase {
         }
         if (input_done_ && end < 0) end = next_index_;
       }
+      auto start = std::chrono::steady_clock::now();
+      int64_t applied = 0;
       for (size_t k = 0; k < chunk.size(); ++k) {
-        if (chunk[k].value) apply(first + static_cast<int64_t>(k), chunk[k]);
+        if (chunk[k].value) {
+          apply(first + static_cast<int64_t>(k), chunk[k]);
+          ++applied;
+        }
       }
-      finish(first, reserved, end, std::move(chunk));
+      double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start)
+                      .count();
+      finish(first, reserved, end, std::move(chunk), applied, ns);
     }
   }
 
@@ -144,7 +168,10 @@ class ParallelMapIterator : public IteratorBase {
     }
   }
 
-  void finish(int64_t first, int64_t reserved, int64_t end, std::vector<Result> chunk) {
+  void finish(int64_t first, int64_t reserved, int64_t end, std::vector<Result> chunk,
+              int64_t applied, double ns) {
+    bool wake_consumer = false;
+    bool wake_worker = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       in_flight_ -= reserved;
@@ -152,15 +179,36 @@ class ParallelMapIterator : public IteratorBase {
       for (size_t k = 0; k < chunk.size(); ++k) {
         results_.emplace(first + static_cast<int64_t>(k), std::move(chunk[k]));
       }
+      if (applied > 0) resize_chunk(ns / static_cast<double>(applied));
+      wake_consumer = consumer_waiting_;
+      // A smaller chunk may have made the free room enough for an idle worker.
+      wake_worker = idle_workers_ > 0 && room() >= chunk_;
     }
-    consumer_cv_.notify_one();  // a single consumer
-    // Room freed by a short chunk, or the end: other workers may go on or stop.
-    worker_cv_.notify_all();
+    if (wake_worker && end < 0) worker_cv_.notify_one();
+    if (wake_consumer || end >= 0) consumer_cv_.notify_one();  // a single consumer
+    if (end >= 0) worker_cv_.notify_all();                     // the end: workers stop
+  }
+
+  // Follows the function's cost per element (a moving average), so that a chunk is about
+  // kTargetChunkNs of work: cheap functions take many elements per hand-off, expensive ones few.
+  //
+  // The window (elements in flight or waiting for the consumer) holds about kBufferNs of work per
+  // worker and at least two chunks each: when the consumer is descheduled (a busy machine gives
+  // each thread a few milliseconds at a time), the workers go on instead of blocking, and each
+  // wake-up is paid for by a whole batch of elements. Bounded in elements, so large outputs do
+  // not pile up.
+  void resize_chunk(double ns_per_element) {
+    avg_ns_ = avg_ns_ <= 0 ? ns_per_element : 0.8 * avg_ns_ + 0.2 * ns_per_element;
+    double ns = std::max(avg_ns_, 1.0);
+    chunk_ = std::clamp<int64_t>(static_cast<int64_t>(kTargetChunkNs / ns), 1, kMaxChunk);
+    int64_t per_worker =
+        std::clamp<int64_t>(static_cast<int64_t>(kBufferNs / ns), 2 * chunk_, kMaxWindowPerWorker);
+    window_ = threads_ * per_worker;
   }
 
   std::unique_ptr<IteratorBase> input_;
   MapFunction fn_;
-  const int64_t window_;
+  const int64_t threads_;
   const bool deterministic_;
 
   std::mutex input_mutex_;  // guards input_, next_index_, input_done_
@@ -170,8 +218,13 @@ class ParallelMapIterator : public IteratorBase {
   std::mutex mutex_;  // guards everything below
   std::condition_variable worker_cv_, consumer_cv_;
   std::map<int64_t, Result> results_;
+  int64_t chunk_ = 1;  // until the first measurement: small, so the first results come quickly
+  int64_t window_ = 2 * threads_;
+  double avg_ns_ = 0;
   int64_t in_flight_ = 0;
   int64_t consumed_ = 0;
+  int64_t idle_workers_ = 0;
+  bool consumer_waiting_ = false;
   std::optional<int64_t> end_;
   bool cancelled_ = false;
   std::vector<std::thread> workers_;

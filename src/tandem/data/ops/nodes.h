@@ -40,6 +40,8 @@ NodePtr make_shard_node(NodePtr input, int64_t num_shards, int64_t index);
 NodePtr make_enumerate_node(NodePtr input, int64_t start);
 // cache.cc, prefetch.cc, interleave.cc
 NodePtr make_cache_node(NodePtr input);
+// file_cache.cc
+NodePtr make_file_cache_node(NodePtr input, std::string filename);
 NodePtr make_prefetch_node(NodePtr input, int64_t buffer_size);
 std::unique_ptr<IteratorBase> make_prefetch_iterator(std::unique_ptr<IteratorBase> input,
                                                      int64_t buffer_size);

@@ -1,0 +1,70 @@
+// Fashion-MNIST with a small CNN and BatchNormalization: the README's main job. Two
+// Conv2D -> BatchNormalization -> ReLU -> MaxPooling2D blocks, then Dense layers, Adam, 5 epochs
+// (about 0.91-0.92 test accuracy on the full data). Prints "Test accuracy: <value>" at the end.
+//
+//   fashion_mnist_cnn                         # full data, 5 epochs
+//   fashion_mnist_cnn --epochs 1 --train-samples 4000 --min-accuracy 0.75   # what CI runs
+#include <iostream>
+
+#include "example_options.h"
+#include "tandem/tandem.h"
+
+using namespace tandem;
+using layers::BatchNormalization;
+using layers::Conv2D;
+using layers::Dense;
+using layers::Dropout;
+using layers::Flatten;
+using layers::MaxPooling2D;
+using layers::ReLU;
+
+// [N, 28, 28] uint8 pixels -> [N, 28, 28, 1] floats in [0, 1] (images are NHWC).
+Tensor prepare(const Tensor& images) {
+  return reshape(cast(images, float32) / 255.0, Shape{images.shape()[0], 28, 28, 1});
+}
+
+std::shared_ptr<Sequential> make_cnn() {
+  // Convolutions without bias: the BatchNormalization after each has its own offset (beta).
+  auto conv = [](int64_t filters, std::optional<Shape> input_shape = std::nullopt) {
+    return std::make_shared<Conv2D>(
+        filters, 3,
+        layers::Conv2DOptions{
+            .padding = "same", .use_bias = false, .layer = {.input_shape = input_shape}});
+  };
+  return std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{
+      conv(32, Shape{28, 28, 1}), std::make_shared<BatchNormalization>(), std::make_shared<ReLU>(),
+      std::make_shared<MaxPooling2D>(),  // 14 x 14
+      conv(64), std::make_shared<BatchNormalization>(), std::make_shared<ReLU>(),
+      std::make_shared<MaxPooling2D>(),  // 7 x 7
+      std::make_shared<Flatten>(),
+      std::make_shared<Dense>(128, layers::DenseOptions{.activation = "relu"}),
+      std::make_shared<Dropout>(0.3), std::make_shared<Dense>(10)});
+}
+
+int main(int argc, char** argv) {
+  auto opts = examples::parse_options(argc, argv, 5);
+  auto [train, test] = datasets::fashion_mnist::load_data();
+  auto [x_train, y_train] = train;
+  auto [x_test, y_test] = test;
+  if (opts.train_samples) {
+    x_train = x_train[{Slice(0, *opts.train_samples)}];
+    y_train = y_train[{Slice(0, *opts.train_samples)}];
+  }
+  if (opts.test_samples) {
+    x_test = x_test[{Slice(0, *opts.test_samples)}];
+    y_test = y_test[{Slice(0, *opts.test_samples)}];
+  }
+
+  auto model = make_cnn();
+  model->compile({.optimizer = "adam",
+                  .loss = std::make_shared<losses::SparseCategoricalCrossentropy>(
+                      losses::SparseCategoricalCrossentropyOptions{.from_logits = true}),
+                  .metrics = {"accuracy"}});
+  model->summary();
+  model->fit(prepare(x_train), y_train,
+             {.batch_size = 64, .epochs = opts.epochs, .verbose = opts.verbose});
+
+  Logs result = model->evaluate(prepare(x_test), y_test, {.verbose = 2});
+  std::cout << "\nTest accuracy: " << result.at("accuracy") << "\n";
+  return examples::check_bounds(opts, result.at("accuracy"), result.at("loss"));
+}

@@ -1,0 +1,140 @@
+// Optimizer: the tf.keras.optimizers contract (Keras 2.11's optimizer). apply_gradients takes
+// (gradient, variable) pairs, clips, applies weight decay, runs each subclass's update rule, and
+// counts iterations. Slot variables are created lazily on the first apply_gradients, one set per
+// variable, named "<slot>/<variable name>" (e.g. "m/dense/kernel").
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "tandem/core/tensor.h"
+#include "tandem/core/variable.h"
+#include "tandem/optimizers/learning_rate_schedule.h"
+
+namespace tandem::optimizers {
+
+// A constant learning rate or a schedule of the iteration count.
+using LearningRate = std::variant<double, SchedulePtr>;
+
+// The options every optimizer takes after its own hyperparameters. Each optimizer's options
+// struct (AdamOptions, ...) is one flat aggregate, so that designated initializers can name any
+// field: Adam({.learning_rate = 0.01, .amsgrad = true, .clipnorm = 1.0}). Order: clipnorm,
+// clipvalue, global_clipnorm, weight_decay, name.
+#define TANDEM_OPTIMIZER_COMMON_OPTIONS(default_weight_decay)                                      \
+  std::optional<double> clipnorm = std::nullopt;        /* per-variable gradient norm cap */       \
+  std::optional<double> clipvalue = std::nullopt;       /* element-wise gradient cap */            \
+  std::optional<double> global_clipnorm = std::nullopt; /* cap on the norm of all gradients */     \
+  std::optional<double> weight_decay = default_weight_decay; /* decoupled: var -= lr * wd * var */ \
+  std::string name = ""                                      /* empty: the class name ("Adam") */
+
+struct OptimizerOptions {
+  LearningRate learning_rate = 0.001;
+  TANDEM_OPTIMIZER_COMMON_OPTIONS(std::nullopt);
+};
+
+// The base options out of a subclass's options struct.
+template <class Options>
+OptimizerOptions base_options(const Options& o) {
+  return {.learning_rate = o.learning_rate,
+          .clipnorm = o.clipnorm,
+          .clipvalue = o.clipvalue,
+          .global_clipnorm = o.global_clipnorm,
+          .weight_decay = o.weight_decay,
+          .name = o.name};
+}
+// Fills the common fields (learning_rate, clip, decay, name) of `o` from a Keras config.
+void read_common_config(const nlohmann::json& config, OptimizerOptions& o);
+template <class Options>
+void read_common_config(const nlohmann::json& config, Options& o) {
+  OptimizerOptions base = base_options(o);
+  read_common_config(config, base);
+  o.learning_rate = base.learning_rate;
+  o.clipnorm = base.clipnorm;
+  o.clipvalue = base.clipvalue;
+  o.global_clipnorm = base.global_clipnorm;
+  o.weight_decay = base.weight_decay;
+  o.name = base.name;
+}
+
+// One gradient (empty when the variable is not connected to the loss) and its variable.
+using GradientAndVariable = std::pair<std::optional<Tensor>, Variable>;
+
+class Optimizer {
+ public:
+  Optimizer(std::string class_name, OptimizerOptions options);
+  virtual ~Optimizer() = default;
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+
+  // One optimisation step. Pairs without a gradient are skipped; ValueError when none has one, or
+  // when a gradient's shape or dtype differs from its variable's. Increments iterations().
+  void apply_gradients(const std::vector<GradientAndVariable>& grads_and_vars);
+  // Same as apply_gradients over zip(grads, vars).
+  void apply_gradients(const std::vector<std::optional<Tensor>>& grads,
+                       const std::vector<Variable>& vars);
+
+  // Creates the slots of every variable in var_list that has none yet (Keras's
+  // optimizer.build): apply_gradients does this lazily; call it to have the optimizer's variables
+  // before the first step, e.g. to restore or broadcast them.
+  void build(const std::vector<Variable>& var_list);
+
+  // The number of apply_gradients calls so far (an int64 scalar variable).
+  const Variable& iterations() const { return iterations_; }
+  // The learning rate that the next step uses (the schedule evaluated at iterations()).
+  double learning_rate() const;
+  // Replaces a constant learning rate (ReduceLROnPlateau, LearningRateScheduler). TypeError when
+  // the optimizer was built with a schedule, as in Keras.
+  void set_learning_rate(double value);
+  bool has_schedule() const;
+
+  // iterations followed by every slot variable, in creation order (what a checkpoint saves).
+  std::vector<Variable> variables() const;
+  const std::string& class_name() const { return class_name_; }
+  const std::string& name() const { return name_; }
+  // Keras's config: name, learning_rate (a number or a serialised schedule), clip and decay
+  // options, plus the subclass's hyperparameters.
+  virtual nlohmann::json get_config() const;
+
+ protected:
+  // Creates this optimizer's slots for `var` with add_slot (called once per variable, lazily).
+  virtual void build_slots(const Variable& var) { (void)var; }
+  // The subclass's update rule for one variable. `lr` is this step's learning rate; `step` is the
+  // 1-based step number (iterations() + 1), which Adam-style bias corrections use.
+  virtual void update_step(const Tensor& gradient, Variable& var, double lr, int64_t step) = 0;
+
+  // A slot for `var` initialised to `initial` (zeros when absent), named "<slot_name>/<var name>".
+  Variable add_slot(const Variable& var, const std::string& slot_name,
+                    std::optional<Tensor> initial = std::nullopt);
+  // The slot created by add_slot for this variable.
+  Variable& slot(const Variable& var, const std::string& slot_name);
+
+ private:
+  // build_slots(var) unless it ran already for this variable.
+  void build_once(const Variable& var);
+  std::vector<GradientAndVariable> clip(const std::vector<GradientAndVariable>& pairs) const;
+
+  std::string class_name_;
+  std::string name_;
+  OptimizerOptions options_;
+  Variable iterations_;
+  std::vector<Variable> slot_order_;
+  std::map<std::pair<uint64_t, std::string>, Variable> slots_;  // (variable id, slot name)
+  std::map<uint64_t, bool> built_;                              // variable id -> slots made
+};
+
+using OptimizerPtr = std::shared_ptr<Optimizer>;
+
+// By Keras name with default hyperparameters: "sgd", "adam", "adamw", "adagrad", "adadelta",
+// "adamax", "nadam", "rmsprop", "ftrl" (case-insensitive). ValueError listing the names otherwise.
+OptimizerPtr get(const std::string& name);
+// {"class_name": ..., "config": {...}} and back.
+nlohmann::json serialize(const Optimizer& optimizer);
+OptimizerPtr deserialize(const nlohmann::json& json);
+
+}  // namespace tandem::optimizers

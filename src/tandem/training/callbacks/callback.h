@@ -1,0 +1,58 @@
+// Callback: tf.keras.callbacks.Callback. fit/evaluate/predict call every hook in order with the
+// Logs of the moment; a callback reaches the model through model() (to stop training, change the
+// learning rate, or save weights).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "tandem/training/logs.h"
+
+namespace tandem {
+
+class Model;
+
+// What Keras puts in callback.params.
+struct CallbackParams {
+  int epochs = 1;
+  std::optional<int64_t> steps = std::nullopt;  // batches per epoch when known
+  int verbose = 1;
+};
+
+class Callback {
+ public:
+  virtual ~Callback() = default;
+
+  void set_model(Model* model) { model_ = model; }
+  // ValueError when the callback is not attached to a model (fit/evaluate/predict attach it).
+  Model& model() const;
+  bool has_model() const { return model_ != nullptr; }
+  void set_params(const CallbackParams& params) { params_ = params; }
+  const CallbackParams& params() const { return params_; }
+
+  virtual void on_train_begin(Logs& logs) { (void)logs; }
+  virtual void on_train_end(Logs& logs) { (void)logs; }
+  virtual void on_epoch_begin(int epoch, Logs& logs) { (void)epoch, (void)logs; }
+  virtual void on_epoch_end(int epoch, Logs& logs) { (void)epoch, (void)logs; }
+  virtual void on_train_batch_begin(int64_t batch, Logs& logs) { (void)batch, (void)logs; }
+  virtual void on_train_batch_end(int64_t batch, Logs& logs) { (void)batch, (void)logs; }
+  virtual void on_test_begin(Logs& logs) { (void)logs; }
+  virtual void on_test_end(Logs& logs) { (void)logs; }
+  virtual void on_test_batch_begin(int64_t batch, Logs& logs) { (void)batch, (void)logs; }
+  virtual void on_test_batch_end(int64_t batch, Logs& logs) { (void)batch, (void)logs; }
+  virtual void on_predict_begin(Logs& logs) { (void)logs; }
+  virtual void on_predict_end(Logs& logs) { (void)logs; }
+  virtual void on_predict_batch_begin(int64_t batch, Logs& logs) { (void)batch, (void)logs; }
+  virtual void on_predict_batch_end(int64_t batch, Logs& logs) { (void)batch, (void)logs; }
+
+ private:
+  Model* model_ = nullptr;
+  CallbackParams params_;
+};
+
+using CallbackPtr = std::shared_ptr<Callback>;
+using Callbacks = std::vector<CallbackPtr>;
+
+}  // namespace tandem

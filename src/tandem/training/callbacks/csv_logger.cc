@@ -1,0 +1,58 @@
+#include "tandem/training/callbacks/csv_logger.h"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+
+#include "tandem/core/error.h"
+#include "tandem/models/model.h"
+
+namespace tandem {
+
+namespace {
+
+// The shortest text that reads back as the same double (what Python's str(float) writes).
+std::string shortest(double value) {
+  char buffer[64];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, end);
+}
+
+}  // namespace
+
+CSVLogger::CSVLogger(std::string filename, std::string separator, bool append)
+    : filename_(std::move(filename)), separator_(std::move(separator)), append_(append) {}
+
+void CSVLogger::on_train_begin(Logs& /*logs*/) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  write_header_ = !(append_ && fs::exists(filename_, ec) && fs::file_size(filename_, ec) > 0);
+  keys_.clear();
+  file_.open(filename_, append_ ? std::ios::app : std::ios::trunc);
+  TANDEM_CHECK(file_.good(), IOError, "CSVLogger could not open '", filename_, "' for writing");
+}
+
+void CSVLogger::on_epoch_end(int epoch, Logs& logs) {
+  if (keys_.empty()) {
+    for (const auto& [key, value] : logs.items()) keys_.push_back(key);
+    std::sort(keys_.begin(), keys_.end());
+  }
+  if (write_header_) {
+    file_ << "epoch";
+    for (const auto& key : keys_) file_ << separator_ << key;
+    file_ << "\n";
+    write_header_ = false;
+  }
+  file_ << epoch;
+  // Keys missing from this epoch (validation that did not run) are written as NA, as Keras does.
+  for (const auto& key : keys_) {
+    std::optional<double> value = logs.get(key);
+    file_ << separator_ << (value ? shortest(*value) : "NA");
+  }
+  file_ << "\n" << std::flush;
+  TANDEM_CHECK(file_.good(), IOError, "CSVLogger failed writing to '", filename_, "'");
+}
+
+void CSVLogger::on_train_end(Logs& /*logs*/) { file_.close(); }
+
+}  // namespace tandem

@@ -1,0 +1,33 @@
+#include "tandem/training/callbacks/learning_rate_scheduler.h"
+
+#include <cmath>
+#include <iostream>
+
+#include "tandem/core/error.h"
+#include "tandem/models/model.h"
+
+namespace tandem {
+
+LearningRateScheduler::LearningRateScheduler(Schedule schedule, int verbose)
+    : schedule_(std::move(schedule)), verbose_(verbose) {
+  TANDEM_CHECK(schedule_ != nullptr, ValueError, "LearningRateScheduler needs a schedule function");
+}
+
+void LearningRateScheduler::on_epoch_begin(int epoch, Logs& /*logs*/) {
+  auto& optimizer = *model().optimizer();
+  double lr = schedule_(epoch, optimizer.learning_rate());
+  TANDEM_CHECK(std::isfinite(lr), ValueError,
+               "the learning rate schedule must return a finite number, received ", lr,
+               " for epoch ", epoch);
+  optimizer.set_learning_rate(lr);
+  if (verbose_ > 0) {
+    std::cout << "\nEpoch " << epoch + 1 << ": LearningRateScheduler setting learning rate to "
+              << lr << ".\n";
+  }
+}
+
+void LearningRateScheduler::on_epoch_end(int /*epoch*/, Logs& logs) {
+  logs.set("lr", model().optimizer()->learning_rate());
+}
+
+}  // namespace tandem

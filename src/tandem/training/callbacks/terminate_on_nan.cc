@@ -1,0 +1,18 @@
+#include "tandem/training/callbacks/terminate_on_nan.h"
+
+#include <cmath>
+#include <iostream>
+
+#include "tandem/models/model.h"
+
+namespace tandem {
+
+void TerminateOnNaN::on_train_batch_end(int64_t batch, Logs& logs) {
+  std::optional<double> loss = logs.get("loss");
+  if (loss && !std::isfinite(*loss)) {
+    std::cout << "Batch " << batch << ": Invalid loss, terminating training\n";
+    model().set_stop_training(true);
+  }
+}
+
+}  // namespace tandem

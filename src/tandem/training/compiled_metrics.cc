@@ -1,0 +1,35 @@
+#include "tandem/training/compiled_metrics.h"
+
+#include "tandem/core/error.h"
+
+namespace tandem {
+
+CompiledMetrics::CompiledMetrics(const Metrics& metrics,
+                                 const std::vector<std::string>& output_names)
+    : output_names_(output_names), specs_(metrics.per_output(output_names)) {}
+
+void CompiledMetrics::build(const Tensors& y_true, const Tensors& y_pred) {
+  bool prefix = output_names_.size() > 1;
+  for (size_t i = 0; i < specs_.size(); ++i) {
+    if (specs_[i].empty()) continue;
+    TANDEM_CHECK(i < y_true.size(), ValueError, "metrics for output '", output_names_[i],
+                 "' need a target, but only ", y_true.size(), " target(s) were given");
+    for (const MetricSpec& spec : specs_[i]) {
+      metrics::MetricPtr metric = spec.resolve(y_true[i].shape(), y_pred[i].shape());
+      metrics_.push_back(metric);
+      names_.push_back(prefix ? output_names_[i] + "_" + metric->name() : metric->name());
+      output_of_.push_back(i);
+    }
+  }
+  built_ = true;
+}
+
+void CompiledMetrics::update_state(const Tensors& y_true, const Tensors& y_pred) {
+  if (!built_) build(y_true, y_pred);
+  for (size_t m = 0; m < metrics_.size(); ++m) {
+    size_t i = output_of_[m];
+    metrics_[m]->update_state(y_true[i], y_pred[i]);
+  }
+}
+
+}  // namespace tandem

@@ -1,0 +1,37 @@
+// CompiledMetrics: compile()'s metrics per output (Keras's MetricsContainer). Names given as
+// strings are resolved on the first batch, when the shapes are known ("accuracy" becomes the
+// binary, sparse categorical or categorical accuracy). With several outputs a metric is reported
+// as "<output>_<metric>", as Keras names them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tandem/metrics/metric.h"
+#include "tandem/training/compile_options.h"
+
+namespace tandem {
+
+class CompiledMetrics {
+ public:
+  CompiledMetrics(const Metrics& metrics, const std::vector<std::string>& output_names);
+
+  // Updates every metric of every output (compiled metrics ignore sample weights, as Keras's
+  // `metrics` do).
+  void update_state(const Tensors& y_true, const Tensors& y_pred);
+  // The metrics made so far, and their reported names, in order.
+  const std::vector<metrics::MetricPtr>& metrics() const { return metrics_; }
+  const std::vector<std::string>& names() const { return names_; }
+
+ private:
+  void build(const Tensors& y_true, const Tensors& y_pred);
+
+  std::vector<std::string> output_names_;
+  std::vector<std::vector<MetricSpec>> specs_;
+  bool built_ = false;
+  std::vector<metrics::MetricPtr> metrics_;
+  std::vector<std::string> names_;
+  std::vector<size_t> output_of_;  // per metric: its output index
+};
+
+}  // namespace tandem

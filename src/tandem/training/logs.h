@@ -1,0 +1,39 @@
+// Logs: the dict Keras hands to callbacks ("loss", "accuracy", "val_loss", ...), keeping the order
+// in which entries were first set so the progress bar and CSVLogger print them as Keras does.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tandem {
+
+class Logs {
+ public:
+  Logs() = default;
+  Logs(std::initializer_list<std::pair<std::string, double>> items);
+
+  // Sets a value; a new key goes last, an existing one keeps its place.
+  void set(const std::string& key, double value);
+  bool contains(const std::string& key) const;
+  std::optional<double> get(const std::string& key) const;
+  // ValueError naming the key and the keys present when it is missing.
+  double at(const std::string& key) const;
+  void erase(const std::string& key);
+  const std::vector<std::pair<std::string, double>>& items() const { return items_; }
+  bool empty() const { return items_.empty(); }
+  size_t size() const { return items_.size(); }
+  // The values in order (Keras's evaluate() list).
+  std::vector<double> values() const;
+  // "loss: 0.3268 - accuracy: 0.8993" (Keras's 4 significant decimals; %.4e below 1e-3).
+  std::string to_string() const;
+
+ private:
+  std::vector<std::pair<std::string, double>> items_;
+};
+
+// One value as Keras's Progbar prints it: "0.3268", or "1.2346e-04" at or below 1e-3.
+std::string format_log_value(double value);
+
+}  // namespace tandem

@@ -1,0 +1,256 @@
+// Model's fit / evaluate / predict loops (Keras's Model.fit and friends): batches from a
+// DataHandler, one train_step / test_step / predict_step each, every callback hook in order.
+#include <algorithm>
+#include <cmath>
+
+#include "tandem/core/error.h"
+#include "tandem/models/model.h"
+#include "tandem/ops/shape_ops.h"
+#include "tandem/training/callbacks/callback_list.h"
+#include "tandem/training/callbacks/progbar_logger.h"
+#include "tandem/training/data_handler.h"
+
+namespace tandem {
+
+namespace {
+
+// Keras's order: the progress bar first (so its epoch line prints before other callbacks'
+// messages), then the user's callbacks, then History.
+Callbacks with_defaults(Callbacks callbacks, int verbose, std::shared_ptr<History> history) {
+  if (verbose != 0) callbacks.insert(callbacks.begin(), std::make_shared<ProgbarLogger>());
+  if (history) callbacks.push_back(std::move(history));
+  return callbacks;
+}
+
+Tensor rows(const Tensor& t, int64_t start, int64_t end) { return t[{Slice(start, end)}]; }
+
+// validation_split: the last fraction of the samples, before any shuffling (Keras).
+std::pair<Tensors, Tensors> split_rows(const Tensors& ts, double split) {
+  Tensors train, held_out;
+  for (const auto& t : ts) {
+    int64_t n = t.shape()[0];
+    auto at = static_cast<int64_t>(std::floor(static_cast<double>(n) * (1.0 - split)));
+    TANDEM_CHECK(at > 0 && at < n, ValueError, "validation_split=", split, " of ", n,
+                 " samples leaves no training or no validation samples");
+    train.push_back(rows(t, 0, at));
+    held_out.push_back(rows(t, at, n));
+  }
+  return {train, held_out};
+}
+
+bool validates_at(const FitOptions& o, int epoch) {
+  if (!o.validation_epochs.empty()) {
+    return std::find(o.validation_epochs.begin(), o.validation_epochs.end(), epoch + 1) !=
+           o.validation_epochs.end();
+  }
+  return o.validation_freq > 0 && (epoch + 1) % o.validation_freq == 0;
+}
+
+DataHandler validation_handler(const Model& model, const ValidationData& v, const FitOptions& o) {
+  if (v.dataset) {
+    return DataHandler::from_dataset(*v.dataset, {.input_names = model.input_names(),
+                                                  .output_names = model.output_names(),
+                                                  .steps_per_epoch = o.validation_steps});
+  }
+  return DataHandler::from_tensors(
+      v.x, v.y,
+      {.batch_size = o.validation_batch_size.value_or(o.batch_size.value_or(32)),
+       .sample_weight = v.sample_weight,
+       .steps_per_epoch = o.validation_steps});
+}
+
+Logs test_loop(Model& model, DataHandler& data, CallbackList& callbacks) {
+  model.reset_metrics();
+  Logs logs;
+  callbacks.on_test_begin(logs);
+  data.begin_epoch(0);
+  int64_t step = 0;
+  while (auto batch = data.next()) {
+    Logs begin;
+    callbacks.on_test_batch_begin(step, begin);
+    logs = model.test_step(*batch);
+    callbacks.on_test_batch_end(step, logs);
+    ++step;
+  }
+  TANDEM_CHECK(step > 0, ValueError, "evaluate received no data (an empty dataset?)");
+  callbacks.on_test_end(logs);
+  return logs;
+}
+
+Logs train_epoch(Model& model, DataHandler& data, CallbackList& callbacks, int epoch) {
+  model.reset_metrics();
+  data.begin_epoch(epoch);
+  Logs logs;
+  callbacks.on_epoch_begin(epoch, logs);
+  int64_t step = 0;
+  while (auto batch = data.next()) {
+    Logs begin;
+    callbacks.on_train_batch_begin(step, begin);
+    logs = model.train_step(*batch);
+    callbacks.on_train_batch_end(step, logs);
+    ++step;
+    if (model.stop_training()) break;
+  }
+  if (step == 0) {
+    TANDEM_CHECK(data.exhausted(), ValueError, "fit received no data (an empty dataset?)");
+    model.set_stop_training(true);  // the dataset ran out: Keras stops training
+  }
+  return logs;
+}
+
+}  // namespace
+
+History Model::fit(const Tensor& x, const Tensor& y, FitOptions options) {
+  return fit(Tensors{x}, Tensors{y}, std::move(options));
+}
+
+History Model::fit(const Tensors& x, const Tensors& y, FitOptions options) {
+  compile_state();
+  Tensors x_train = x, y_train = y;
+  std::optional<Tensor> sample_weight = options.sample_weight;
+  if (options.validation_split > 0) {
+    TANDEM_CHECK(options.validation_split < 1, ValueError,
+                 "validation_split must be in [0, 1), received ", options.validation_split);
+    Tensors all = x;
+    all.insert(all.end(), y.begin(), y.end());
+    if (sample_weight) all.push_back(*sample_weight);
+    auto [train, held_out] = split_rows(all, options.validation_split);
+    x_train.assign(train.begin(), train.begin() + x.size());
+    y_train.assign(train.begin() + x.size(), train.begin() + x.size() + y.size());
+    ValidationData v(Tensors(held_out.begin(), held_out.begin() + x.size()),
+                     Tensors(held_out.begin() + x.size(), held_out.begin() + x.size() + y.size()));
+    if (sample_weight) {
+      sample_weight = train.back();
+      v.sample_weight = held_out.back();
+    }
+    options.validation_data = v;
+  }
+  DataHandler data = DataHandler::from_tensors(x_train, y_train,
+                                               {.batch_size = options.batch_size.value_or(32),
+                                                .shuffle = options.shuffle,
+                                                .sample_weight = sample_weight,
+                                                .class_weight = options.class_weight,
+                                                .steps_per_epoch = options.steps_per_epoch});
+  return fit_with(data, options);
+}
+
+History Model::fit(const data::Dataset& dataset, FitOptions options) {
+  compile_state();
+  TANDEM_CHECK(options.validation_split == 0, ValueError,
+               "validation_split is only supported for tensor inputs; pass validation_data with "
+               "a Dataset");
+  DataHandler data =
+      DataHandler::from_dataset(dataset, {.input_names = input_names(),
+                                          .output_names = output_names(),
+                                          .class_weight = options.class_weight,
+                                          .steps_per_epoch = options.steps_per_epoch});
+  return fit_with(data, options);
+}
+
+History Model::fit_with(DataHandler& data, const FitOptions& options) {
+  TANDEM_CHECK(options.epochs >= 0 && options.initial_epoch >= 0, ValueError,
+               "epochs and initial_epoch must be non-negative, received ", options.epochs, " and ",
+               options.initial_epoch);
+  std::optional<DataHandler> validation;
+  if (options.validation_data)
+    validation = validation_handler(*this, *options.validation_data, options);
+  auto history = std::make_shared<History>();
+  CallbackList callbacks(
+      with_defaults(options.callbacks, options.verbose, history), *this,
+      {.epochs = options.epochs, .steps = data.steps_per_epoch(), .verbose = options.verbose});
+  stop_training_ = false;
+  Logs logs;
+  callbacks.on_train_begin(logs);
+  for (int epoch = options.initial_epoch; epoch < options.epochs; ++epoch) {
+    Logs epoch_logs = train_epoch(*this, data, callbacks, epoch);
+    if (stop_training_ && epoch_logs.empty()) break;
+    if (validation && validates_at(options, epoch)) {
+      Logs val = test_loop(*this, *validation, callbacks);
+      for (const auto& [key, value] : val.items()) epoch_logs.set("val_" + key, value);
+    }
+    callbacks.on_epoch_end(epoch, epoch_logs);
+    logs = epoch_logs;
+    if (stop_training_) break;
+  }
+  callbacks.on_train_end(logs);
+  history_ = *history;
+  return history_;
+}
+
+Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options) {
+  return evaluate(Tensors{x}, Tensors{y}, std::move(options));
+}
+
+Logs Model::evaluate(const Tensors& x, const Tensors& y, EvaluateOptions options) {
+  compile_state();
+  DataHandler data = DataHandler::from_tensors(x, y,
+                                               {.batch_size = options.batch_size.value_or(32),
+                                                .sample_weight = options.sample_weight,
+                                                .steps_per_epoch = options.steps});
+  return evaluate_with(data, options);
+}
+
+Logs Model::evaluate(const data::Dataset& dataset, EvaluateOptions options) {
+  compile_state();
+  DataHandler data = DataHandler::from_dataset(dataset, {.input_names = input_names(),
+                                                         .output_names = output_names(),
+                                                         .steps_per_epoch = options.steps});
+  return evaluate_with(data, options);
+}
+
+Logs Model::evaluate_with(DataHandler& data, const EvaluateOptions& options) {
+  CallbackList callbacks(
+      with_defaults(options.callbacks, options.verbose, nullptr), *this,
+      {.epochs = 1, .steps = data.steps_per_epoch(), .verbose = options.verbose});
+  return test_loop(*this, data, callbacks);
+}
+
+Tensor Model::predict(const Tensor& x, PredictOptions options) {
+  Tensors out = predict(Tensors{x}, std::move(options));
+  TANDEM_CHECK(out.size() == 1, ValueError, "model '", name(), "' has ", out.size(),
+               " outputs: use the predict overload that returns Tensors");
+  return out[0];
+}
+
+Tensors Model::predict(const Tensors& x, PredictOptions options) {
+  DataHandler data = DataHandler::from_tensors(
+      x, {}, {.batch_size = options.batch_size.value_or(32), .steps_per_epoch = options.steps});
+  return predict_with(data, options);
+}
+
+Tensors Model::predict(const data::Dataset& dataset, PredictOptions options) {
+  DataHandler data = DataHandler::from_dataset(dataset, {.input_names = input_names(),
+                                                         .output_names = output_names(),
+                                                         .steps_per_epoch = options.steps,
+                                                         .inputs_only = true});
+  return predict_with(data, options);
+}
+
+Tensors Model::predict_with(DataHandler& data, const PredictOptions& options) {
+  CallbackList callbacks(
+      with_defaults(options.callbacks, options.verbose, nullptr), *this,
+      {.epochs = 1, .steps = data.steps_per_epoch(), .verbose = options.verbose});
+  Logs logs;
+  callbacks.on_predict_begin(logs);
+  data.begin_epoch(0);
+  std::vector<Tensors> per_output;
+  int64_t step = 0;
+  while (auto batch = data.next()) {
+    Logs begin;
+    callbacks.on_predict_batch_begin(step, begin);
+    Tensors outputs = predict_step(batch->x);
+    if (per_output.empty()) per_output.resize(outputs.size());
+    for (size_t i = 0; i < outputs.size(); ++i) per_output[i].push_back(outputs[i]);
+    Logs end;
+    callbacks.on_predict_batch_end(step, end);
+    ++step;
+  }
+  TANDEM_CHECK(step > 0, ValueError, "predict received no data (an empty dataset?)");
+  callbacks.on_predict_end(logs);
+  Tensors result;
+  for (const auto& parts : per_output)
+    result.push_back(parts.size() == 1 ? parts[0] : concat(parts, 0));
+  return result;
+}
+
+}  // namespace tandem
