@@ -1,7 +1,9 @@
 #include "tandem/training/logs.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "tandem/core/error.h"
 
@@ -30,13 +32,19 @@ std::optional<double> Logs::get(const std::string& key) const {
   return std::nullopt;
 }
 
+std::string Logs::key_list() const {
+  std::string keys;
+  for (const auto& item : items_) {
+    if (!keys.empty()) keys += ", ";
+    keys += item.first;
+  }
+  return keys;
+}
+
 double Logs::at(const std::string& key) const {
   auto value = get(key);
-  if (!value) {
-    std::string known;
-    for (const auto& item : items_) known += (known.empty() ? "" : ", ") + item.first;
-    TANDEM_CHECK(false, ValueError, "logs have no '", key, "'; available: [", known, "]");
-  }
+  TANDEM_CHECK(value.has_value(), ValueError, "logs have no '", key, "'; available: [", key_list(),
+               "]");
   return *value;
 }
 
@@ -55,6 +63,36 @@ std::string format_log_value(double value) {
   // Keras's Progbar: 4 decimals, scientific notation for magnitudes at or below 1e-3.
   std::snprintf(buffer, sizeof buffer, std::fabs(value) > 1e-3 ? "%.4f" : "%.4e", value);
   return buffer;
+}
+
+std::string format_python_float(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  // The shortest round-trip digits and their decimal exponent, from "d.ddde±XX".
+  char buffer[64];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, std::fabs(value),
+                                 std::chars_format::scientific);
+  std::string text(buffer, end);
+  size_t e = text.find('e');
+  std::string digits = text.substr(0, e);
+  std::erase(digits, '.');
+  int exponent = std::stoi(text.substr(e + 1));
+  // Appends only: GCC 12 warns (-Wrestrict, wrongly) on "literal" + std::string here.
+  std::string out;
+  if (std::signbit(value)) out.push_back('-');
+  auto n = static_cast<int>(digits.size());
+  if (exponent < -4 || exponent >= 16) {  // Python's repr switches to scientific notation here
+    out.push_back(digits[0]);
+    if (n > 1) out.append(".").append(digits, 1, std::string::npos);
+    char exp_text[16];
+    std::snprintf(exp_text, sizeof exp_text, "e%c%02d", exponent < 0 ? '-' : '+',
+                  std::abs(exponent));
+    return out.append(exp_text);
+  }
+  int point = exponent + 1;  // digits before the decimal point
+  if (point <= 0) return out.append("0.").append(-point, '0').append(digits);
+  if (point >= n) return out.append(digits).append(point - n, '0').append(".0");
+  return out.append(digits, 0, point).append(".").append(digits, point, std::string::npos);
 }
 
 std::string Logs::to_string() const {

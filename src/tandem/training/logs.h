@@ -26,6 +26,8 @@ class Logs {
   size_t size() const { return items_.size(); }
   // The values in order (Keras's evaluate() list).
   std::vector<double> values() const;
+  // "loss, accuracy, val_loss": the keys, for error messages and warnings.
+  std::string key_list() const;
   // "loss: 0.3268 - accuracy: 0.8993" (Keras's 4 significant decimals; %.4e below 1e-3).
   std::string to_string() const;
 
@@ -35,5 +37,10 @@ class Logs {
 
 // One value as Keras's Progbar prints it: "0.3268", or "1.2346e-04" at or below 1e-3.
 std::string format_log_value(double value);
+
+// A value as Python's str(float) writes it (what Keras's CSVLogger and a "{loss}" checkpoint
+// filepath show): the shortest round-trip digits, "1.0" for whole numbers, scientific notation
+// below 1e-4 and from 1e16 ("1e-05", "1.5e+16"), and "nan" / "inf".
+std::string format_python_float(double value);
 
 }  // namespace tandem

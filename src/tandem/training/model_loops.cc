@@ -14,10 +14,10 @@ namespace tandem {
 
 namespace {
 
-// Keras's order: the progress bar first (so its epoch line prints before other callbacks'
-// messages), then the user's callbacks, then History.
+// Keras's order: the user's callbacks, then the progress bar (so values they add to the epoch's
+// logs, such as "lr", reach the bar's line), then History.
 Callbacks with_defaults(Callbacks callbacks, int verbose, std::shared_ptr<History> history) {
-  if (verbose != 0) callbacks.insert(callbacks.begin(), std::make_shared<ProgbarLogger>());
+  if (verbose != 0) callbacks.push_back(std::make_shared<ProgbarLogger>());
   if (history) callbacks.push_back(std::move(history));
   return callbacks;
 }

@@ -36,13 +36,15 @@ std::vector<std::string> Model::output_names() const { return {"output_1"}; }
 
 Logs Model::train_step(const Batch& data) {
   compile_state();
-  std::vector<Variable> variables = trainable_weights();
+  std::vector<Variable> variables;
   Tensors y_pred;
   std::vector<std::optional<Tensor>> gradients;
   {
     GradientTape tape;
     y_pred = (*this)(data.x, true);
     Tensor loss = compute_loss(data, y_pred);
+    // Read after the forward pass: a model built by its first call has no weights before it.
+    variables = trainable_weights();
     gradients = tape.gradient(loss, variables);
   }
   compile_state_->optimizer->apply_gradients(gradients, variables);

@@ -1,24 +1,12 @@
 #include "tandem/training/callbacks/csv_logger.h"
 
 #include <algorithm>
-#include <charconv>
 #include <filesystem>
 
 #include "tandem/core/error.h"
 #include "tandem/models/model.h"
 
 namespace tandem {
-
-namespace {
-
-// The shortest text that reads back as the same double (what Python's str(float) writes).
-std::string shortest(double value) {
-  char buffer[64];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, end);
-}
-
-}  // namespace
 
 CSVLogger::CSVLogger(std::string filename, std::string separator, bool append)
     : filename_(std::move(filename)), separator_(std::move(separator)), append_(append) {}
@@ -28,6 +16,9 @@ void CSVLogger::on_train_begin(Logs& /*logs*/) {
   std::error_code ec;
   write_header_ = !(append_ && fs::exists(filename_, ec) && fs::file_size(filename_, ec) > 0);
   keys_.clear();
+  // A fit that threw leaves the file open (no on_train_end): start over rather than fail.
+  if (file_.is_open()) file_.close();
+  file_.clear();
   file_.open(filename_, append_ ? std::ios::app : std::ios::trunc);
   TANDEM_CHECK(file_.good(), IOError, "CSVLogger could not open '", filename_, "' for writing");
 }
@@ -44,10 +35,11 @@ void CSVLogger::on_epoch_end(int epoch, Logs& logs) {
     write_header_ = false;
   }
   file_ << epoch;
-  // Keys missing from this epoch (validation that did not run) are written as NA, as Keras does.
+  // Values as Python's csv module writes floats (str). Keys missing from this epoch (validation
+  // that did not run) are written as NA, as Keras does.
   for (const auto& key : keys_) {
     std::optional<double> value = logs.get(key);
-    file_ << separator_ << (value ? shortest(*value) : "NA");
+    file_ << separator_ << (value ? format_python_float(*value) : "NA");
   }
   file_ << "\n" << std::flush;
   TANDEM_CHECK(file_.good(), IOError, "CSVLogger failed writing to '", filename_, "'");

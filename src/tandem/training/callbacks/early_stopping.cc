@@ -21,7 +21,7 @@ void EarlyStopping::on_epoch_end(int epoch, Logs& logs) {
   std::optional<double> current = logs.get(options_.monitor);
   if (!current) {
     std::cerr << "EarlyStopping is conditioned on metric '" << options_.monitor
-              << "' which is not available. Available metrics are: " << logs.to_string() << "\n";
+              << "' which is not available. Available metrics are: " << logs.key_list() << "\n";
     return;
   }
   if (epoch < options_.start_from_epoch) return;

@@ -22,7 +22,7 @@ void LearningRateScheduler::on_epoch_begin(int epoch, Logs& /*logs*/) {
   optimizer.set_learning_rate(lr);
   if (verbose_ > 0) {
     std::cout << "\nEpoch " << epoch + 1 << ": LearningRateScheduler setting learning rate to "
-              << lr << ".\n";
+              << format_python_float(lr) << ".\n";
   }
 }
 

@@ -1,6 +1,7 @@
 #include "tandem/training/callbacks/model_checkpoint.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <regex>
 
@@ -14,6 +15,8 @@ namespace {
 // One "{name:spec}" field: Python's format mini-language for the numeric cases filepaths use.
 std::string format_field(const std::string& name, const std::string& spec, double value,
                          bool integral) {
+  // No spec: Python's str() of the value.
+  if (spec.empty() && !integral) return format_python_float(value);
   static const std::regex spec_re(R"(^(0?)(\d*)(?:\.(\d+))?([dfegs]?)$)");
   std::smatch m;
   TANDEM_CHECK(std::regex_match(spec, m, spec_re), ValueError, "unsupported format spec '", spec,
@@ -29,7 +32,7 @@ std::string format_field(const std::string& name, const std::string& spec, doubl
     std::snprintf(buffer, sizeof buffer, format.c_str(), static_cast<long long>(value));
   } else {
     if (type == 's') type = 'g';
-    // Python's str(float) without a spec; an explicit 'g' keeps printf's (and Python's) 6 digits.
+    // A width without a type ("{loss:10}") prints like str(); an explicit 'g' keeps 6 digits.
     if (default_type && !m[3].matched && !integral) format += ".12";
     format += type;
     std::snprintf(buffer, sizeof buffer, format.c_str(), value);
@@ -55,13 +58,9 @@ std::string format_checkpoint_path(const std::string& pattern, int epoch,
       out += format_field(name, spec, static_cast<double>(*batch), true);
     } else {
       std::optional<double> value = logs.get(name);
-      if (!value) {
-        std::string keys;
-        for (const auto& item : logs.items()) keys += (keys.empty() ? "" : ", ") + item.first;
-        TANDEM_CHECK(false, ValueError, "ModelCheckpoint filepath '", pattern, "' uses '{", name,
-                     "}', but the logs hold only [", keys, "] (and epoch",
-                     batch ? ", batch)" : ")");
-      }
+      TANDEM_CHECK(value.has_value(), ValueError, "ModelCheckpoint filepath '", pattern,
+                   "' uses '{", name, "}', but the logs hold only [", logs.key_list(),
+                   "] (and epoch", batch ? ", batch)" : ")");
       out += format_field(name, spec, *value, false);
     }
     last = m.position(0) + m.length(0);
@@ -99,7 +98,7 @@ void ModelCheckpoint::save(int epoch, std::optional<int64_t> batch, const Logs& 
     std::optional<double> current = logs.get(options_.monitor);
     if (!current) {
       std::cerr << "Can save best model only with " << options_.monitor
-                << " available, skipping. Available: " << logs.to_string() << "\n";
+                << " available, skipping. Available: " << logs.key_list() << "\n";
       return;
     }
     if (!monitor_.improves(*current, best_)) {
@@ -117,6 +116,12 @@ void ModelCheckpoint::save(int epoch, std::optional<int64_t> batch, const Logs& 
   } else if (options_.verbose > 0) {
     std::printf("\nEpoch %d: saving model to %s\n", epoch + 1, path.c_str());
   }
+  // "ckpts/{epoch:02d}.tdm": the folder is created on the first save, as Keras does.
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  TANDEM_CHECK(!ec, IOError, "ModelCheckpoint could not create the folder '", parent.string(),
+               "': ", ec.message());
   if (options_.save_weights_only) {
     model().save_weights(path);
   } else {

@@ -26,7 +26,7 @@ void ReduceLROnPlateau::on_epoch_end(int epoch, Logs& logs) {
   std::optional<double> current = logs.get(options_.monitor);
   if (!current) {
     std::cerr << "ReduceLROnPlateau is conditioned on metric '" << options_.monitor
-              << "' which is not available. Available metrics are: " << logs.to_string() << "\n";
+              << "' which is not available. Available metrics are: " << logs.key_list() << "\n";
     return;
   }
   if (cooldown_counter_ > 0) {
@@ -46,7 +46,7 @@ void ReduceLROnPlateau::on_epoch_end(int epoch, Logs& logs) {
     optimizer.set_learning_rate(new_lr);
     if (options_.verbose > 0) {
       std::cout << "\nEpoch " << epoch + 1 << ": ReduceLROnPlateau reducing learning rate to "
-                << new_lr << ".\n";
+                << format_python_float(new_lr) << ".\n";
     }
     cooldown_counter_ = options_.cooldown;
     wait_ = 0;
