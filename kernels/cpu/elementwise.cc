@@ -1,5 +1,6 @@
 #include "kernels/cpu/elementwise.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/cpu/parallel.h"
@@ -82,10 +83,31 @@ void binary_typed(const T* a, const T* b, Out* out, const BroadcastSpec& s) {
     parallel_for(n, 1, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) out[i] = f(av, b[i]);
     });
-  } else {
-    parallel_for(n, 4, [&](int64_t lo, int64_t hi) {
-      BroadcastCursor cur(s, nullptr, lo);
-      for (int64_t i = lo; i < hi; ++i, cur.next()) out[i] = f(a[cur.a], b[cur.b]);
+  } else if (n > 0) {
+    // General broadcast: a cursor over the outer dimensions and a tight loop over the last one,
+    // whose strides are 0 or 1 in the common cases (a bias or per-channel scale over NHWC rows,
+    // a per-row value over columns), so the index arithmetic is per row, not per element.
+    int last = s.ndim - 1;
+    int64_t inner = s.shape[last];
+    int64_t as = s.a_stride[last], bs = s.b_stride[last];
+    BroadcastSpec outer = s;
+    outer.ndim = last;
+    parallel_for(n / inner, inner, [&](int64_t lo, int64_t hi) {
+      BroadcastCursor cur(outer, nullptr, lo);
+      for (int64_t r = lo; r < hi; ++r, cur.next()) {
+        const T* pa = a + cur.a;
+        const T* pb = b + cur.b;
+        Out* po = out + r * inner;
+        if (as == 1 && bs == 1) {
+          for (int64_t i = 0; i < inner; ++i) po[i] = f(pa[i], pb[i]);
+        } else if (as == 1 && bs == 0) {
+          for (int64_t i = 0; i < inner; ++i) po[i] = f(pa[i], *pb);
+        } else if (as == 0 && bs == 1) {
+          for (int64_t i = 0; i < inner; ++i) po[i] = f(*pa, pb[i]);
+        } else {
+          for (int64_t i = 0; i < inner; ++i) po[i] = f(pa[i * as], pb[i * bs]);
+        }
+      }
     });
   }
 }
@@ -167,9 +189,25 @@ void broadcast(ScalarType t, const void* a, void* out, const BroadcastSpec& spec
     using T = decltype(tag);
     const T* pa = static_cast<const T*>(a);
     T* po = static_cast<T*>(out);
-    parallel_for(numel(spec), 2, [&](int64_t lo, int64_t hi) {
-      BroadcastCursor cur(spec, nullptr, lo);
-      for (int64_t i = lo; i < hi; ++i, cur.next()) po[i] = pa[cur.a];
+    int64_t n = numel(spec);
+    if (n == 0) return;
+    // Row by row, as in binary_typed: per-row cursor arithmetic, a plain inner loop.
+    int last = spec.ndim - 1;
+    int64_t inner = last >= 0 ? spec.shape[last] : 1;
+    int64_t as = last >= 0 ? spec.a_stride[last] : 0;
+    BroadcastSpec outer = spec;
+    outer.ndim = std::max(last, 0);
+    parallel_for(n / inner, inner, [&](int64_t lo, int64_t hi) {
+      BroadcastCursor cur(outer, nullptr, lo);
+      for (int64_t r = lo; r < hi; ++r, cur.next()) {
+        const T* src = pa + cur.a;
+        T* dst = po + r * inner;
+        if (as == 1) {
+          std::memcpy(dst, src, inner * sizeof(T));
+        } else {
+          for (int64_t i = 0; i < inner; ++i) dst[i] = src[i * as];
+        }
+      }
     });
   });
 }
