@@ -48,16 +48,25 @@ void max_forward(const Pool2DGeometry& g, const T* input, T* output, int64_t* ar
       int64_t* arg = argmax + r * g.channels;
       std::fill(best.begin(), best.end(), lowest);
       std::fill(arg, arg + g.channels, int64_t{-1});
+      bool first = true;
       for (int64_t ih = win.h0; ih < win.h1; ++ih) {
         for (int64_t iw = win.w0; iw < win.w1; ++iw) {
           const int64_t base = n * image_size(g) + (ih * g.in_w + iw) * g.channels;
-          for (int64_t c = 0; c < g.channels; ++c) {
-            const C v = C(input[base + c]);
-            // A NaN wins, so it propagates as in TensorFlow; the first maximum wins ties.
-            if (arg[c] < 0 || v > best[c] || (is_nan(v) && !is_nan(best[c]))) {
-              best[c] = v;
+          if (first) {  // the window's first position seeds the maxima
+            for (int64_t c = 0; c < g.channels; ++c) {
+              best[c] = C(input[base + c]);
               arg[c] = base + c;
             }
+            first = false;
+            continue;
+          }
+          // Branch-free so the channel loop vectorises. A NaN wins, so it propagates as in
+          // TensorFlow; the first maximum wins ties.
+          for (int64_t c = 0; c < g.channels; ++c) {
+            const C v = C(input[base + c]);
+            const bool take = v > best[c] || (is_nan(v) && !is_nan(best[c]));
+            best[c] = take ? v : best[c];
+            arg[c] = take ? base + c : arg[c];
           }
         }
       }

@@ -83,10 +83,13 @@ Tensors BatchNormalization::call(const Tensors& inputs, const CallContext& ctx) 
     mean = reshape(cast(moving_mean_.value(), x.dtype()), param_broadcast_);
     variance = reshape(cast(moving_variance_.value(), x.dtype()), param_broadcast_);
   }
-  Tensor y = (x - mean) * rsqrt(variance + options_.epsilon);
-  if (options_.scale) y = y * reshape(cast(gamma_.value(), x.dtype()), param_broadcast_);
-  if (options_.center) y = y + reshape(cast(beta_.value(), x.dtype()), param_broadcast_);
-  return {y};
+  // y = (x - mean) / sqrt(var + eps) * gamma + beta, folded into one per-channel scale and
+  // shift so the full-size tensor is touched twice (x * scale + shift) instead of four times.
+  Tensor scale = rsqrt(variance + options_.epsilon);
+  if (options_.scale) scale = scale * reshape(cast(gamma_.value(), x.dtype()), param_broadcast_);
+  Tensor shift = -mean * scale;
+  if (options_.center) shift = shift + reshape(cast(beta_.value(), x.dtype()), param_broadcast_);
+  return {x * scale + shift};
 }
 
 json BatchNormalization::get_config() const {
