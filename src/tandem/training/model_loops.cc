@@ -2,6 +2,7 @@
 // DataHandler, one train_step / test_step / predict_step each, every callback hook in order.
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 
 #include "tandem/core/error.h"
 #include "tandem/models/model.h"
@@ -91,9 +92,14 @@ Logs train_epoch(Model& model, DataHandler& data, CallbackList& callbacks, int e
     ++step;
     if (model.stop_training()) break;
   }
-  if (step == 0) {
-    TANDEM_CHECK(data.exhausted(), ValueError, "fit received no data (an empty dataset?)");
-    model.set_stop_training(true);  // the dataset ran out: Keras stops training
+  TANDEM_CHECK(step > 0 || data.exhausted(), ValueError,
+               "fit received no data (an empty dataset?)");
+  if (data.exhausted()) {
+    // The dataset ran out before steps_per_epoch batches: Keras ends training after this epoch.
+    std::cerr
+        << "WARNING: your input ran out of data; interrupting training. Make sure the dataset "
+           "can generate at least steps_per_epoch * epochs batches (use repeat()).\n";
+    model.set_stop_training(true);
   }
   return logs;
 }

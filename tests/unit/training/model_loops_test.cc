@@ -1,8 +1,11 @@
 // fit / evaluate / predict on small problems with known answers.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <map>
 #include <sstream>
 
+#include "tandem/data/dataset.h"
 #include "tandem/layers/core/dense.h"
 #include "tandem/layers/core/input_layer.h"
 #include "tandem/losses/regression.h"
@@ -174,6 +177,71 @@ TEST(Fit, ErrorsNameWhatIsWrong) {
   expect_error<ValueError>([&] { model->fit(x, y, {.verbose = 0, .validation_split = 1.5}); },
                            "validation_split");
   expect_error<ValueError>([] { optimizers::get("adamm"); }, "adamm");
+}
+
+TEST(Fit, OnADatasetWithValidationDatasetAndClassWeights) {
+  clear_session();
+  set_random_seed(11);
+  auto [x, y] = linear_data(96);
+  auto model = linear_model();
+  model->compile(
+      {.optimizer = std::make_shared<optimizers::SGD>(optimizers::SGDOptions{.learning_rate = 0.1}),
+       .loss = "mse"});
+  data::Dataset train = data::Dataset::from_tensor_slices(std::vector<Tensor>{x, y}).batch(16);
+  data::Dataset val = data::Dataset::from_tensor_slices(std::vector<Tensor>{x, y}).batch(32);
+  History h = model->fit(train, {.epochs = 20, .verbose = 0, .validation_data = val});
+  EXPECT_EQ(h["val_loss"].size(), 20u);
+  EXPECT_LT(h["loss"].back(), 1e-3);
+  // The validation pass is an evaluate over the validation dataset.
+  EXPECT_NEAR(h["val_loss"].back(), model->evaluate(val, {.verbose = 0}).at("loss"), 1e-6);
+
+  // Named elements: the input and output names of the model key the components.
+  std::vector<std::string> in = model->input_names(), out = model->output_names();
+  data::Dataset named = data::Dataset::from_tensor_slices(
+                            std::vector<std::pair<std::string, Tensor>>{{in[0], x}, {out[0], y}})
+                            .batch(32);
+  Logs by_name = model->evaluate(named, {.verbose = 0});
+  EXPECT_NEAR(by_name.at("loss"), model->evaluate(x, y, {.verbose = 0}).at("loss"), 1e-6);
+}
+
+TEST(Fit, StepsPerEpochCarriesTheDatasetIteratorAcrossEpochs) {
+  clear_session();
+  auto [x, y] = linear_data(40);
+  auto model = linear_model();
+  model->compile({.optimizer = "sgd", .loss = "mse"});
+  int64_t batches = 0;
+  auto counter = std::make_shared<LambdaCallback>(
+      LambdaCallbackOptions{.on_batch_end = [&](int64_t, Logs&) { ++batches; }});
+  // 5 batches in all: epochs of 2 batches run 2, 2, then 1 and the data is exhausted.
+  data::Dataset ds = data::Dataset::from_tensor_slices(std::vector<Tensor>{x, y}).batch(8);
+  History h =
+      model->fit(ds, {.epochs = 5, .verbose = 0, .callbacks = {counter}, .steps_per_epoch = 2});
+  EXPECT_EQ(batches, 5);
+  EXPECT_EQ(h.epoch().size(), 3u);
+  expect_error<ValueError>([&] { model->fit(ds.repeat(), {.epochs = 1, .verbose = 0}); },
+                           "steps_per_epoch");
+}
+
+TEST(Fit, ClassWeightsWeighEachSamplesClass) {
+  clear_session();
+  auto model = std::make_shared<Sequential>();
+  model->add(std::make_shared<Dense>(
+      3, layers::DenseOptions{.activation = "softmax", .layer = {.input_shape = Shape{2}}}));
+  model->compile(
+      {.optimizer = std::make_shared<optimizers::SGD>(optimizers::SGDOptions{.learning_rate = 0.0}),
+       .loss = "sparse_categorical_crossentropy"});
+  Tensor x = random_normal(Shape{4, 2}, {.seed = 9});
+  Tensor labels = constant(std::vector<int32_t>{0, 1, 2, 1}, Shape{4});
+  Tensor p = model->predict(x, {.verbose = 0});
+  std::vector<float> probs = p.to_vector<float>();
+  std::vector<int> cls = {0, 1, 2, 1};
+  std::map<int64_t, double> weights = {{0, 1.0}, {1, 3.0}, {2, 0.5}};
+  double total = 0;
+  for (int i = 0; i < 4; ++i) total += weights[cls[i]] * -std::log(probs[i * 3 + cls[i]]);
+  // The learning rate is 0, so the logged loss is the loss of the initial weights.
+  History h = model->fit(
+      x, labels, {.batch_size = 4, .verbose = 0, .shuffle = false, .class_weight = weights});
+  EXPECT_NEAR(h["loss"][0], total / 4, 1e-5);
 }
 
 }  // namespace
