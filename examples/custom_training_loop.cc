@@ -25,12 +25,8 @@ namespace {
 
 constexpr int64_t kBatchSize = 64;
 
-// Flattened images scaled to [0, 1] and the uint8 labels, optionally the first `limit` of them.
-std::pair<Tensor, Tensor> prepare(Tensor x, Tensor y, std::optional<int64_t> limit) {
-  if (limit) {
-    x = x[{Slice(0, *limit)}];
-    y = y[{Slice(0, *limit)}];
-  }
+// Flattened images scaled to [0, 1], and the uint8 labels.
+std::pair<Tensor, Tensor> prepare(const Tensor& x, const Tensor& y) {
   return {reshape(cast(x, float32) / 255.0, Shape{-1, 784}), y};
 }
 
@@ -59,9 +55,9 @@ int main(int argc, char** argv) {
   auto opts = examples::parse_options(argc, argv, 3);
   set_random_seed(1337);
 
-  auto [train, test] = datasets::fashion_mnist::load_data();
-  auto [x_train, y_train] = prepare(train.first, train.second, opts.train_samples);
-  auto [x_val, y_val] = prepare(test.first, test.second, opts.test_samples);
+  auto [train, test] = examples::load_fashion_mnist(opts);
+  auto [x_train, y_train] = prepare(train.first, train.second);
+  auto [x_val, y_val] = prepare(test.first, test.second);
 
   // The input pipelines: shuffle the training set each epoch, batch both.
   data::Dataset train_dataset =

@@ -9,6 +9,9 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
+
+#include "tandem/data/datasets/fashion_mnist.h"
 
 namespace examples {
 
@@ -44,6 +47,16 @@ inline ExampleOptions parse_options(int argc, char** argv, int default_epochs) {
       throw std::invalid_argument("unknown option " + flag);
   }
   return o;
+}
+
+// Fashion-MNIST as Keras loads it, cut to the first --train-samples / --test-samples examples.
+inline tandem::datasets::TrainTestSplit load_fashion_mnist(const ExampleOptions& o) {
+  auto [train, test] = tandem::datasets::fashion_mnist::load_data();
+  auto first = [](const tandem::Tensor& t, std::optional<int64_t> n) {
+    return n ? t[{tandem::Slice(0, *n)}] : t;
+  };
+  return {{first(train.first, o.train_samples), first(train.second, o.train_samples)},
+          {first(test.first, o.test_samples), first(test.second, o.test_samples)}};
 }
 
 // The exit status: 1 when a requested bound is not met (so ctest fails), else 0.

@@ -44,17 +44,9 @@ std::shared_ptr<Sequential> make_cnn() {
 
 int main(int argc, char** argv) {
   auto opts = examples::parse_options(argc, argv, 5);
-  auto [train, test] = datasets::fashion_mnist::load_data();
+  auto [train, test] = examples::load_fashion_mnist(opts);
   auto [x_train, y_train] = train;
   auto [x_test, y_test] = test;
-  if (opts.train_samples) {
-    x_train = x_train[{Slice(0, *opts.train_samples)}];
-    y_train = y_train[{Slice(0, *opts.train_samples)}];
-  }
-  if (opts.test_samples) {
-    x_test = x_test[{Slice(0, *opts.test_samples)}];
-    y_test = y_test[{Slice(0, *opts.test_samples)}];
-  }
 
   auto model = make_cnn();
   model->compile({.optimizer = "adam",

@@ -10,17 +10,9 @@ using namespace tandem;
 
 int main(int argc, char** argv) {
   auto opts = examples::parse_options(argc, argv, 5);
-  auto [train, test] = datasets::fashion_mnist::load_data();
+  auto [train, test] = examples::load_fashion_mnist(opts);
   auto [x_train, y_train] = train;
   auto [x_test, y_test] = test;
-  if (opts.train_samples) {
-    x_train = x_train[{Slice(0, *opts.train_samples)}];
-    y_train = y_train[{Slice(0, *opts.train_samples)}];
-  }
-  if (opts.test_samples) {
-    x_test = x_test[{Slice(0, *opts.test_samples)}];
-    y_test = y_test[{Slice(0, *opts.test_samples)}];
-  }
   // Scale the pixels to [0, 1], as the Keras tutorial does.
   x_train = cast(x_train, float32) / 255.0;
   x_test = cast(x_test, float32) / 255.0;

@@ -119,17 +119,9 @@ int main(int argc, char** argv) {
   auto opts = examples::parse_options(argc, argv, 5);
   set_random_seed(7);
 
-  auto [train, test] = datasets::fashion_mnist::load_data();
+  auto [train, test] = examples::load_fashion_mnist(opts);
   auto [x_train, y_train] = train;
   auto [x_test, y_test] = test;
-  if (opts.train_samples) {
-    x_train = x_train[{Slice(0, *opts.train_samples)}];
-    y_train = y_train[{Slice(0, *opts.train_samples)}];
-  }
-  if (opts.test_samples) {
-    x_test = x_test[{Slice(0, *opts.test_samples)}];
-    y_test = y_test[{Slice(0, *opts.test_samples)}];
-  }
   // Flattened to 784 features and scaled to [0, 1].
   x_train = reshape(cast(x_train, float32) / 255.0, Shape{-1, 784});
   x_test = reshape(cast(x_test, float32) / 255.0, Shape{-1, 784});
