@@ -40,6 +40,8 @@ TEST(ParallelMap, KeepsTheInputOrder) {
 }
 
 TEST(ParallelMap, UsesSeveralThreadsAtOnce) {
+  // Each call waits (up to 10 s) until another call is running at the same time: a parallel map
+  // passes at once however loaded the machine is, a serial one times out with peak 1.
   std::atomic<int> active{0}, peak{0};
   Dataset ds = Dataset::range(16).map(
       [&](const Element& e) -> Element {
@@ -47,7 +49,10 @@ TEST(ParallelMap, UsesSeveralThreadsAtOnce) {
         int p = peak.load();
         while (now > p && !peak.compare_exchange_weak(p, now)) {
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (peak.load() < 2 && std::chrono::steady_clock::now() < deadline) {
+          std::this_thread::sleep_for(std::chrono::microseconds(100));
+        }
         --active;
         return e;
       },
@@ -152,6 +157,61 @@ TEST(ParallelMap, AdaptiveChunksKeepOrderAndBoundTheLookAhead) {
   EXPECT_LE(calls.load(), 2 * 256 + 1);
   EXPECT_GE(calls.load(), 2);
   for (int64_t i = 1; i < 2000; ++i) ASSERT_EQ(it->next()->at(0).item<int64_t>(), i);
+}
+
+// A function cheaper than a hand-off runs on the consumer's thread once its cost is measured (the
+// workers park): the order, the results and the errors stay those of the parallel map.
+TEST(ParallelMap, CheapFunctionRunsInlineOnTheConsumer) {
+  const std::thread::id consumer = std::this_thread::get_id();
+  std::atomic<int64_t> on_consumer{0};
+  Dataset ds = Dataset::range(20000).map(
+      [&](const Element& e) -> Element {
+        int64_t v = e[0].item<int64_t>();
+        if (std::this_thread::get_id() == consumer) ++on_consumer;
+        TANDEM_CHECK(v != 15000, ValueError, "bad value ", v);
+        return i64(2 * v);
+      },
+      {.num_parallel_calls = 2});
+  auto it = ds.make_iterator();
+  for (int64_t i = 0; i < 15000; ++i) ASSERT_EQ(it->next()->at(0).item<int64_t>(), 2 * i);
+  // Most calls (all but the first measured ones) ran on the consumer's thread.
+  EXPECT_GT(on_consumer.load(), 5000);
+  expect_error<ValueError>([&] { it->next(); },
+                           "map: the function failed on element 15000: bad value 15000");
+  for (int64_t i = 15001; i < 20000; ++i) ASSERT_EQ(it->next()->at(0).item<int64_t>(), 2 * i);
+  EXPECT_FALSE(it->next().has_value());
+  EXPECT_FALSE(it->next().has_value());
+}
+
+// Inline, a function that turns expensive wakes the workers again; the order is kept throughout.
+TEST(ParallelMap, InlineMapGoesParallelWhenTheFunctionTurnsExpensive) {
+  const std::thread::id consumer = std::this_thread::get_id();
+  std::atomic<int64_t> slow_on_workers{0};
+  Dataset ds = Dataset::range(8000).map(
+      [&](const Element& e) -> Element {
+        int64_t v = e[0].item<int64_t>();
+        if (v >= 6000 && v < 6100) {
+          std::this_thread::sleep_for(std::chrono::microseconds(200));
+          if (std::this_thread::get_id() != consumer) ++slow_on_workers;
+        }
+        return i64(v + 1);
+      },
+      {.num_parallel_calls = 2});
+  EXPECT_EQ(scalars(ds), iota(1, 8001));
+  EXPECT_GT(slow_on_workers.load(), 50);
+}
+
+// An upstream error while the consumer maps inline ends the input, as in the parallel mode.
+TEST(ParallelMap, UpstreamErrorWhileInlineEndsTheInput) {
+  int64_t calls = 0;
+  Dataset ds = Dataset::from_generator([&calls]() -> std::optional<Element> {
+                 TANDEM_CHECK(calls < 10000, IOError, "disk on fire");
+                 return Element(i64(calls++));
+               }).map([](const Element& e) { return e; }, {.num_parallel_calls = 2});
+  auto it = ds.make_iterator();
+  for (int64_t i = 0; i < 10000; ++i) ASSERT_EQ(it->next()->at(0).item<int64_t>(), i);
+  expect_error<IOError>([&] { it->next(); }, "disk on fire");
+  EXPECT_FALSE(it->next().has_value());
 }
 
 TEST(Prefetch, YieldsTheSameElementsAndCardinality) {

@@ -159,6 +159,49 @@ TEST(Batch, DifferentShapesNameBothShapes) {
                           "has dtype int64 in element 0 of the batch but float32 in element 1");
 }
 
+// The bench's pipeline in small: every row of every batch is the normalised image of the index in
+// its label component, whatever order the shuffle picked; scalars batch to a vector.
+TEST(Batch, ShuffledMapOutputsStackRowByRow) {
+  constexpr int64_t n = 50;
+  std::vector<uint8_t> pixels(static_cast<size_t>(n * 6));
+  for (size_t k = 0; k < pixels.size(); ++k) pixels[k] = static_cast<uint8_t>(k % 251);
+  Tensor images = Tensor::from_vector(pixels, Shape{n, 2, 3});
+  Tensor labels = Tensor::from_vector(iota(0, n), Shape{n});
+  Dataset ds = Dataset::from_tensor_slices({images, labels})
+                   .map([](const Element& e) -> Element {
+                     return {tandem::cast(e[0], tandem::float32) / 255.0f, e[1]};
+                   })
+                   .shuffle(16, 3)
+                   .batch(16);
+  std::set<int64_t> seen;
+  for (const Element& b : ds) {
+    int64_t rows = b[1].shape()[0];
+    ASSERT_EQ(b[0].shape(), (Shape{rows, 2, 3}));
+    std::vector<float> got = b[0].to_vector<float>();
+    std::vector<int64_t> ids = b[1].to_vector<int64_t>();
+    for (int64_t r = 0; r < rows; ++r) {
+      seen.insert(ids[static_cast<size_t>(r)]);
+      for (int64_t k = 0; k < 6; ++k) {
+        float want =
+            static_cast<float>(pixels[static_cast<size_t>(ids[static_cast<size_t>(r)] * 6 + k)]) /
+            255.0f;
+        ASSERT_FLOAT_EQ(got[static_cast<size_t>(r * 6 + k)], want) << "row " << r;
+      }
+    }
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(n));
+}
+
+// Checks run element by element during the copy: a mismatch late in a batch is still reported.
+TEST(Batch, LateElementWithOtherStructureIsReported) {
+  Dataset ds = Dataset::range(6).map([](const Element& e) -> Element {
+    if (e[0].item<int64_t>() == 5) return e[0];
+    return {e[0], e[0]};
+  });
+  expect_error<ValueError>([&] { ds.batch(6).collect(); },
+                           "element 0 is (int64 (), int64 ()), element 5 is (int64 ())");
+}
+
 TEST(PaddedBatch, PadsToTheLongestOrAGivenShape) {
   Dataset ragged = Dataset::range(1, 4).map([](const Element& e) -> Element {
     int64_t n = e[0].item<int64_t>();

@@ -1,4 +1,5 @@
 // batch, padded_batch and unbatch.
+#include <algorithm>
 #include <cstring>
 
 #include "tandem/data/ops/nodes.h"
@@ -43,18 +44,23 @@ std::string label(const Element& e, size_t c) {
   return e.is_map() ? "component '" + e.names()[c] + "'" : "component " + std::to_string(c);
 }
 
+// Checks that element i of a batch has the structure of the first (the number of components, the
+// names and the dtypes).
+void check_element_structure(const Element& first, const Element& e, size_t i, const char* op) {
+  TANDEM_CHECK(e.size() == first.size() && e.names() == first.names(), ValueError, op,
+               ": elements of one batch must have the same structure; element 0 is ",
+               first.describe(), ", element ", i, " is ", e.describe());
+  for (size_t c = 0; c < first.size(); ++c) {
+    TANDEM_CHECK(e.components()[c].dtype() == first.components()[c].dtype(), TypeError, op, ": ",
+                 label(first, c), " has dtype ", dtype_name(first[c].dtype()),
+                 " in element 0 of the batch but ", dtype_name(e[c].dtype()), " in element ", i);
+  }
+}
+
 // The batch's first element fixes the structure; the others must match it.
 void check_structure(const std::vector<Element>& elems, const char* op) {
-  const Element& first = elems.front();
   for (size_t i = 1; i < elems.size(); ++i) {
-    TANDEM_CHECK(elems[i].size() == first.size() && elems[i].names() == first.names(), ValueError,
-                 op, ": elements of one batch must have the same structure; element 0 is ",
-                 first.describe(), ", element ", i, " is ", elems[i].describe());
-    for (size_t c = 0; c < first.size(); ++c) {
-      TANDEM_CHECK(elems[i][c].dtype() == first[c].dtype(), TypeError, op, ": ", label(first, c),
-                   " has dtype ", dtype_name(first[c].dtype()), " in element 0 of the batch but ",
-                   dtype_name(elems[i][c].dtype()), " in element ", i);
-    }
+    check_element_structure(elems.front(), elems[i], i, op);
   }
 }
 
@@ -63,28 +69,81 @@ Element with_structure_of(const Element& like, std::vector<Tensor> parts) {
   return Element(std::move(parts));
 }
 
+// The host bytes of t (a copy only for a tensor on another device; pipelines run on the host).
+const char* host_bytes(const Tensor& t, Tensor& keep) {
+  if (t.device().is_cpu()) return static_cast<const char*>(t.raw_data());
+  keep = t.cpu();
+  return static_cast<const char*>(keep.raw_data());
+}
+
+// Software prefetching for the copy loop. After a shuffle the elements of a batch are scattered
+// in memory, and reaching an element's bytes is a chain of dependent loads (the component array,
+// the TensorImpl, its Storage, the data), each a cache miss. The copy of element i asks for the
+// next link of the chain of elements a few places ahead, so that when their turn comes every link
+// is in the cache.
+void prefetch_ahead(const std::vector<Element>& elems, size_t i) {
+  constexpr size_t kArray = 8, kImpl = 6, kStorage = 4, kData = 2;
+  constexpr size_t kLine = 64, kMaxBytes = 16384;
+  const size_t n = elems.size();
+  if (i + kArray < n) __builtin_prefetch(elems[i + kArray].components().data());
+  if (i + kImpl < n) {
+    for (const Tensor& t : elems[i + kImpl].components()) __builtin_prefetch(t.impl_ptr().get());
+  }
+  if (i + kStorage < n) {
+    for (const Tensor& t : elems[i + kStorage].components()) {
+      if (const tandem::detail::TensorImpl* p = t.impl_ptr().get()) {
+        __builtin_prefetch(p->storage.get());
+        __builtin_prefetch(p->shape.dims().data());
+      }
+    }
+  }
+  if (i + kData < n) {
+    for (const Tensor& t : elems[i + kData].components()) {
+      const tandem::detail::TensorImpl* p = t.impl_ptr().get();
+      if (p == nullptr || p->storage == nullptr || p->dtype == DType::kString) continue;
+      const char* data = static_cast<const char*>(p->storage->data()) + p->offset;
+      size_t bytes =
+          std::min(static_cast<size_t>(p->shape.num_elements()) * dtype_size(p->dtype), kMaxBytes);
+      for (size_t b = 0; b < bytes; b += kLine) __builtin_prefetch(data + b);
+    }
+  }
+}
+
+// One pass over the elements: each one's checks and its copies into the preallocated batch
+// tensors happen together, so every element (scattered in memory after a shuffle) is touched once.
 Element stack_elements(const std::vector<Element>& elems) {
-  check_structure(elems, "batch");
   const Element& first = elems.front();
+  const size_t n = first.size();
   std::vector<Tensor> parts;
-  for (size_t c = 0; c < first.size(); ++c) {
-    const Shape& shape = first[c].shape();
-    for (size_t i = 1; i < elems.size(); ++i) {
-      TANDEM_CHECK(elems[i][c].shape() == shape, ShapeError, "batch: ", label(first, c),
-                   " has shape ", shape.to_string(), " in element 0 of the batch but ",
-                   elems[i][c].shape().to_string(), " in element ", i,
-                   "; use padded_batch for elements of different shapes");
-    }
+  std::vector<char*> dst(n);
+  std::vector<size_t> row_bytes(n);
+  parts.reserve(n);
+  for (size_t c = 0; c < n; ++c) {
+    const Tensor& t = first.components()[c];
     std::vector<int64_t> dims{static_cast<int64_t>(elems.size())};
-    dims.insert(dims.end(), shape.dims().begin(), shape.dims().end());
-    Tensor out = Tensor::empty(Shape(dims), first[c].dtype(), Device::cpu());
-    size_t row_bytes = static_cast<size_t>(shape.num_elements()) * dtype_size(out.dtype());
-    for (size_t i = 0; i < elems.size(); ++i) {
-      Tensor src = elems[i][c].cpu();
-      copy_elements(static_cast<const char*>(src.raw_data()), mutable_bytes(out) + i * row_bytes,
-                    shape.num_elements(), out.dtype());
+    dims.insert(dims.end(), t.shape().dims().begin(), t.shape().dims().end());
+    parts.push_back(Tensor::empty(Shape(dims), t.dtype(), Device::cpu()));
+    dst[c] = mutable_bytes(parts.back());
+    row_bytes[c] = static_cast<size_t>(t.num_elements()) * dtype_size(t.dtype());
+  }
+  Tensor keep;
+  for (size_t i = 0; i < elems.size(); ++i) {
+    prefetch_ahead(elems, i);
+    const Element& e = elems[i];
+    if (i > 0) check_element_structure(first, e, i, "batch");
+    for (size_t c = 0; c < n; ++c) {
+      const Tensor& t = e.components()[c];
+      const Tensor& f = first.components()[c];
+      TANDEM_CHECK(i == 0 || t.shape() == f.shape(), ShapeError, "batch: ", label(first, c),
+                   " has shape ", f.shape().to_string(), " in element 0 of the batch but ",
+                   t.shape().to_string(), " in element ", i,
+                   "; use padded_batch for elements of different shapes");
+      if (t.dtype() == DType::kString) {
+        copy_elements(host_bytes(t, keep), dst[c] + i * row_bytes[c], t.num_elements(), t.dtype());
+      } else {
+        std::memcpy(dst[c] + i * row_bytes[c], host_bytes(t, keep), row_bytes[c]);
+      }
     }
-    parts.push_back(std::move(out));
   }
   return with_structure_of(first, std::move(parts));
 }

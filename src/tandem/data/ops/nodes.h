@@ -54,6 +54,10 @@ NodePtr make_tfrecord_node(std::vector<std::string> filenames, TFRecordDatasetOp
 
 // Row i of t along the first dimension, as a view sharing t's (host) storage.
 Tensor slice_row(const Tensor& t, int64_t i);
+// The same with the row's shape (row_shape(t), t's shape without its first dimension) computed
+// once by the caller: a source that slices every row saves two allocations per row.
+Tensor slice_row(const Tensor& t, int64_t i, const Shape& row);
+Shape row_shape(const Tensor& t);
 
 // Rethrows the exception in `error` as the same Tandem error type with "context: " in front of its
 // message (other exceptions become tandem::Error).

@@ -35,12 +35,16 @@ class TensorSlicesNode : public DatasetNode {
   std::unique_ptr<IteratorBase> make_iterator(const IteratorContext&) const override {
     class It : public IteratorBase {
      public:
-      explicit It(std::shared_ptr<const TensorSlicesNode> node) : node_(std::move(node)) {}
+      explicit It(std::shared_ptr<const TensorSlicesNode> node) : node_(std::move(node)) {
+        for (const Tensor& t : node_->tensors_) rows_.push_back(row_shape(t));
+      }
       std::optional<Element> next() override {
         if (i_ >= node_->cardinality()) return std::nullopt;
         std::vector<Tensor> parts;
         parts.reserve(node_->tensors_.size());
-        for (const Tensor& t : node_->tensors_) parts.push_back(slice_row(t, i_));
+        for (size_t c = 0; c < rows_.size(); ++c) {
+          parts.push_back(slice_row(node_->tensors_[c], i_, rows_[c]));
+        }
         ++i_;
         if (node_->names_.empty()) return Element(std::move(parts));
         return Element::named(node_->names_, std::move(parts));
@@ -48,6 +52,7 @@ class TensorSlicesNode : public DatasetNode {
 
      private:
       std::shared_ptr<const TensorSlicesNode> node_;
+      std::vector<Shape> rows_;  // each component's row shape, computed once
       int64_t i_ = 0;
     };
     return std::make_unique<It>(
@@ -155,13 +160,17 @@ class GeneratorNode : public DatasetNode {
 
 }  // namespace
 
-Tensor slice_row(const Tensor& t, int64_t i) {
-  std::vector<int64_t> dims(t.shape().dims().begin() + 1, t.shape().dims().end());
-  Shape row(dims);
+Shape row_shape(const Tensor& t) {
+  return Shape(std::vector<int64_t>(t.shape().dims().begin() + 1, t.shape().dims().end()));
+}
+
+Tensor slice_row(const Tensor& t, int64_t i, const Shape& row) {
   size_t row_bytes = static_cast<size_t>(row.num_elements()) * dtype_size(t.dtype());
   return Tensor::from_storage(t.storage(), t.storage_offset() + static_cast<size_t>(i) * row_bytes,
                               row, t.dtype());
 }
+
+Tensor slice_row(const Tensor& t, int64_t i) { return slice_row(t, i, row_shape(t)); }
 
 NodePtr make_tensor_slices_node(std::vector<Tensor> tensors, std::vector<std::string> names) {
   return std::make_shared<TensorSlicesNode>(std::move(tensors), std::move(names));
