@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "python_peer.h"
 #include "tandem/data/dataset.h"
 #include "tandem/data/datasets/fashion_mnist.h"
 #include "tandem/io/example.h"
@@ -231,15 +232,7 @@ print(seen / (time.perf_counter() - start))
 )PY";
 
 double peer_rate(const std::string& data_path, int workers) {
-  std::string script = "/tmp/tandem_data_bench_" + std::to_string(::getpid()) + ".py";
-  std::ofstream(script) << kPeerScript;
-  std::string cmd = "/usr/bin/python3 " + script + " " + data_path + " " + std::to_string(workers);
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  double rate = 0;
-  if (pipe == nullptr || std::fscanf(pipe, "%lf", &rate) != 1) rate = 0;
-  if (pipe != nullptr) ::pclose(pipe);
-  std::remove(script.c_str());
-  return rate;
+  return bench::run_python_peer(kPeerScript, data_path + " " + std::to_string(workers));
 }
 
 void print(const std::string& name, double tandem, double peer) {

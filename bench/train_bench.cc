@@ -13,6 +13,7 @@
 #include <fstream>
 #include <string>
 
+#include "python_peer.h"
 #include "tandem/tandem.h"
 
 using namespace tandem;
@@ -57,16 +58,8 @@ print(steps / (time.perf_counter() - start))
 )PY";
 
 double peer_rate(const std::string& model, int steps, int threads) {
-  std::string script = "/tmp/tandem_train_bench_" + std::to_string(::getpid()) + ".py";
-  std::ofstream(script) << kPeerScript;
-  std::string cmd = "/usr/bin/python3 " + script + " " + model + " " + std::to_string(steps) + " " +
-                    std::to_string(threads) + " 2>/dev/null";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  double rate = 0;
-  if (pipe == nullptr || std::fscanf(pipe, "%lf", &rate) != 1) rate = 0;
-  if (pipe != nullptr) ::pclose(pipe);
-  std::remove(script.c_str());
-  return rate;
+  return bench::run_python_peer(
+      kPeerScript, model + " " + std::to_string(steps) + " " + std::to_string(threads));
 }
 
 std::shared_ptr<Sequential> mlp() {
