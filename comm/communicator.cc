@@ -120,6 +120,8 @@ CommOptions options_from_env() {
   if (env_number("TANDEM_COMM_TIMEOUT", &v))
     options.timeout = std::chrono::milliseconds(static_cast<int64_t>(v * 1000));
   if (env_number("TANDEM_FUSION_THRESHOLD", &v)) options.fusion_threshold = static_cast<size_t>(v);
+  if (env_number("TANDEM_FUSION_PACK_LIMIT", &v))
+    options.fusion_pack_limit = static_cast<size_t>(v);
   if (env_number("TANDEM_COMM_DEBUG", &v)) options.fingerprint = v != 0;
   if (const char* text = std::getenv("TANDEM_FUSION_COMPRESSION"); text && *text) {
     const std::string mode = text;
@@ -145,8 +147,10 @@ std::unique_ptr<Work> Communicator::forward(Communicator& to, Collective c) cons
 }
 
 std::unique_ptr<Work> Communicator::checked_submit(Collective c) {
-  const std::string where = prefix() + kind_name(c.kind) + " '" + c.name + "': ";
-  auto fail = [&](const std::string& what) { throw CommError(where + what); };
+  // The message prefix is built only on failure: a small collective's whole budget is a few µs.
+  auto fail = [&](const std::string& what) {
+    throw CommError(prefix() + kind_name(c.kind) + " '" + c.name + "': " + what);
+  };
   auto check_buffer = [&](const Buffer& b, const char* role) {
     if (!is_supported(b.dtype))
       fail(std::string(role) + " dtype " + dtype_name(b.dtype) +

@@ -82,6 +82,11 @@ struct CommOptions {
   // all_reduce_many packs buffers of one dtype into groups up to this many bytes (0: no fusion).
   // TANDEM_FUSION_THRESHOLD (bytes) overrides the default.
   size_t fusion_threshold = size_t{64} << 20;
+  // Buffers of more than this many bytes skip the fusion buffer and are all-reduced in place (one
+  // collective each): for them copying in and out costs more than a collective's fixed latency
+  // saves. Ignored with compression, which converts every float32 buffer.
+  // TANDEM_FUSION_PACK_LIMIT (bytes) overrides the default.
+  size_t fusion_pack_limit = size_t{256} << 10;
   // Debug mode: before each collective the ranks compare what they call (name, kind, size, dtype,
   // op, root) and fail with the differences instead of hanging or mixing unrelated data. Costs
   // one small all-gather per collective. TANDEM_COMM_DEBUG=1 turns it on.

@@ -130,6 +130,47 @@ void divide(const Buffer& b, int n) {
   });
 }
 
+// TANDEM_MPI_CHUNK: the largest piece, in bytes, a blocking all-reduce hands to one
+// MPI_Allreduce (0: the whole buffer at once). A large all-reduce streams its data through memory
+// several times (reduce-scatter, then all-gather, staged through shared memory); on the 2-core
+// development VM 16 MiB pieces of a 64 MB all-reduce ran 2x faster than one call, and 2-4 MiB
+// pieces of 100 MB 2.5x. 16 MiB, not 4: with 4 MiB the ResNet-50 set (tensors up to 9.4 MB) was
+// slow in more runs (medians 39 vs 25 ms), and messages up to 16 MB gain nothing from pieces.
+size_t chunk_bytes_from_env() {
+  const char* text = std::getenv("TANDEM_MPI_CHUNK");
+  if (text == nullptr || *text == '\0') return size_t{16} << 20;
+  char* end = nullptr;
+  const double v = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !(v >= 0))
+    throw CommError(
+        std::string("TANDEM_MPI_CHUNK: expected a non-negative number of bytes, got '") + text +
+        "'");
+  return static_cast<size_t>(v);
+}
+
+// MPI_Allreduce in pieces of at most `chunk` bytes (element-aligned), in order. Each element is
+// reduced by exactly one call, so the pieces give what one call over the same elements would on
+// two ranks; with more ranks MPI may pick another algorithm per size (as for any two sizes).
+int chunked_all_reduce(const void* send, void* recv, int count, MPI_Datatype type, MPI_Op op,
+                       MPI_Comm comm, size_t chunk) {
+  int type_size = 1;
+  MPI_Type_size(type, &type_size);
+  const size_t esize = static_cast<size_t>(type_size);
+  const size_t per_call =
+      chunk == 0 ? static_cast<size_t>(count) : std::max<size_t>(1, chunk / esize);
+  if (static_cast<size_t>(count) <= per_call)
+    return MPI_Allreduce(send, recv, count, type, op, comm);
+  for (size_t offset = 0; offset < static_cast<size_t>(count); offset += per_call) {
+    const int n = static_cast<int>(std::min(per_call, static_cast<size_t>(count) - offset));
+    const void* from =
+        send == MPI_IN_PLACE ? MPI_IN_PLACE : static_cast<const char*>(send) + offset * esize;
+    const int rc =
+        MPI_Allreduce(from, static_cast<char*>(recv) + offset * esize, n, type, op, comm);
+    if (rc != MPI_SUCCESS) return rc;
+  }
+  return MPI_SUCCESS;
+}
+
 int checked_int(size_t n, const Collective& c) {
   if (n > static_cast<size_t>(INT_MAX))
     throw CommError(std::string(kind_name(c.kind)) + " '" + c.name + "': " + std::to_string(n) +
@@ -229,6 +270,7 @@ void Runtime::launch() {
 }
 
 void Runtime::initialise() {
+  chunk_bytes_ = chunk_bytes_from_env();  // checked before MPI starts, like the progress mode
   int initialised = 0;
   MPI_Initialized(&initialised);
   int provided = 0;
@@ -299,6 +341,42 @@ void Runtime::start(std::unique_ptr<Pending> p) {
     tasks_.push_back([this, shared] { begin(std::move(*shared)); });
   }
   wake_.notify_all();
+}
+
+std::shared_ptr<CommState> Runtime::split(const std::shared_ptr<CommState>& parent, int color,
+                                          int key, uint64_t sequence,
+                                          std::chrono::milliseconds timeout) {
+  std::shared_ptr<CommState> child;
+  run_sync([&] {
+    Pending p;
+    p.c.sequence = sequence;
+    p.c.name = "split";
+    p.comm = parent;
+    p.timeout = timeout;
+    p.split = "color " + std::to_string(color) + ", key " + std::to_string(key);
+    p.start = std::chrono::steady_clock::now();
+    ++parent->started;
+    ++parent->active;
+    // Only the blocking mode has a watchdog thread to see a split that never returns; the
+    // polling mode's comm thread is inside MPI_Comm_split itself (MPI has no non-blocking split).
+    if (blocking_) {
+      std::lock_guard<std::mutex> lock(watch_mutex_);
+      current_ = &p;
+    }
+    MPI_Comm comm = MPI_COMM_NULL;
+    const int rc = MPI_Comm_split(parent->comm, color, key, &comm);
+    if (blocking_) {
+      std::lock_guard<std::mutex> lock(watch_mutex_);
+      current_ = nullptr;
+    }
+    --parent->active;
+    if (rc != MPI_SUCCESS)
+      throw CommError("[rank " + std::to_string(world_rank_) + "/" + std::to_string(world_size_) +
+                      "] split (sequence " + std::to_string(sequence) +
+                      ") failed in MPI: " + mpi_error_text(rc));
+    child = adopt(comm);
+  });
+  return child;
 }
 
 std::shared_ptr<CommState> Runtime::adopt(MPI_Comm comm) {
@@ -412,7 +490,7 @@ int Runtime::start_mpi(Pending* p, bool blocking) {
   MPI_Request* request = &p->request;
   // The blocking forms run MPI's tuned algorithms, measurably faster than the non-blocking ones.
   auto all_reduce = [&](const void* send, void* recv, int n, MPI_Datatype t) {
-    return blocking ? MPI_Allreduce(send, recv, n, t, op, s.comm)
+    return blocking ? chunked_all_reduce(send, recv, n, t, op, s.comm, chunk_bytes_)
                     : MPI_Iallreduce(send, recv, n, t, op, s.comm, request);
   };
   auto reduce_scatter = [&](const void* send, void* recv, int n, MPI_Datatype t) {
@@ -426,7 +504,8 @@ int Runtime::start_mpi(Pending* p, bool blocking) {
       if (narrow && c.wire_16bit) {
         const MPI_Op wire_op = wire_16bit_op(c.in.dtype, c.op);
         const void* send = c.in.data == c.out.data ? MPI_IN_PLACE : c.in.data;
-        rc = blocking ? MPI_Allreduce(send, c.out.data, n, MPI_UINT16_T, wire_op, s.comm)
+        rc = blocking ? chunked_all_reduce(send, c.out.data, n, MPI_UINT16_T, wire_op, s.comm,
+                                           chunk_bytes_)
                       : MPI_Iallreduce(send, c.out.data, n, MPI_UINT16_T, wire_op, s.comm, request);
       } else if (narrow) {
         to_float(c.in, &p->in_f);
@@ -497,6 +576,7 @@ void Runtime::fail(Pending* p, const std::string& error) {
   std::lock_guard<std::mutex> lock(p->state->mutex);
   p->state->error = error;
   p->state->done = true;
+  p->state->ready.store(true, std::memory_order_release);
   p->state->done_cv.notify_all();
 }
 
@@ -588,12 +668,14 @@ void Runtime::watch() {
     if (watch_stop_) break;
     if (current_ != nullptr &&
         std::chrono::steady_clock::now() - current_->start > current_->timeout) {
-      // Copies: the comm thread may finish the collective meanwhile; the job is aborted anyway.
-      const Collective c = current_->c;
-      const std::shared_ptr<CommState> s = current_->comm;
-      const std::chrono::milliseconds timeout = current_->timeout;
+      // A copy: the comm thread may finish the collective meanwhile; the job is aborted anyway.
+      Pending stalled;
+      stalled.c = current_->c;
+      stalled.comm = current_->comm;
+      stalled.timeout = current_->timeout;
+      stalled.split = current_->split;
       lock.unlock();
-      report_stall(c, *s, timeout);
+      report_stall(stalled);
     }
     lock.unlock();
     serve_queries();
@@ -619,6 +701,7 @@ void Runtime::finish(Pending& p, int mpi_status) {
   std::lock_guard<std::mutex> lock(p.state->mutex);
   p.state->error = error;
   p.state->done = true;
+  p.state->ready.store(true, std::memory_order_release);
   p.state->done_cv.notify_all();
 }
 
@@ -678,11 +761,13 @@ void Runtime::serve_queries() {
 void Runtime::check_stalls() {
   const auto now = std::chrono::steady_clock::now();
   for (const auto& p : active_)
-    if (now - p->start > p->timeout) report_stall(p->c, *p->comm, p->timeout);
+    if (now - p->start > p->timeout) report_stall(*p);
 }
 
-void Runtime::report_stall(const Collective& c, const CommState& s,
-                           std::chrono::milliseconds timeout) {
+void Runtime::report_stall(const Pending& p) {
+  const Collective& c = p.c;
+  const CommState& s = *p.comm;
+  const std::chrono::milliseconds timeout = p.timeout;
   // Ask every other rank over the side channel how many collectives it has started.
   std::vector<uint64_t> query(static_cast<size_t>(s.size), c.sequence);
   std::vector<MPI_Request> sends;
@@ -723,11 +808,15 @@ void Runtime::report_stall(const Collective& c, const CommState& s,
     }
   }
   std::ostringstream msg;
-  msg << "[rank " << world_rank_ << "/" << world_size_
-      << "] collective stalled: " << kind_name(c.kind) << " '" << c.name << "' (sequence "
-      << c.sequence << ", " << c.in.count << " x " << dtype_name(c.in.dtype);
-  if (c.kind == CollectiveKind::kAllReduce || c.kind == CollectiveKind::kReduceScatter)
-    msg << ", " << op_name(c.op);
+  msg << "[rank " << world_rank_ << "/" << world_size_ << "] collective stalled: ";
+  if (!p.split.empty()) {
+    msg << "split (sequence " << c.sequence << ", " << p.split;
+  } else {
+    msg << kind_name(c.kind) << " '" << c.name << "' (sequence " << c.sequence << ", " << c.in.count
+        << " x " << dtype_name(c.in.dtype);
+    if (c.kind == CollectiveKind::kAllReduce || c.kind == CollectiveKind::kReduceScatter)
+      msg << ", " << op_name(c.op);
+  }
   msg << ") did not complete within " << static_cast<double>(timeout.count()) / 1000.0
       << " s; ranks that reached it: " << rank_list(reached)
       << "; ranks that have not: " << rank_list(not_reached);

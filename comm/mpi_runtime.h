@@ -31,6 +31,8 @@ struct WorkState {
   std::condition_variable done_cv;
   bool done = false;
   std::string error;
+  // Set (release) after `done` and `error`: lets a waiter spin briefly without the mutex.
+  std::atomic<bool> ready{false};
 };
 
 // One MPI communicator as the comm thread sees it. `comm` carries the collectives; `side`, a
@@ -76,6 +78,7 @@ struct Pending {
   std::vector<Fingerprint> prints;
   std::chrono::steady_clock::time_point start;
   std::chrono::milliseconds timeout{300000};  // the submitting communicator's watchdog limit
+  std::string split;  // non-empty for a split: "color c, key k" (c describes no collective then)
 };
 
 class Runtime {
@@ -92,6 +95,11 @@ class Runtime {
   // Hands `p` to the comm thread, which starts it in submission order.
   void start(std::unique_ptr<Pending> p);
 
+  // Splits `parent` (MPI_Comm_split) as its collective number `sequence`, on the comm thread and,
+  // in the blocking mode, under the watchdog: a rank that never calls it is reported after
+  // `timeout` like a stalled collective. Returns the child, adopted.
+  std::shared_ptr<CommState> split(const std::shared_ptr<CommState>& parent, int color, int key,
+                                   uint64_t sequence, std::chrono::milliseconds timeout);
   // Comm thread only: wraps `comm` (which it takes ownership of) with its side channel.
   std::shared_ptr<CommState> adopt(MPI_Comm comm);
   // Comm thread only: frees the communicators marked closing that have nothing in flight.
@@ -113,8 +121,7 @@ class Runtime {
   bool progress();
   void serve_queries();
   void check_stalls();
-  [[noreturn]] void report_stall(const Collective& c, const CommState& s,
-                                 std::chrono::milliseconds timeout);
+  [[noreturn]] void report_stall(const Pending& p);
   void shutdown_mpi();
 
   std::thread thread_;
@@ -133,6 +140,7 @@ class Runtime {
   // channel and the timeout. Otherwise the comm thread starts non-blocking calls and does both
   // itself between polls. TANDEM_MPI_PROGRESS=poll forces the second mode.
   bool blocking_ = false;
+  size_t chunk_bytes_ = 0;  // blocking all-reduces run in pieces of this many bytes (0: whole)
   std::thread watchdog_;
   std::mutex watch_mutex_;
   std::condition_variable watch_cv_;

@@ -262,10 +262,11 @@ TEST(MpiCommunicator, FusionOnAndOffGiveIdenticalResults) {
     }
     return out;
   };
-  std::vector<std::vector<float>> f1, f2;
-  std::vector<std::vector<double>> d1, d2;
+  std::vector<std::vector<float>> f1, f2, f3;
+  std::vector<std::vector<double>> d1, d2, d3;
   make(&f1, &d1);
   make(&f2, &d2);
+  make(&f3, &d3);
   const CommOptions saved = comm.options();
   CommOptions options = saved;
   options.fusion_threshold = 4096;
@@ -273,6 +274,11 @@ TEST(MpiCommunicator, FusionOnAndOffGiveIdenticalResults) {
   comm.all_reduce_many(buffers(f1, d1), ReduceOp::kAvg, "fused");
   auto w = comm.iall_reduce_many(buffers(f1, d1), ReduceOp::kSum, "fused_nb");
   w->wait();
+  // Buffers over 512 bytes reduced in place while the small ones around them are packed.
+  options.fusion_pack_limit = 512;
+  comm.set_options(options);
+  comm.all_reduce_many(buffers(f3, d3), ReduceOp::kAvg, "mixed");
+  comm.all_reduce_many(buffers(f3, d3), ReduceOp::kSum, "mixed_nb");
   options.fusion_threshold = 0;
   comm.set_options(options);
   comm.all_reduce_many(buffers(f2, d2), ReduceOp::kAvg, "unfused");
@@ -280,6 +286,8 @@ TEST(MpiCommunicator, FusionOnAndOffGiveIdenticalResults) {
   comm.set_options(saved);
   EXPECT_EQ(f1, f2);
   EXPECT_EQ(d1, d2);
+  EXPECT_EQ(f3, f2);
+  EXPECT_EQ(d3, d2);
   // And the values are right: avg then sum over the ranks is the sum (d1[0] is buffer k = 4).
   EXPECT_NEAR(d1[0][0], reduced(ReduceOp::kSum, 4, comm.size(), ScalarType::kFloat64) * 0.5, 1e-12);
 }

@@ -62,6 +62,20 @@ TEST(MpiFailure, SkippedCollectiveIsReportedInPollingMode) {
   expect_stall_report(run_job("skip", 3, "TANDEM_MPI_PROGRESS=poll"));
 }
 
+// A split is a collective too: the watchdog covers it in the blocking mode.
+TEST(MpiFailure, SkippedSplitIsReportedWithTheRanksThatReachedIt) {
+  JobResult job = run_job("split", 3);
+  EXPECT_NE(job.exit_code, 0) << job.output;
+  EXPECT_TRUE(contains(job.output, "collective stalled: split (sequence 1, color 0, key "))
+      << job.output;
+  EXPECT_TRUE(contains(job.output,
+                       "did not complete within 2 s; ranks that reached it: 0, 2; ranks that "
+                       "have not: 1."))
+      << job.output;
+  EXPECT_FALSE(contains(job.output, "which it should not have")) << job.output;
+  EXPECT_LT(job.seconds, 30) << job.output;
+}
+
 TEST(MpiFailure, KilledRankEndsTheJobWithAMessage) {
   JobResult job = run_job("kill", 3);
   EXPECT_NE(job.exit_code, 0) << job.output;

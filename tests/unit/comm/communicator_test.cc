@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "testing/assertions.h"
@@ -127,6 +128,94 @@ TEST(Communicator, AllReduceManyUnpacksEveryBufferWithAndWithoutFusion) {
   }
 }
 
+// Records what all_reduce_many submits and acts as the sum over two ranks holding equal data
+// (doubles every element), so the test sees both the grouping and the unpacked results.
+class RecordingCommunicator : public Communicator {
+ public:
+  struct Call {
+    std::string name;
+    const void* data;
+    size_t count;
+    ScalarType dtype;
+  };
+  int rank() const override { return 0; }
+  int size() const override { return 2; }
+  int local_rank() const override { return 0; }
+  int local_size() const override { return 2; }
+  std::string backend() const override { return "recording"; }
+  std::unique_ptr<Communicator> split(int, int) override { return nullptr; }
+  std::vector<Call> calls;
+
+ protected:
+  std::unique_ptr<Work> submit(Collective c) override {
+    calls.push_back({c.name, c.in.data, c.in.count, c.in.dtype});
+    kernels::visit_numeric(c.in.dtype, [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (!std::is_same_v<T, bool>) {
+        T* data = static_cast<T*>(c.in.data);
+        for (size_t i = 0; i < c.in.count; ++i) data[i] = static_cast<T>(data[i] + data[i]);
+      }
+    });
+    return make_local_communicator()->ibarrier("done");
+  }
+};
+
+TEST(Communicator, AllReduceManyReducesLargeBuffersInPlaceAndPacksTheRest) {
+  RecordingCommunicator comm;
+  CommOptions options;
+  options.fusion_threshold = 1 << 20;
+  options.fusion_pack_limit = 1000;  // bytes: the 300-float buffer is reduced where it lies
+  comm.set_options(options);
+  std::vector<float> a{1, 2}, large(300, 0.5f), c{3, 4, 5};
+  std::vector<int32_t> d{7, 8}, e{9};
+  comm.all_reduce_many({floats(a),
+                        floats(large),
+                        floats(c),
+                        {.data = d.data(), .count = 2, .dtype = ScalarType::kInt32},
+                        {.data = e.data(), .count = 1, .dtype = ScalarType::kInt32}},
+                       ReduceOp::kSum, "g");
+  // The large buffer goes first, in place, while the float32 group keeps filling past it; the
+  // dtype change closes that group.
+  ASSERT_EQ(comm.calls.size(), 3u);
+  EXPECT_EQ(comm.calls[0].name, "g[1]");
+  EXPECT_EQ(comm.calls[0].data, large.data());
+  EXPECT_EQ(comm.calls[0].count, 300u);
+  EXPECT_EQ(comm.calls[1].name, "g[0]+1");
+  EXPECT_EQ(comm.calls[1].count, 5u);
+  EXPECT_EQ(comm.calls[1].dtype, ScalarType::kFloat32);
+  EXPECT_EQ(comm.calls[2].name, "g[3]+1");
+  EXPECT_EQ(comm.calls[2].count, 3u);
+  EXPECT_EQ(comm.calls[2].dtype, ScalarType::kInt32);
+  EXPECT_EQ(a, (std::vector<float>{2, 4}));
+  EXPECT_EQ(large, std::vector<float>(300, 1.0f));
+  EXPECT_EQ(c, (std::vector<float>{6, 8, 10}));
+  EXPECT_EQ(d, (std::vector<int32_t>{14, 16}));
+  EXPECT_EQ(e, (std::vector<int32_t>{18}));
+
+  // With compression every float32 buffer is converted, so the large one is packed (alone: it is
+  // over the threshold) as 300 float16 values; threshold 0 reduces each buffer in place.
+  options.compression = ScalarType::kFloat16;
+  options.fusion_threshold = 1000;
+  comm.set_options(options);
+  comm.calls.clear();
+  comm.all_reduce_many({floats(a), floats(large)}, ReduceOp::kSum, "h");
+  ASSERT_EQ(comm.calls.size(), 2u);
+  EXPECT_EQ(comm.calls[0].name, "h[0]+0");
+  EXPECT_EQ(comm.calls[1].name, "h[1]+0");
+  EXPECT_EQ(comm.calls[1].dtype, ScalarType::kFloat16);
+  EXPECT_NE(comm.calls[1].data, large.data());
+  EXPECT_EQ(large, std::vector<float>(300, 2.0f));
+  options.compression = ScalarType::kFloat32;
+  options.fusion_threshold = 0;
+  comm.set_options(options);
+  comm.calls.clear();
+  comm.all_reduce_many({floats(a), floats(c)}, ReduceOp::kSum, "off");
+  ASSERT_EQ(comm.calls.size(), 2u);
+  EXPECT_EQ(comm.calls[0].data, a.data());
+  EXPECT_EQ(comm.calls[1].data, c.data());
+  EXPECT_EQ(a, (std::vector<float>{8, 16}));
+}
+
 TEST(Communicator, AllReduceManyCompressesFloat32OnTheWire) {
   auto comm = make_local_communicator();
   CommOptions options;
@@ -157,6 +246,10 @@ TEST(CommOptions, EnvironmentOverridesDefaults) {
   setenv("TANDEM_FUSION_THRESHOLD", "1024", 1);
   EXPECT_EQ(options_from_env().timeout.count(), 2500);
   EXPECT_EQ(options_from_env().fusion_threshold, 1024u);
+  EXPECT_EQ(options_from_env().fusion_pack_limit, size_t{256} << 10);
+  setenv("TANDEM_FUSION_PACK_LIMIT", "4096", 1);
+  EXPECT_EQ(options_from_env().fusion_pack_limit, 4096u);
+  unsetenv("TANDEM_FUSION_PACK_LIMIT");
   setenv("TANDEM_FUSION_COMPRESSION", "bfloat16", 1);
   EXPECT_EQ(options_from_env().compression, ScalarType::kBFloat16);
   setenv("TANDEM_FUSION_COMPRESSION", "int8", 1);
