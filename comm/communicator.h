@@ -176,6 +176,10 @@ std::unique_ptr<Communicator> make_nccl_communicator(std::shared_ptr<Communicato
 
 // True when a launcher (mpirun, srun) started this process as one of several.
 bool launched_by_mpi_launcher();
+// This process's rank in the launched job, from the launcher's environment (OMPI_COMM_WORLD_RANK,
+// PMIX_RANK, PMI_RANK, SLURM_PROCID); 0 outside a launcher. Known before any communicator exists,
+// so output that only rank 0 prints (the progress bar) needs no MPI.
+int launcher_rank();
 
 // The communicator for this process, chosen by each buffer's device: host buffers go to "mpi"
 // under a launcher and "local" otherwise (TANDEM_COMM_BACKEND=local|mpi overrides), CUDA buffers

@@ -14,6 +14,14 @@ bool launched_by_mpi_launcher() {
   return false;
 }
 
+int launcher_rank() {
+  for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
+    const char* text = std::getenv(var);
+    if (text != nullptr && *text != '\0') return std::atoi(text);
+  }
+  return 0;
+}
+
 #ifndef TANDEM_HAVE_MPI
 std::unique_ptr<Communicator> make_mpi_communicator() {
   throw CommError(

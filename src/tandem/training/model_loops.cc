@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "comm/communicator.h"
 #include "tandem/core/error.h"
 #include "tandem/models/model.h"
 #include "tandem/ops/shape_ops.h"
@@ -16,9 +17,12 @@ namespace tandem {
 namespace {
 
 // Keras's order: the user's callbacks, then the progress bar (so values they add to the epoch's
-// logs, such as "lr", reach the bar's line), then History.
+// logs, such as "lr", reach the bar's line), then History. Only rank 0 of a launched job draws
+// the bar (DESIGN section 2): N ranks would otherwise print N interleaved bars.
 Callbacks with_defaults(Callbacks callbacks, int verbose, std::shared_ptr<History> history) {
-  if (verbose != 0) callbacks.push_back(std::make_shared<ProgbarLogger>());
+  if (verbose != 0 && comm::launcher_rank() == 0) {
+    callbacks.push_back(std::make_shared<ProgbarLogger>());
+  }
   if (history) callbacks.push_back(std::move(history));
   return callbacks;
 }

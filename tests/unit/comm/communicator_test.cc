@@ -264,6 +264,18 @@ TEST(CommOptions, EnvironmentOverridesDefaults) {
   unsetenv("TANDEM_FUSION_THRESHOLD");
 }
 
+TEST(MakeCommunicator, LauncherRankComesFromTheEnvironment) {
+  for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"})
+    unsetenv(var);
+  EXPECT_EQ(launcher_rank(), 0);
+  setenv("SLURM_PROCID", "3", 1);
+  EXPECT_EQ(launcher_rank(), 3);
+  setenv("OMPI_COMM_WORLD_RANK", "1", 1);  // Open MPI's own variable wins
+  EXPECT_EQ(launcher_rank(), 1);
+  unsetenv("OMPI_COMM_WORLD_RANK");
+  unsetenv("SLURM_PROCID");
+}
+
 TEST(MakeCommunicator, PicksLocalWithoutALauncherAndHonoursTheOverride) {
   for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "SLURM_NTASKS"})
     unsetenv(var);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <sstream>
 
@@ -164,6 +165,25 @@ TEST(Fit, ProgressBarPrintsKerasLines) {
   EXPECT_NE(out.find(" - mae: "), std::string::npos) << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 4) << out;
   EXPECT_EQ(out.find('\r'), std::string::npos);
+}
+
+TEST(Fit, OnlyRankZeroOfALaunchedJobDrawsTheProgressBar) {
+  clear_session();
+  auto [x, y] = linear_data(32);
+  auto model = linear_model();
+  model->compile({.optimizer = "sgd", .loss = "mse"});
+  setenv("OMPI_COMM_WORLD_RANK", "1", 1);
+  ::testing::internal::CaptureStdout();
+  History h = model->fit(x, y, {.epochs = 2, .verbose = 1});
+  std::string rank1 = ::testing::internal::GetCapturedStdout();
+  setenv("OMPI_COMM_WORLD_RANK", "0", 1);
+  ::testing::internal::CaptureStdout();
+  model->fit(x, y, {.epochs = 2, .verbose = 1});
+  std::string rank0 = ::testing::internal::GetCapturedStdout();
+  unsetenv("OMPI_COMM_WORLD_RANK");
+  EXPECT_EQ(rank1, "");
+  EXPECT_EQ(h["loss"].size(), 2u);  // rank 1 still trains and records History
+  EXPECT_NE(rank0.find("Epoch 2/2\n1/1 [==="), std::string::npos) << rank0;
 }
 
 TEST(Fit, ErrorsNameWhatIsWrong) {
