@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "tandem/core/join.h"
 #include "tandem/losses/hinge.h"
 #include "tandem/losses/loss_utils.h"
 #include "tandem/losses/probabilistic.h"
@@ -243,10 +244,8 @@ std::optional<Factory> find_class(const std::string& class_name) {
 }
 
 std::string known_names() {
-  std::string out;
-  for (const auto& [alias, cls] : aliases()) out += (out.empty() ? "" : ", ") + alias;
-  for (const auto& [cls, factory] : builtin_classes()) out += ", " + cls;
-  return out;
+  auto key = [](const auto& entry) -> const std::string& { return entry.first; };
+  return join(aliases(), key) + ", " + join(builtin_classes(), key);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "tandem/core/join.h"
 #include "tandem/layers/registry.h"
 
 namespace tandem {
@@ -39,9 +40,9 @@ Functional::Functional(std::vector<KerasTensor> inputs, std::vector<KerasTensor>
       [&](const std::shared_ptr<Node>& node, const std::string& consumer) {
         if (visited.count(node.get())) return;
         if (is_input_node(*node)) {
-          std::string names;
-          for (const KerasTensor& t : inputs_)
-            names += (names.empty() ? "" : ", ") + t.node()->layer->name();
+          std::string names = join(inputs_, [](const KerasTensor& t) -> const std::string& {
+            return t.node()->layer->name();
+          });
           throw ValueError("Graph disconnected: cannot obtain a value for '" + node->layer->name() +
                            "' needed by layer '" + consumer + "'; the model's inputs are [" +
                            names + "]");

@@ -3,14 +3,15 @@
 #include <algorithm>
 #include <sstream>
 
+#include "tandem/core/join.h"
+
 namespace tandem {
 
 std::shared_ptr<Layer> Model::get_layer(const std::string& name) const {
-  std::string names;
   for (const auto& l : layers()) {
     if (l->name() == name) return l;
-    names += (names.empty() ? "" : ", ") + l->name();
   }
+  std::string names = join(layers(), [](const auto& l) -> const std::string& { return l->name(); });
   throw ValueError("get_layer: no layer named '" + name + "' in model '" + this->name() +
                    "' (layers: " + names + ")");
 }

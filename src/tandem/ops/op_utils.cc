@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "tandem/core/join.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/reduction.h"
 #include "tandem/ops/shape_ops.h"
@@ -41,8 +42,7 @@ void check_dtype_in(const char* op, const Tensor& t, std::initializer_list<DType
   check_defined(op, t);
   for (DType d : allowed)
     if (t.dtype() == d) return;
-  std::string names;
-  for (DType d : allowed) names += std::string(names.empty() ? "" : ", ") + dtype_name(d);
+  std::string names = join(allowed, [](DType d) { return dtype_name(d); });
   throw TypeError(
       detail::concat(op, ": expected dtype in {", names, "}, received ", dtype_name(t.dtype())));
 }

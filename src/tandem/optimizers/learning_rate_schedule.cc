@@ -7,6 +7,7 @@
 #include <numbers>
 
 #include "tandem/core/error.h"
+#include "tandem/core/join.h"
 
 namespace tandem::optimizers {
 
@@ -230,8 +231,8 @@ SchedulePtr deserialize_schedule(const json& j) {
   const auto& factories = schedule_factories();
   auto it = factories.find(name);
   if (it == factories.end()) {
-    std::string known;
-    for (const auto& [n, f] : factories) known += (known.empty() ? "" : ", ") + n;
+    std::string known =
+        join(factories, [](const auto& f) -> const std::string& { return f.first; });
     throw ValueError("unknown learning rate schedule '" + name + "': expected one of " + known);
   }
   json config = j.value("config", json::object());

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "tandem/autodiff/gradient_tape.h"
+#include "tandem/core/join.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/math.h"
 #include "tandem/ops/reduction.h"
@@ -182,8 +183,8 @@ void Optimizer::apply_gradients(const std::vector<GradientAndVariable>& grads_an
     if (g && g->defined()) pairs.emplace_back(g, v);
   }
   if (pairs.empty()) {
-    std::string names;
-    for (const auto& [g, v] : grads_and_vars) names += (names.empty() ? "" : ", ") + v.name();
+    std::string names =
+        join(grads_and_vars, [](const auto& p) -> const std::string& { return p.second.name(); });
     throw ValueError("No gradients provided for any variable: [" + names + "]");
   }
   for (const auto& [g, v] : pairs) {

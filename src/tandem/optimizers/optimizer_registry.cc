@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 
+#include "tandem/core/join.h"
 #include "tandem/optimizers/adadelta.h"
 #include "tandem/optimizers/adagrad.h"
 #include "tandem/optimizers/adam.h"
@@ -50,8 +51,8 @@ const Factory& find_factory(const std::string& name) {
   if (key.rfind("custom>", 0) == 0) key = key.substr(7);
   auto it = factories().find(key);
   if (it == factories().end()) {
-    std::string known;
-    for (const auto& [n, f] : factories()) known += (known.empty() ? "" : ", ") + n;
+    std::string known =
+        join(factories(), [](const auto& f) -> const std::string& { return f.first; });
     throw ValueError("Could not interpret optimizer identifier: '" + name + "': expected one of " +
                      known + " (case-insensitive)");
   }

@@ -3,16 +3,11 @@
 #include <algorithm>
 
 #include "tandem/core/error.h"
+#include "tandem/core/join.h"
 
 namespace tandem {
 
 namespace {
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
 
 void check_known(const std::string& what, const std::string& key,
                  const std::vector<std::string>& output_names) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tandem/core/error.h"
+#include "tandem/core/join.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/indexing.h"
 #include "tandem/ops/math.h"
@@ -17,9 +18,7 @@ namespace {
 Tensor rows(const Tensor& t, int64_t start, int64_t end) { return t[{Slice(start, end)}]; }
 
 std::string shape_list(const Tensors& ts) {
-  std::string out;
-  for (const auto& t : ts) out += (out.empty() ? "" : ", ") + t.shape().to_string();
-  return out;
+  return join(ts, [](const Tensor& t) { return t.shape().to_string(); });
 }
 
 }  // namespace

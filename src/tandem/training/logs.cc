@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "tandem/core/error.h"
+#include "tandem/core/join.h"
 
 namespace tandem {
 
@@ -33,11 +34,8 @@ std::optional<double> Logs::get(const std::string& key) const {
 }
 
 std::string Logs::key_list() const {
-  std::string keys;
-  for (const auto& item : items_) {
-    if (!keys.empty()) keys += ", ";
-    keys += item.first;
-  }
+  std::string keys =
+      join(items_, [](const auto& item) -> const std::string& { return item.first; });
   return keys;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tandem/core/error.h"
+#include "tandem/core/join.h"
 
 namespace tandem {
 
@@ -32,9 +33,7 @@ bool History::contains(const std::string& key) const {
 const std::vector<double>& History::operator[](const std::string& key) const {
   auto it = std::find(keys_.begin(), keys_.end(), key);
   if (it == keys_.end()) {
-    std::string known;
-    for (const auto& k : keys_) known += (known.empty() ? "" : ", ") + k;
-    TANDEM_CHECK(false, ValueError, "History has no key '", key, "'; it has: [", known, "]");
+    TANDEM_CHECK(false, ValueError, "History has no key '", key, "'; it has: [", join(keys_), "]");
   }
   return values_[it - keys_.begin()];
 }
