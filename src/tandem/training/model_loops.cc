@@ -121,17 +121,15 @@ History Model::fit(const Tensors& x, const Tensors& y, FitOptions options) {
   if (options.validation_split > 0) {
     TANDEM_CHECK(options.validation_split < 1, ValueError,
                  "validation_split must be in [0, 1), received ", options.validation_split);
-    Tensors all = x;
-    all.insert(all.end(), y.begin(), y.end());
-    if (sample_weight) all.push_back(*sample_weight);
-    auto [train, held_out] = split_rows(all, options.validation_split);
-    x_train.assign(train.begin(), train.begin() + x.size());
-    y_train.assign(train.begin() + x.size(), train.begin() + x.size() + y.size());
-    ValidationData v(Tensors(held_out.begin(), held_out.begin() + x.size()),
-                     Tensors(held_out.begin() + x.size(), held_out.begin() + x.size() + y.size()));
+    auto [x_fit, x_held] = split_rows(x, options.validation_split);
+    auto [y_fit, y_held] = split_rows(y, options.validation_split);
+    x_train = x_fit;
+    y_train = y_fit;
+    ValidationData v(x_held, y_held);
     if (sample_weight) {
-      sample_weight = train.back();
-      v.sample_weight = held_out.back();
+      auto [w_train, w_held] = split_rows({*sample_weight}, options.validation_split);
+      sample_weight = w_train[0];
+      v.sample_weight = w_held[0];
     }
     options.validation_data = v;
   }
