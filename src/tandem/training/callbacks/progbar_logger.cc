@@ -26,8 +26,7 @@ void ProgbarLogger::update(int64_t step, const Logs& logs, bool finalize) {
   seen_ = step;
   // A bar of unknown length learns it at the end, so its finished line shows a full bar (Keras).
   if (finalize && !bar_->target()) bar_->set_target(step);
-  std::vector<std::pair<std::string, double>> values(logs.items().begin(), logs.items().end());
-  bar_->update(step, values, finalize);
+  bar_->update(step, logs.items(), finalize);
 }
 
 void ProgbarLogger::on_train_begin(Logs& /*logs*/) { in_fit_ = true; }
