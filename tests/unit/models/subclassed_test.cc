@@ -81,6 +81,9 @@ class ResidualRegressor : public Model {
 
 TEST(Subclassed, ResidualRegressorReusesItsBlockAndTrains) {
   clear_session();
+  // Seeded weights: the block runs four times, and about 1 initialisation in 100 makes plain SGD at
+  // this rate diverge (loss 1.9 -> 13.6 -> 750 -> NaN), which made the unseeded test flaky.
+  set_random_seed(1);
   auto model = std::make_shared<ResidualRegressor>(8);
   Tensor x = random_normal(Shape{32, 3}, {.seed = 1});
   Tensor y = reduce_sum(x, {.axis = std::vector<int64_t>{1}, .keepdims = true});
