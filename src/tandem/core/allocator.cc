@@ -1,28 +1,50 @@
 #include "tandem/core/allocator.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <new>
-#include <unordered_map>
 #include <vector>
 
 namespace tandem::cpu_allocator {
 namespace {
 
 // Size classes: multiples of 64 B up to 4 KiB, then four classes per power of two (at most 25%
-// waste).
-size_t size_class(size_t bytes) {
-  if (bytes <= 4096)
-    return bytes == 0 ? kAlignment : (bytes + kAlignment - 1) / kAlignment * kAlignment;
-  size_t pow2 = size_t{1} << (63 - __builtin_clzll(bytes - 1));  // largest power of two < bytes
-  size_t step = pow2 / 4;
-  return (bytes + step - 1) / step * step;
+// waste). Each class has an index into a flat table of free lists, so finding a block is an array
+// lookup under the lock.
+struct SizeClass {
+  size_t bytes;
+  size_t index;
+};
+
+constexpr size_t kSmallLimit = 4096;
+constexpr size_t kSmallClasses = kSmallLimit / kAlignment;               // 64 .. 4096 bytes
+constexpr size_t kClasses = kSmallClasses + 4 * (64 - 12);                // then 4 per power of two
+
+SizeClass size_class(size_t bytes) {
+  if (bytes <= kSmallLimit) {
+    size_t cls = bytes == 0 ? kAlignment : (bytes + kAlignment - 1) / kAlignment * kAlignment;
+    return {cls, cls / kAlignment - 1};
+  }
+  int log2 = 63 - __builtin_clzll(bytes - 1);  // 2^log2 is the largest power of two < bytes
+  size_t step = (size_t{1} << log2) / 4;
+  size_t cls = (bytes + step - 1) / step * step;  // 5..8 steps
+  return {cls, kSmallClasses + 4 * static_cast<size_t>(log2 - 12) + cls / step - 5};
 }
 
+struct ThreadCache;
+
+// Blocks freed by any thread wait in the shared pool, one free list per class.
 struct Pool {
   std::mutex mu;
-  std::unordered_map<size_t, std::vector<void*>> free_lists;
-  AllocatorStats stats;
+  std::vector<void*> free_lists[kClasses];
+  int64_t system_allocations = 0;
+  int64_t bytes_cached = 0;  // in the free lists above
+  // Counts of exited threads' caches, folded in when they go.
+  int64_t allocations = 0;
+  int64_t bytes_in_use = 0;
+  std::vector<ThreadCache*> caches;  // live threads' caches, for stats()
 };
 
 Pool& pool() {
@@ -30,24 +52,73 @@ Pool& pool() {
   return *p;
 }
 
-}  // namespace
+// Each thread keeps a few freed blocks of each class for itself, so the common allocate/free
+// pair takes no lock. Without it, pipeline threads (a map's workers, prefetch) that allocate an
+// element's tensors in one thread and free them in another queued on the pool's mutex: measured
+// as a quarter of the extra CPU time of a 2-thread TFRecord pipeline. Blocks move between a
+// thread and the pool half a cache at a time. Only classes up to kThreadCachedLimit are cached
+// per thread, so idle threads hold little memory.
+constexpr size_t kThreadCachedLimit = 64 * 1024;
+constexpr size_t kThreadCacheBytesPerClass = 256 * 1024;
 
-void* allocate(size_t bytes) {
-  size_t cls = size_class(bytes);
-  Pool& p = pool();
-  {
+size_t thread_capacity(size_t cls) {
+  return std::clamp<size_t>(kThreadCacheBytesPerClass / cls, 4, 256);
+}
+
+thread_local bool t_cache_gone = false;  // trivially destructible: readable during thread exit
+
+struct ThreadCache {
+  std::vector<void*> free_lists[kClasses];
+  // Written by the owner only; read by stats() from any thread.
+  std::atomic<int64_t> allocations{0};
+  std::atomic<int64_t> bytes_in_use{0};
+  std::atomic<int64_t> bytes_cached{0};
+
+  ThreadCache() {
+    Pool& p = pool();
     std::lock_guard<std::mutex> lock(p.mu);
-    ++p.stats.allocations;
-    p.stats.bytes_in_use += static_cast<int64_t>(cls);
-    auto it = p.free_lists.find(cls);
-    if (it != p.free_lists.end() && !it->second.empty()) {
-      void* ptr = it->second.back();
-      it->second.pop_back();
-      p.stats.bytes_cached -= static_cast<int64_t>(cls);
-      return ptr;
-    }
-    ++p.stats.system_allocations;
+    p.caches.push_back(this);
   }
+  ~ThreadCache() {
+    t_cache_gone = true;  // blocks freed from here on go straight to the pool
+    Pool& p = pool();
+    std::lock_guard<std::mutex> lock(p.mu);
+    release_all(p);
+    p.allocations += allocations.load(std::memory_order_relaxed);
+    p.bytes_in_use += bytes_in_use.load(std::memory_order_relaxed);
+    p.caches.erase(std::find(p.caches.begin(), p.caches.end(), this));
+  }
+
+  // Moves every cached block to the pool (p.mu held).
+  void release_all(Pool& p) {
+    for (size_t i = 0; i < kClasses; ++i) {
+      for (void* ptr : free_lists[i]) p.free_lists[i].push_back(ptr);
+      free_lists[i].clear();
+    }
+    p.bytes_cached += bytes_cached.load(std::memory_order_relaxed);
+    bytes_cached.store(0, std::memory_order_relaxed);
+  }
+};
+
+ThreadCache* thread_cache() {
+  if (t_cache_gone) return nullptr;
+  thread_local ThreadCache cache;
+  return &cache;
+}
+
+void add(std::atomic<int64_t>& counter, int64_t delta) {  // owner-only: no atomic read-modify-write
+  counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+}
+
+// Moves up to `count` blocks of class `index` from one list to another.
+int64_t move_blocks(std::vector<void*>& from, std::vector<void*>& to, size_t count) {
+  size_t n = std::min(count, from.size());
+  to.insert(to.end(), from.end() - static_cast<std::ptrdiff_t>(n), from.end());
+  from.resize(from.size() - n);
+  return static_cast<int64_t>(n);
+}
+
+void* system_allocate(size_t cls) {
   void* ptr = std::aligned_alloc(kAlignment, cls);
   if (!ptr) {
     empty_cache();
@@ -57,30 +128,94 @@ void* allocate(size_t bytes) {
   return ptr;
 }
 
+}  // namespace
+
+void* allocate(size_t bytes) {
+  auto [cls, index] = size_class(bytes);
+  Pool& p = pool();
+  ThreadCache* cache = cls <= kThreadCachedLimit ? thread_cache() : nullptr;
+  if (cache == nullptr) {
+    {
+      std::lock_guard<std::mutex> lock(p.mu);
+      ++p.allocations;
+      p.bytes_in_use += static_cast<int64_t>(cls);
+      std::vector<void*>& list = p.free_lists[index];
+      if (!list.empty()) {
+        void* ptr = list.back();
+        list.pop_back();
+        p.bytes_cached -= static_cast<int64_t>(cls);
+        return ptr;
+      }
+      ++p.system_allocations;
+    }
+    return system_allocate(cls);
+  }
+  add(cache->allocations, 1);
+  add(cache->bytes_in_use, static_cast<int64_t>(cls));
+  std::vector<void*>& mine = cache->free_lists[index];
+  if (mine.empty()) {  // refill half a cache from the pool
+    std::lock_guard<std::mutex> lock(p.mu);
+    int64_t n = move_blocks(p.free_lists[index], mine, thread_capacity(cls) / 2);
+    p.bytes_cached -= n * static_cast<int64_t>(cls);
+    add(cache->bytes_cached, n * static_cast<int64_t>(cls));
+    if (n == 0) ++p.system_allocations;
+  }
+  if (mine.empty()) return system_allocate(cls);
+  void* ptr = mine.back();
+  mine.pop_back();
+  add(cache->bytes_cached, -static_cast<int64_t>(cls));
+  return ptr;
+}
+
 void deallocate(void* ptr, size_t bytes) {
   if (!ptr) return;
-  size_t cls = size_class(bytes);
+  auto [cls, index] = size_class(bytes);
   Pool& p = pool();
-  std::lock_guard<std::mutex> lock(p.mu);
-  p.free_lists[cls].push_back(ptr);
-  p.stats.bytes_in_use -= static_cast<int64_t>(cls);
-  p.stats.bytes_cached += static_cast<int64_t>(cls);
+  ThreadCache* cache = cls <= kThreadCachedLimit ? thread_cache() : nullptr;
+  if (cache == nullptr) {
+    std::lock_guard<std::mutex> lock(p.mu);
+    p.free_lists[index].push_back(ptr);
+    p.bytes_in_use -= static_cast<int64_t>(cls);
+    p.bytes_cached += static_cast<int64_t>(cls);
+    return;
+  }
+  add(cache->bytes_in_use, -static_cast<int64_t>(cls));
+  add(cache->bytes_cached, static_cast<int64_t>(cls));
+  std::vector<void*>& mine = cache->free_lists[index];
+  mine.push_back(ptr);
+  size_t capacity = thread_capacity(cls);
+  if (mine.size() < capacity) return;
+  std::lock_guard<std::mutex> lock(p.mu);  // full: hand half to the pool
+  int64_t n = move_blocks(mine, p.free_lists[index], capacity / 2);
+  add(cache->bytes_cached, -n * static_cast<int64_t>(cls));
+  p.bytes_cached += n * static_cast<int64_t>(cls);
 }
 
 AllocatorStats stats() {
   Pool& p = pool();
   std::lock_guard<std::mutex> lock(p.mu);
-  return p.stats;
+  AllocatorStats s{.system_allocations = p.system_allocations,
+                   .allocations = p.allocations,
+                   .bytes_in_use = p.bytes_in_use,
+                   .bytes_cached = p.bytes_cached};
+  for (const ThreadCache* c : p.caches) {
+    s.allocations += c->allocations.load(std::memory_order_relaxed);
+    s.bytes_in_use += c->bytes_in_use.load(std::memory_order_relaxed);
+    s.bytes_cached += c->bytes_cached.load(std::memory_order_relaxed);
+  }
+  return s;
 }
 
 void empty_cache() {
   Pool& p = pool();
+  ThreadCache* cache = thread_cache();
   std::lock_guard<std::mutex> lock(p.mu);
-  for (auto& [cls, list] : p.free_lists) {
+  if (cache) cache->release_all(p);
+  for (std::vector<void*>& list : p.free_lists) {
     for (void* ptr : list) std::free(ptr);
-    p.stats.bytes_cached -= static_cast<int64_t>(cls * list.size());
     list.clear();
   }
+  p.bytes_cached = 0;
 }
 
 }  // namespace tandem::cpu_allocator

@@ -10,6 +10,15 @@
 
 namespace tandem {
 
+namespace {
+// Storage's constructor is private; this lets make_shared put the Storage and its reference
+// counts in one allocation (a tensor is made per op, and each allocation is ~50 ns).
+struct OwnedStorage : Storage {
+  OwnedStorage(void* data, size_t bytes, Device device, size_t strings)
+      : Storage(data, bytes, device, strings) {}
+};
+}  // namespace
+
 std::shared_ptr<Storage> Storage::allocate(size_t bytes, Device device) {
   void* data = nullptr;
   if (device.is_cpu()) {
@@ -25,7 +34,7 @@ std::shared_ptr<Storage> Storage::allocate(size_t bytes, Device device) {
                      ": this build of Tandem has no CUDA support");
 #endif
   }
-  return std::shared_ptr<Storage>(new Storage(data, bytes, device, 0));
+  return std::make_shared<OwnedStorage>(data, bytes, device, 0);
 }
 
 std::shared_ptr<Storage> Storage::allocate_strings(size_t count) {
@@ -33,7 +42,7 @@ std::shared_ptr<Storage> Storage::allocate_strings(size_t count) {
   void* data = cpu_allocator::allocate(bytes);
   auto* s = static_cast<std::string*>(data);
   for (size_t i = 0; i < count; ++i) new (s + i) std::string();
-  return std::shared_ptr<Storage>(new Storage(data, bytes, Device::cpu(), count));
+  return std::make_shared<OwnedStorage>(data, bytes, Device::cpu(), count);
 }
 
 Storage::~Storage() {

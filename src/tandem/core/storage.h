@@ -24,9 +24,11 @@ class Storage {
   size_t bytes() const { return bytes_; }
   Device device() const { return device_; }
 
- private:
+ protected:
   Storage(void* data, size_t bytes, Device device, size_t strings)
       : data_(data), bytes_(bytes), device_(device), strings_(strings) {}
+
+ private:
   void* data_;
   size_t bytes_;
   Device device_;

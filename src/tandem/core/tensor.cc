@@ -12,9 +12,17 @@
 namespace tandem {
 
 namespace detail {
+// Ids are unique, not ordered: each thread takes a block of them at a time, because one shared
+// counter bumped for every tensor is a cache line that pipeline threads fight over.
 uint64_t next_tensor_id() {
+  constexpr uint64_t kBlock = 4096;
   static std::atomic<uint64_t> counter{1};
-  return counter.fetch_add(1, std::memory_order_relaxed);
+  thread_local uint64_t next = 0, end = 0;
+  if (next == end) {
+    next = counter.fetch_add(kBlock, std::memory_order_relaxed);
+    end = next + kBlock;
+  }
+  return next++;
 }
 }  // namespace detail
 

@@ -257,19 +257,23 @@ class BatchNode : public DatasetNode {
             batch_size_(node.batch_size_),
             drop_remainder_(node.drop_remainder_),
             combine_(node.combine_) {}
+      // elems_ keeps its capacity from batch to batch: a fresh vector of a batch's elements is a
+      // multi-kilobyte malloc, and each of those makes glibc consolidate every small chunk freed
+      // since the last one (measured: 4% of the TFRecord pipeline's time).
       std::optional<Element> next() override {
-        std::vector<Element> elems;
-        elems.reserve(static_cast<size_t>(batch_size_));
-        while (static_cast<int64_t>(elems.size()) < batch_size_) {
+        elems_.clear();
+        while (static_cast<int64_t>(elems_.size()) < batch_size_) {
           std::optional<Element> e = input_->next();
           if (!e) break;
-          elems.push_back(std::move(*e));
+          elems_.push_back(std::move(*e));
         }
-        if (elems.empty()) return std::nullopt;
-        if (drop_remainder_ && static_cast<int64_t>(elems.size()) < batch_size_) {
+        if (elems_.empty()) return std::nullopt;
+        if (drop_remainder_ && static_cast<int64_t>(elems_.size()) < batch_size_) {
           return std::nullopt;
         }
-        return combine_(elems);
+        Element out = combine_(elems_);
+        elems_.clear();  // the batch's inputs are released now, not when the next one starts
+        return out;
       }
 
      private:
@@ -277,6 +281,7 @@ class BatchNode : public DatasetNode {
       int64_t batch_size_;
       bool drop_remainder_;
       Combine combine_;
+      std::vector<Element> elems_;
     };
     return std::make_unique<It>(input_->make_iterator(ctx), *this);
   }

@@ -78,18 +78,23 @@ class ParallelMapIterator : public IteratorBase {
   }
 
   std::optional<Element> next() override {
+    if (taken_pos_ < taken_.size()) return serve(taken_[taken_pos_++]);
     std::unique_lock<std::mutex> lock(mutex_);
+    held_ = 0;  // everything taken last time has been served
     while (true) {
       auto it = deterministic_ ? results_.find(consumed_) : results_.begin();
       if (it != results_.end()) {
-        Result r = std::move(it->second);
+        taken_ = std::move(it->second);
+        taken_pos_ = 0;
         results_.erase(it);
-        ++consumed_;
+        int64_t n = static_cast<int64_t>(taken_.size());
+        filed_ -= n;
+        consumed_ += n;
+        held_ = n;
         bool wake = !inline_ && idle_workers_ > 0 && room() >= chunk_;
         lock.unlock();
         if (wake) worker_cv_.notify_one();
-        if (r.error) std::rethrow_exception(r.error);
-        return std::move(r.value);
+        return serve(taken_[taken_pos_++]);
       }
       if (end_ && consumed_ >= *end_) return std::nullopt;
       // Everything handed to the workers has been consumed: the input is the consumer's.
@@ -106,12 +111,17 @@ class ParallelMapIterator : public IteratorBase {
     std::exception_ptr error;
   };
 
+  static std::optional<Element> serve(Result& r) {
+    if (r.error) std::rethrow_exception(r.error);
+    return std::move(r.value);
+  }
+
   static constexpr int64_t kMaxChunk = 64;
   static constexpr double kTargetChunkNs = 100e3;
   static constexpr double kBufferNs = 4e6;
   static constexpr int64_t kMaxWindowPerWorker = 256;
-  static constexpr double kInlineBelowNs = 2e3;
-  static constexpr double kParallelAboveNs = 4e3;
+  static constexpr double kInlineBelowNs = 0.5e3;
+  static constexpr double kParallelAboveNs = 1e3;
   static constexpr int64_t kMinSamples = 256;  // measured elements before going inline
   static constexpr int64_t kProbeEvery = 16;   // inline: one call in this many is timed
 
@@ -215,7 +225,7 @@ class ParallelMapIterator : public IteratorBase {
   }
 
   // Places left in the window (call with mutex_ held).
-  int64_t room() const { return window_ - in_flight_ - static_cast<int64_t>(results_.size()); }
+  int64_t room() const { return window_ - in_flight_ - filed_ - held_; }
 
   void apply(int64_t index, Result& r) {
     try {
@@ -238,9 +248,8 @@ class ParallelMapIterator : public IteratorBase {
       std::lock_guard<std::mutex> lock(mutex_);
       in_flight_ -= reserved;
       if (end >= 0) end_ = end_ ? std::min(*end_, end) : end;
-      for (size_t k = 0; k < chunk.size(); ++k) {
-        results_.emplace(first + static_cast<int64_t>(k), std::move(chunk[k]));
-      }
+      filed_ += static_cast<int64_t>(chunk.size());
+      if (!chunk.empty()) results_.emplace(first, std::move(chunk));
       if (applied > 0) resize_chunk(ns / static_cast<double>(applied));
       measured_ += applied;
       if (measured_ >= kMinSamples && avg_ns_ < kInlineBelowNs) inline_ = true;
@@ -281,7 +290,8 @@ class ParallelMapIterator : public IteratorBase {
 
   std::mutex mutex_;  // guards everything below
   std::condition_variable worker_cv_, consumer_cv_;
-  std::map<int64_t, Result> results_;
+  std::map<int64_t, std::vector<Result>> results_;  // finished chunks by their first index
+  int64_t filed_ = 0;                               // elements in results_
   int64_t chunk_ = 1;  // until the first measurement: small, so the first results come quickly
   int64_t window_ = 2 * threads_;
   double avg_ns_ = 0;
@@ -291,9 +301,15 @@ class ParallelMapIterator : public IteratorBase {
   int64_t consumed_ = 0;
   int64_t idle_workers_ = 0;
   bool consumer_waiting_ = false;
+  int64_t held_ = 0;  // elements of the consumer's last chunk (taken_), still held in the window
   std::optional<int64_t> end_;
   bool cancelled_ = false;
   std::vector<std::thread> workers_;
+
+  // The consumer's side, touched by it alone: a whole chunk taken under one lock and then served
+  // without locking, so the consumer locks once per chunk instead of once per element.
+  std::vector<Result> taken_;
+  size_t taken_pos_ = 0;
 };
 
 class MapNode : public DatasetNode {
