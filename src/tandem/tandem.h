@@ -16,6 +16,7 @@
 #include "tandem/data/datasets/csv_regression.h"
 #include "tandem/data/datasets/fashion_mnist.h"
 #include "tandem/data/datasets/mnist.h"
+#include "tandem/io/decode_raw.h"
 #include "tandem/io/example.h"
 #include "tandem/io/model_file.h"
 #include "tandem/io/parse_example.h"

@@ -1,74 +1,81 @@
 #include "tandem/io/parse_example.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <span>
 
-#include "tandem/io/proto/example.pb.h"
+#include "tandem/io/example_wire.h"
 
 namespace tandem::io {
 namespace {
 
-using proto::Feature;
+using wire::FeatureView;
+using wire::Kind;
 
-const char* list_name(Feature::KindCase kind) {
-  switch (kind) {
-    case Feature::kBytesList:
-      return "bytes_list";
-    case Feature::kFloatList:
-      return "float_list";
-    case Feature::kInt64List:
-      return "int64_list";
-    case Feature::KIND_NOT_SET:
-      break;
+// N elements on the stack when they fit (one example with a few features), else on the heap, so
+// that parsing one example allocates nothing but its output tensors.
+template <class T, size_t N>
+class SmallArray {
+ public:
+  explicit SmallArray(size_t n) : size_(n) {
+    if (n > N) heap_.resize(n);
   }
-  return "no list";
-}
+  T* data() { return size_ > N ? heap_.data() : inline_.data(); }
+  T& operator[](size_t i) { return data()[i]; }
+  std::span<T> span(size_t from, size_t n) { return {data() + from, n}; }
 
-Feature::KindCase kind_for(const std::string& name, DType dtype) {
+ private:
+  size_t size_;
+  std::array<T, N> inline_{};
+  std::vector<T> heap_;
+};
+
+// One feature's views across the batch: views[i * stride] belongs to example i.
+struct Column {
+  const FeatureView* views;
+  size_t stride;
+  size_t batch;
+  const FeatureView& at(size_t i) const { return views[i * stride]; }
+};
+
+Kind kind_for(const std::string& name, DType dtype) {
   switch (dtype) {
     case DType::kFloat32:
-      return Feature::kFloatList;
+      return Kind::kFloat;
     case DType::kInt64:
-      return Feature::kInt64List;
+      return Kind::kInt64;
     case DType::kString:
-      return Feature::kBytesList;
+      return Kind::kBytes;
     default:
       throw TypeError("parse_example: feature '" + name + "' has dtype " + dtype_name(dtype) +
                       "; tf.Example features hold float32, int64 or string");
   }
 }
 
-// Number of values in `f`, after checking that its list kind matches `dtype`. A Feature with no
+// Number of values in `v`, after checking that its list kind matches `dtype`. A Feature with no
 // list set counts as an empty list of any kind, as in TensorFlow.
-int64_t count_values(const std::string& name, const Feature& f, DType dtype) {
-  Feature::KindCase want = kind_for(name, dtype);
-  if (f.kind_case() == Feature::KIND_NOT_SET) return 0;
-  TANDEM_CHECK(f.kind_case() == want, TypeError, "parse_example: feature '", name, "' expected ",
-               list_name(want), " (dtype ", dtype_name(dtype), "), received ",
-               list_name(f.kind_case()));
-  switch (want) {
-    case Feature::kFloatList:
-      return f.float_list().value_size();
-    case Feature::kInt64List:
-      return f.int64_list().value_size();
-    default:
-      return f.bytes_list().value_size();
-  }
+int64_t count_values(const std::string& name, const FeatureView& v, DType dtype) {
+  Kind want = kind_for(name, dtype);
+  if (v.kind == Kind::kNone) return 0;
+  TANDEM_CHECK(v.kind == want, TypeError, "parse_example: feature '", name, "' expected ",
+               wire::kind_name(want), " (dtype ", dtype_name(dtype), "), received ",
+               wire::kind_name(v.kind));
+  return v.count;
 }
 
-// Copies the values of `f` into `dst` starting at element `at`.
-void copy_values(const Feature& f, DType dtype, const Tensor& dst, int64_t at) {
+// Copies the values of `v` (already checked against dst's dtype) into `dst` from element `at`.
+void copy_values(const FeatureView& v, const Tensor& dst, int64_t at) {
   void* base = const_cast<void*>(dst.raw_data());
-  if (f.kind_case() == Feature::KIND_NOT_SET) return;
-  if (dtype == DType::kFloat32) {
-    const auto& v = f.float_list().value();
-    std::copy(v.begin(), v.end(), static_cast<float*>(base) + at);
-  } else if (dtype == DType::kInt64) {
-    const auto& v = f.int64_list().value();
-    std::copy(v.begin(), v.end(), static_cast<int64_t*>(base) + at);
-  } else {
-    const auto& v = f.bytes_list().value();
-    std::copy(v.begin(), v.end(), static_cast<std::string*>(base) + at);
+  switch (v.kind) {
+    case Kind::kFloat:
+      return wire::copy_floats(v, static_cast<float*>(base) + at);
+    case Kind::kInt64:
+      return wire::copy_int64s(v, static_cast<int64_t*>(base) + at);
+    case Kind::kBytes:
+      return wire::copy_bytes(v, static_cast<std::string*>(base) + at);
+    case Kind::kNone:
+      return;
   }
 }
 
@@ -108,74 +115,75 @@ void validate_fixed(const std::string& name, const FixedLenFeature& spec) {
                spec.shape.to_string());
 }
 
-const Feature* find_feature(const proto::Example& ex, const std::string& name) {
-  const auto& map = ex.features().feature();
-  auto it = map.find(name);
-  return it == map.end() ? nullptr : &it->second;
+std::string in_example(size_t i, bool batched) {
+  return batched ? " in example " + std::to_string(i) : std::string();
 }
 
-Tensor parse_fixed(const std::string& name, const FixedLenFeature& spec,
-                   const std::vector<proto::Example>& examples, bool batched) {
+Tensor parse_fixed(const std::string& name, const FixedLenFeature& spec, const Column& col,
+                   bool batched) {
   validate_fixed(name, spec);
   int64_t per = spec.shape.num_elements();
   std::vector<int64_t> dims = spec.shape.dims();
-  if (batched) dims.insert(dims.begin(), static_cast<int64_t>(examples.size()));
-  Tensor out = zeros_of(Shape(dims), spec.dtype);
-  for (size_t i = 0; i < examples.size(); ++i) {
-    const Feature* f = find_feature(examples[i], name);
-    if (f == nullptr) {
+  if (batched) dims.insert(dims.begin(), static_cast<int64_t>(col.batch));
+  Tensor out = zeros_of(Shape(std::move(dims)), spec.dtype);
+  for (size_t i = 0; i < col.batch; ++i) {
+    const FeatureView& v = col.at(i);
+    if (!v.found) {
       TANDEM_CHECK(spec.default_value.has_value(), ValueError, "parse_example: feature '", name,
                    "' (dtype ", dtype_name(spec.dtype), ") is required but could not be found",
-                   batched ? " in example " + std::to_string(i) : std::string());
+                   in_example(i, batched));
       copy_default(*spec.default_value, out, static_cast<int64_t>(i) * per, per);
       continue;
     }
-    int64_t n = count_values(name, *f, spec.dtype);
+    int64_t n = count_values(name, v, spec.dtype);
     TANDEM_CHECK(n == per, ValueError, "parse_example: feature '", name, "' expected ", per,
                  " values for shape ", spec.shape.to_string(), ", received ", n,
-                 batched ? " in example " + std::to_string(i) : std::string());
-    copy_values(*f, spec.dtype, out, static_cast<int64_t>(i) * per);
+                 in_example(i, batched));
+    copy_values(v, out, static_cast<int64_t>(i) * per);
   }
   return out;
 }
 
-Tensor parse_var_len(const std::string& name, const VarLenFeature& spec,
-                     const std::vector<proto::Example>& examples, bool batched) {
-  std::vector<int64_t> counts(examples.size(), 0);
+Tensor parse_var_len(const std::string& name, const VarLenFeature& spec, const Column& col,
+                     bool batched) {
   int64_t max_count = 0;
-  for (size_t i = 0; i < examples.size(); ++i) {
-    const Feature* f = find_feature(examples[i], name);
-    counts[i] = f ? count_values(name, *f, spec.dtype) : (kind_for(name, spec.dtype), 0);
-    max_count = std::max(max_count, counts[i]);
+  for (size_t i = 0; i < col.batch; ++i) {
+    const FeatureView& v = col.at(i);
+    int64_t n = v.found ? count_values(name, v, spec.dtype) : (kind_for(name, spec.dtype), 0);
+    max_count = std::max(max_count, n);
   }
-  Shape shape = batched ? Shape{static_cast<int64_t>(examples.size()), max_count}
-                        : Shape{examples.empty() ? 0 : counts[0]};
+  Shape shape = batched ? Shape{static_cast<int64_t>(col.batch), max_count} : Shape{max_count};
   Tensor out = zeros_of(shape, spec.dtype);
-  for (size_t i = 0; i < examples.size(); ++i) {
-    const Feature* f = find_feature(examples[i], name);
-    if (f) copy_values(*f, spec.dtype, out, static_cast<int64_t>(i) * max_count);
+  for (size_t i = 0; i < col.batch; ++i) {
+    if (col.at(i).found) copy_values(col.at(i), out, static_cast<int64_t>(i) * max_count);
   }
   return out;
 }
 
-proto::Example parse_proto(std::string_view serialized, size_t index, bool batched) {
-  proto::Example ex;
-  TANDEM_CHECK(ex.ParseFromArray(serialized.data(), static_cast<int>(serialized.size())),
-               ValueError, "parse_example: could not parse ", serialized.size(),
-               " bytes as a tf.train.Example",
-               batched ? " (example " + std::to_string(index) + ")" : std::string());
-  return ex;
-}
-
-ParsedFeatures parse_all(const std::vector<proto::Example>& examples, const FeatureSpecs& specs,
-                         bool batched) {
+// One pass over each example finds every spec'd feature; then each feature's output is sized and
+// filled from the bytes. `S` is std::string or std::string_view.
+template <class S>
+ParsedFeatures parse_all(std::span<const S> serialized, const FeatureSpecs& specs, bool batched) {
+  size_t nspecs = specs.size();
+  SmallArray<std::string_view, 8> names(nspecs);
+  size_t s = 0;
+  for (const auto& entry : specs) names[s++] = entry.first;
+  SmallArray<FeatureView, 8> views(serialized.size() * nspecs);
+  for (size_t i = 0; i < serialized.size(); ++i) {
+    std::string_view bytes = serialized[i];
+    TANDEM_CHECK(wire::find_features(bytes, names.span(0, nspecs), views.span(i * nspecs, nspecs)),
+                 ValueError, "parse_example: could not parse ", bytes.size(),
+                 " bytes as a tf.train.Example",
+                 batched ? " (example " + std::to_string(i) + ")" : std::string());
+  }
   ParsedFeatures out;
+  s = 0;
   for (const auto& [name, spec] : specs) {
-    if (const auto* fixed = std::get_if<FixedLenFeature>(&spec)) {
-      out[name] = parse_fixed(name, *fixed, examples, batched);
-    } else {
-      out[name] = parse_var_len(name, std::get<VarLenFeature>(spec), examples, batched);
-    }
+    Column col{views.data() + s++, nspecs, serialized.size()};
+    Tensor t = std::holds_alternative<FixedLenFeature>(spec)
+                   ? parse_fixed(name, std::get<FixedLenFeature>(spec), col, batched)
+                   : parse_var_len(name, std::get<VarLenFeature>(spec), col, batched);
+    out.emplace_hint(out.end(), name, std::move(t));
   }
   return out;
 }
@@ -190,9 +198,7 @@ const std::string* string_data(const Tensor& t, const char* what, int rank) {
 }  // namespace
 
 ParsedFeatures parse_single_example(std::string_view serialized, const FeatureSpecs& specs) {
-  std::vector<proto::Example> examples;
-  examples.push_back(parse_proto(serialized, 0, false));
-  return parse_all(examples, specs, false);
+  return parse_all(std::span<const std::string_view>(&serialized, 1), specs, false);
 }
 
 ParsedFeatures parse_single_example(const Tensor& serialized, const FeatureSpecs& specs) {
@@ -201,17 +207,12 @@ ParsedFeatures parse_single_example(const Tensor& serialized, const FeatureSpecs
 
 ParsedFeatures parse_example(const std::vector<std::string>& serialized,
                              const FeatureSpecs& specs) {
-  std::vector<proto::Example> examples;
-  examples.reserve(serialized.size());
-  for (size_t i = 0; i < serialized.size(); ++i) {
-    examples.push_back(parse_proto(serialized[i], i, true));
-  }
-  return parse_all(examples, specs, true);
+  return parse_all(std::span<const std::string>(serialized), specs, true);
 }
 
 ParsedFeatures parse_example(const Tensor& serialized, const FeatureSpecs& specs) {
   const std::string* data = string_data(serialized, "parse_example", 1);
-  return parse_example(std::vector<std::string>(data, data + serialized.num_elements()), specs);
+  return parse_all(std::span<const std::string>(data, serialized.num_elements()), specs, true);
 }
 
 }  // namespace tandem::io

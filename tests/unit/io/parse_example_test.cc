@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "tandem/io/example.h"
 #include "testing/assertions.h"
 
@@ -130,6 +132,72 @@ TEST(ParseExample, BadDefault) {
 TEST(ParseExample, GarbageBytes) {
   expect_error<ValueError>([] { parse_single_example(std::string("\xff\xff\xff", 3), {}); },
                            "could not parse 3 bytes as a tf.train.Example");
+}
+
+// Wire bytes written by hand, for encodings protobuf's serializer never produces (other writers
+// may: protobuf parsers accept them).
+std::string varint(uint64_t v) {
+  std::string out;
+  for (; v >= 0x80; v >>= 7) out += static_cast<char>(v | 0x80);
+  out += static_cast<char>(v);
+  return out;
+}
+std::string field(uint32_t number, uint32_t wire_type, const std::string& payload) {
+  std::string head = varint(number << 3 | wire_type);
+  return wire_type == 2 ? head + varint(payload.size()) + payload : head + payload;
+}
+std::string entry(const std::string& key, const std::string& feature) {
+  return field(1, 2, field(1, 2, key) + field(2, 2, feature));
+}
+std::string unpacked_float(float f) {
+  std::string bytes(4, '\0');
+  std::memcpy(bytes.data(), &f, 4);
+  return field(1, 5, bytes);
+}
+
+TEST(ParseExample, UnpackedListsAndRepeatedKeys) {
+  std::string floats = field(2, 2, unpacked_float(1.5f) + unpacked_float(-2));
+  std::string int64s = field(3, 2, field(1, 0, varint(3)) + field(1, 0, varint(uint64_t{0} - 4)));
+  std::string label = field(3, 2, field(1, 2, varint(7)));
+  std::string text = field(1, 2, field(1, 2, "first"));
+  std::string s = field(1, 2, entry("x", floats) + entry("y", int64s) + entry("label", text)) +
+                  field(1, 2, entry("label", label));  // Example.features twice: merged
+  auto out = parse_single_example(s, {{"x", FixedLenFeature{.shape = {2}, .dtype = float32}},
+                                      {"y", VarLenFeature{.dtype = int64}},
+                                      {"label", FixedLenFeature{.shape = {}, .dtype = int64}}});
+  expect_values(out.at("x"), {1.5, -2});
+  expect_values(out.at("y"), {3, -4});
+  expect_values(out.at("label"), {7});  // the last entry for a key wins
+  // The same bytes give the same values as protobuf's parser.
+  proto::Example ex;
+  ASSERT_TRUE(ex.ParseFromString(s));
+  EXPECT_EQ(ex.features().feature().at("label").int64_list().value(0), 7);
+}
+
+TEST(ParseExample, BatchOfHandWrittenExamples) {
+  std::vector<std::string> batch = {
+      field(1, 2, entry("v", field(2, 2, unpacked_float(1) + field(1, 2, std::string(8, '\0'))))),
+      field(1, 2, entry("v", field(1, 2, "") + field(2, 2, unpacked_float(4)))),  // oneof reset
+      field(1, 2, entry("v", "")),  // a Feature with no list: no values of any kind
+  };
+  auto out = parse_example(batch, {{"v", VarLenFeature{.dtype = float32}}});
+  EXPECT_EQ(out.at("v").shape(), Shape({3, 3}));
+  expect_values(out.at("v"), {1, 0, 0, 4, 0, 0, 0, 0, 0});
+  expect_error<TypeError>(
+      [&] {
+        parse_example(batch, {{"v", VarLenFeature{.dtype = int64}}});
+      },
+      "feature 'v' expected int64_list (dtype int64), received float_list");
+}
+
+TEST(ParseExample, GarbageInABatchNamesTheExample) {
+  std::vector<std::string> batch = {serialized({{"y", int64_feature({1})}}),
+                                    std::string("\x0a\x05\x0a", 3)};
+  expect_error<ValueError>(
+      [&] {
+        parse_example(batch, {{"y", FixedLenFeature{.shape = {}, .dtype = int64}}});
+      },
+      "could not parse 3 bytes as a tf.train.Example (example 1)");
 }
 
 }  // namespace
