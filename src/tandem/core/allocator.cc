@@ -19,8 +19,8 @@ struct SizeClass {
 };
 
 constexpr size_t kSmallLimit = 4096;
-constexpr size_t kSmallClasses = kSmallLimit / kAlignment;               // 64 .. 4096 bytes
-constexpr size_t kClasses = kSmallClasses + 4 * (64 - 12);                // then 4 per power of two
+constexpr size_t kSmallClasses = kSmallLimit / kAlignment;  // 64 .. 4096 bytes
+constexpr size_t kClasses = kSmallClasses + 4 * (64 - 12);  // then 4 per power of two
 
 SizeClass size_class(size_t bytes) {
   if (bytes <= kSmallLimit) {

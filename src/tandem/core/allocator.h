@@ -25,6 +25,23 @@ AllocatorStats stats();
 // Returns the shared lists' and the calling thread's cached blocks to the system (other threads'
 // small caches stay with them until they exit).
 void empty_cache();
+
+// A standard allocator over the same blocks, for the small objects made with every tensor (its
+// TensorImpl and Storage, through std::allocate_shared): they then come from the calling thread's
+// cache instead of malloc, which pipeline threads that make and free tensors contend for.
+template <class T>
+struct ObjectAllocator {
+  using value_type = T;
+  ObjectAllocator() = default;
+  template <class U>
+  ObjectAllocator(const ObjectAllocator<U>&) {}  // NOLINT: rebinding, as allocators do
+  T* allocate(size_t n) { return static_cast<T*>(cpu_allocator::allocate(n * sizeof(T))); }
+  void deallocate(T* p, size_t n) { cpu_allocator::deallocate(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const ObjectAllocator<U>&) const {
+    return true;
+  }
+};
 }  // namespace cpu_allocator
 
 }  // namespace tandem

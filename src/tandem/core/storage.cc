@@ -34,7 +34,8 @@ std::shared_ptr<Storage> Storage::allocate(size_t bytes, Device device) {
                      ": this build of Tandem has no CUDA support");
 #endif
   }
-  return std::make_shared<OwnedStorage>(data, bytes, device, 0);
+  return std::allocate_shared<OwnedStorage>(cpu_allocator::ObjectAllocator<void>(), data, bytes,
+                                            device, 0);
 }
 
 std::shared_ptr<Storage> Storage::allocate_strings(size_t count) {
@@ -42,7 +43,8 @@ std::shared_ptr<Storage> Storage::allocate_strings(size_t count) {
   void* data = cpu_allocator::allocate(bytes);
   auto* s = static_cast<std::string*>(data);
   for (size_t i = 0; i < count; ++i) new (s + i) std::string();
-  return std::make_shared<OwnedStorage>(data, bytes, Device::cpu(), count);
+  return std::allocate_shared<OwnedStorage>(cpu_allocator::ObjectAllocator<void>(), data, bytes,
+                                            Device::cpu(), count);
 }
 
 Storage::~Storage() {

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "kernels/cpu/elementwise.h"
+#include "tandem/core/allocator.h"
 #ifdef TANDEM_HAVE_CUDA
 #include "kernels/cuda/runtime.h"
 #endif
@@ -152,7 +153,7 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
 
 Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, size_t offset, const Shape& shape,
                             DType dtype) {
-  auto impl = std::make_shared<detail::TensorImpl>();
+  auto impl = std::allocate_shared<detail::TensorImpl>(cpu_allocator::ObjectAllocator<void>());
   impl->storage = std::move(storage);
   impl->offset = offset;
   impl->shape = shape;

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "tandem/core/allocator.h"
 #include "tandem/ops/dispatch.h"
 #include "tandem/ops/indexing.h"
 #include "tandem/ops/math.h"
@@ -19,7 +20,8 @@ struct Variable::State {
 namespace {
 // A snapshot handle carrying the variable's identity.
 Tensor as_variable_value(const Tensor& data, uint64_t id, bool trainable) {
-  auto impl = std::make_shared<detail::TensorImpl>(data.impl());
+  auto impl =
+      std::allocate_shared<detail::TensorImpl>(cpu_allocator::ObjectAllocator<void>(), data.impl());
   impl->id = id;
   impl->trainable_variable = trainable;
   return Tensor(std::move(impl));
