@@ -84,6 +84,7 @@ class ParallelMapIterator : public IteratorBase {
     while (true) {
       auto it = deterministic_ ? results_.find(consumed_) : results_.begin();
       if (it != results_.end()) {
+        recycle(std::move(taken_));
         taken_ = std::move(it->second);
         taken_pos_ = 0;
         results_.erase(it);
@@ -177,6 +178,7 @@ class ParallelMapIterator : public IteratorBase {
   void work() {
     while (true) {
       int64_t reserved = 0;
+      std::vector<Result> chunk;
       {
         std::unique_lock<std::mutex> lock(mutex_);
         ++idle_workers_;
@@ -185,12 +187,15 @@ class ParallelMapIterator : public IteratorBase {
         if (cancelled_ || end_) return;
         reserved = chunk_;
         in_flight_ += reserved;
+        if (!spare_.empty()) {
+          chunk = std::move(spare_.back());
+          spare_.pop_back();
+        }
         // More room than this chunk: let another idle worker start too.
         if (idle_workers_ > 0 && room() >= chunk_) worker_cv_.notify_one();
       }
       int64_t first = 0;
       int64_t end = -1;  // >= 0: the input ends at this index
-      std::vector<Result> chunk;
       chunk.reserve(static_cast<size_t>(reserved));
       {
         std::lock_guard<std::mutex> input_lock(input_mutex_);
@@ -221,6 +226,16 @@ class ParallelMapIterator : public IteratorBase {
       double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start)
                       .count();
       finish(first, reserved, end, std::move(chunk), applied, ns);
+    }
+  }
+
+  // Keeps an emptied chunk vector for a worker's next chunk (mutex_ held). A fresh multi-kilobyte
+  // vector per chunk makes glibc consolidate every small block freed since the last one (measured:
+  // 5% of a 2-thread TFRecord pipeline).
+  void recycle(std::vector<Result> v) {
+    v.clear();
+    if (v.capacity() > 0 && static_cast<int64_t>(spare_.size()) <= threads_) {
+      spare_.push_back(std::move(v));
     }
   }
 
@@ -292,6 +307,7 @@ class ParallelMapIterator : public IteratorBase {
   std::condition_variable worker_cv_, consumer_cv_;
   std::map<int64_t, std::vector<Result>> results_;  // finished chunks by their first index
   int64_t filed_ = 0;                               // elements in results_
+  std::vector<std::vector<Result>> spare_;          // emptied chunk vectors, see recycle()
   int64_t chunk_ = 1;  // until the first measurement: small, so the first results come quickly
   int64_t window_ = 2 * threads_;
   double avg_ns_ = 0;
