@@ -62,6 +62,7 @@ int normalize_axis(const char* op, int64_t axis, int rank) {
 }
 
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
+  if (a == b) return a;
   int r = std::max(a.rank(), b.rank());
   std::vector<int64_t> out(r);
   for (int i = 0; i < r; ++i) {
@@ -72,14 +73,26 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
                  " (dimensions must be equal or 1 to broadcast)");
     out[i] = da == 1 ? db : da;
   }
-  return Shape(out);
+  return Shape(std::move(out));
 }
 
-std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
-  std::vector<int64_t> strides(out.rank(), 0);
-  std::vector<int64_t> in_strides = in.strides();
+namespace {
+// Writes out.rank() strides of `in` broadcast to `out` (0 along broadcast dimensions). No
+// temporaries: every binary op computes two of these.
+void write_broadcast_strides(const Shape& in, const Shape& out, int64_t* strides) {
   int offset = out.rank() - in.rank();
-  for (int i = 0; i < in.rank(); ++i) strides[offset + i] = in[i] == 1 ? 0 : in_strides[i];
+  for (int i = 0; i < offset; ++i) strides[i] = 0;
+  int64_t stride = 1;
+  for (int i = in.rank() - 1; i >= 0; --i) {
+    strides[offset + i] = in[i] == 1 ? 0 : stride;
+    stride *= in[i];
+  }
+}
+}  // namespace
+
+std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
+  std::vector<int64_t> strides(out.rank());
+  write_broadcast_strides(in, out, strides.data());
   return strides;
 }
 
@@ -88,12 +101,9 @@ kernels::BroadcastSpec make_broadcast_spec(const Shape& out, const Shape& a, con
                kernels::kMaxDims, " dimensions, received rank ", out.rank());
   kernels::BroadcastSpec spec;
   spec.ndim = out.rank();
-  auto sa = broadcast_strides(a, out), sb = broadcast_strides(b, out);
-  for (int i = 0; i < out.rank(); ++i) {
-    spec.shape[i] = out[i];
-    spec.a_stride[i] = sa[i];
-    spec.b_stride[i] = sb[i];
-  }
+  for (int i = 0; i < out.rank(); ++i) spec.shape[i] = out[i];
+  write_broadcast_strides(a, out, spec.a_stride);
+  write_broadcast_strides(b, out, spec.b_stride);
   return spec;
 }
 

@@ -100,6 +100,8 @@ class ParallelMapIterator : public IteratorBase {
       if (end_ && consumed_ >= *end_) return std::nullopt;
       // Everything handed to the workers has been consumed: the input is the consumer's.
       if (inline_ && in_flight_ == 0) return next_inline(lock);
+      // The chunk just served may have been what kept the workers waiting for room.
+      if (!inline_ && idle_workers_ > 0 && room() >= chunk_) worker_cv_.notify_one();
       consumer_waiting_ = true;
       consumer_cv_.wait(lock);
       consumer_waiting_ = false;
@@ -118,6 +120,7 @@ class ParallelMapIterator : public IteratorBase {
   }
 
   static constexpr int64_t kMaxChunk = 64;
+  static constexpr int64_t kMaxSpareChunks = 64;  // more than a window's worth of chunks
   static constexpr double kTargetChunkNs = 100e3;
   static constexpr double kBufferNs = 4e6;
   static constexpr int64_t kMaxWindowPerWorker = 256;
@@ -234,7 +237,7 @@ class ParallelMapIterator : public IteratorBase {
   // 5% of a 2-thread TFRecord pipeline).
   void recycle(std::vector<Result> v) {
     v.clear();
-    if (v.capacity() > 0 && static_cast<int64_t>(spare_.size()) <= threads_) {
+    if (v.capacity() > 0 && static_cast<int64_t>(spare_.size()) < kMaxSpareChunks) {
       spare_.push_back(std::move(v));
     }
   }
