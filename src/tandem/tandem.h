@@ -55,6 +55,7 @@
 #include "tandem/models/functional.h"
 #include "tandem/models/sequential.h"
 #include "tandem/ops/creation.h"
+#include "tandem/ops/image.h"
 #include "tandem/ops/indexing.h"
 #include "tandem/ops/linalg.h"
 #include "tandem/ops/math.h"
