@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <cstring>
+#include <set>
+#include <thread>
 #include <vector>
 
 #include "tandem/ops/random.h"
@@ -128,6 +130,54 @@ TEST(CpuAllocator, SteadyStateTrainingStepsDoNotCallTheSystemAllocator) {
   EXPECT_GT(steady.allocations, warm.allocations + 20 * 10) << "the steps did allocate tensors";
   EXPECT_EQ(steady.bytes_in_use, warm.bytes_in_use) << "nothing leaks from step to step";
   EXPECT_LT(last_loss, first_loss) << "the steps really trained";
+}
+
+// A pipeline allocates an element's tensors on one thread and frees them on another. Blocks freed
+// by the consumer come back to the producer through the shared pool (no system allocation once
+// warm), the counts stay exact across threads, and a thread that exits leaves its cache to the
+// pool.
+TEST(CpuAllocator, BlocksFreedOnAnotherThreadAreReusedAndCounted) {
+  constexpr int kBlocks = 2000;    // more than a thread keeps for itself, so blocks reach the pool
+  constexpr size_t kBytes = 3136;  // a 28x28 float32 image
+  cpu_allocator::empty_cache();
+  AllocatorStats start = cpu_allocator::stats();
+  auto produce = [&] {
+    std::vector<void*> blocks(kBlocks);
+    std::thread producer([&] {
+      for (void*& b : blocks) b = cpu_allocator::allocate(kBytes);
+    });
+    producer.join();  // the producer exits: its (empty) cache goes away with it
+    for (void* b : blocks) cpu_allocator::deallocate(b, kBytes);  // freed by the consumer
+  };
+  produce();
+  AllocatorStats first = cpu_allocator::stats();
+  EXPECT_EQ(first.system_allocations - start.system_allocations, kBlocks);
+  EXPECT_EQ(first.allocations - start.allocations, kBlocks);
+  EXPECT_EQ(first.bytes_in_use, start.bytes_in_use);
+  EXPECT_EQ(first.bytes_cached - start.bytes_cached,
+            kBlocks * int64_t{kBytes});  // 3136 is a size class
+  produce();  // a new producer is served from the blocks the consumer freed
+  AllocatorStats second = cpu_allocator::stats();
+  // All but the few the consumer keeps in its own cache (256 KiB of this class: 83 blocks).
+  EXPECT_LE(second.system_allocations - first.system_allocations, 83);
+  EXPECT_EQ(second.bytes_in_use, start.bytes_in_use);
+  cpu_allocator::empty_cache();
+  EXPECT_EQ(cpu_allocator::stats().bytes_cached, 0);
+}
+
+// Tensor ids are handed out in per-thread blocks; they must still never collide.
+TEST(TensorIds, AreUniqueAcrossThreads) {
+  std::vector<uint64_t> ids[3];
+  std::vector<std::thread> threads;
+  for (auto& list : ids) {
+    threads.emplace_back([&list] {
+      for (int i = 0; i < 10000; ++i) list.push_back(Tensor::empty({1}, float32).id());
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<uint64_t> all;
+  for (const auto& list : ids) all.insert(list.begin(), list.end());
+  EXPECT_EQ(all.size(), 30000u);
 }
 
 }  // namespace
