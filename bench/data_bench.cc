@@ -87,7 +87,7 @@ double tandem_rate(const Tensor& images, const Tensor& labels, int64_t map_threa
   Dataset ds = Dataset::from_tensor_slices({images, labels})
                    .map(
                        [](const Element& e) -> Element {
-                         return {tandem::cast(e[0], tandem::float32) / 255.0f, e[1]};
+                         return {tandem::image::convert_image_dtype(e[0], tandem::float32), e[1]};
                        },
                        {.num_parallel_calls = map_threads})
                    .shuffle(10000, 42)
@@ -117,17 +117,15 @@ std::string write_shards(const std::string& dir, const std::vector<uint8_t>& ima
   return dir + "/fashion_mnist-train-*.tfrecord";
 }
 
-// Serialized tf.Example -> (float32 image [28, 28] in [0, 1], int64 label).
+// Serialized tf.Example -> (float32 image [28, 28] in [0, 1], int64 label), the TensorFlow way:
+// parse_single_example, decode_raw of the image bytes, convert_image_dtype.
 Element parse_and_normalise(const Element& e) {
   static const tandem::io::FeatureSpecs kSpecs = {
       {"image", tandem::io::FixedLenFeature{.shape = {}, .dtype = tandem::string}},
       {"label", tandem::io::FixedLenFeature{.shape = {}, .dtype = tandem::int64}}};
   tandem::io::ParsedFeatures f = tandem::io::parse_single_example(e[0], kSpecs);
-  const std::string& bytes = f["image"].data<std::string>()[0];
-  Tensor image = Tensor::empty(tandem::Shape{28, 28}, tandem::uint8, tandem::Device::cpu());
-  std::memcpy(const_cast<void*>(image.raw_data()), bytes.data(),
-              std::min<size_t>(bytes.size(), kPixels));
-  return {tandem::cast(image, tandem::float32) / 255.0f, f["label"]};
+  Tensor image = tandem::reshape(tandem::io::decode_raw(f["image"], tandem::uint8), {28, 28});
+  return {tandem::image::convert_image_dtype(image, tandem::float32), f["label"]};
 }
 
 double tfrecord_rate(const std::string& pattern, int64_t map_threads) {
@@ -151,15 +149,9 @@ Element parse_and_normalise_batch(const Element& e) {
       {"image", tandem::io::FixedLenFeature{.shape = {}, .dtype = tandem::string}},
       {"label", tandem::io::FixedLenFeature{.shape = {}, .dtype = tandem::int64}}};
   tandem::io::ParsedFeatures f = tandem::io::parse_example(e[0], kSpecs);
-  const Tensor& raw = f["image"];
-  int64_t n = raw.shape()[0];
-  Tensor images = Tensor::empty(tandem::Shape{n, 28, 28}, tandem::uint8, tandem::Device::cpu());
-  auto* dst = static_cast<char*>(const_cast<void*>(images.raw_data()));
-  const std::string* src = raw.data<std::string>();
-  for (int64_t i = 0; i < n; ++i) {
-    std::memcpy(dst + i * kPixels, src[i].data(), std::min<size_t>(src[i].size(), kPixels));
-  }
-  return {tandem::cast(images, tandem::float32) / 255.0f, f["label"]};
+  Tensor raw = tandem::io::decode_raw(f["image"], tandem::uint8);  // [n, 784]
+  Tensor images = tandem::reshape(raw, {raw.shape()[0], 28, 28});
+  return {tandem::image::convert_image_dtype(images, tandem::float32), f["label"]};
 }
 
 double tfrecord_vectorized_rate(const std::string& pattern, int64_t map_threads) {
@@ -182,7 +174,7 @@ double map_only_rate(const Tensor& images, const Tensor& w, bool heavy, int64_t 
   Dataset ds = Dataset::from_tensor_slices(images)
                    .map(
                        [w, heavy](const Element& e) -> Element {
-                         Tensor x = tandem::cast(e[0], tandem::float32) / 255.0f;
+                         Tensor x = tandem::image::convert_image_dtype(e[0], tandem::float32);
                          if (!heavy) return x;
                          return tandem::tanh(tandem::matmul(x, w));
                        },
