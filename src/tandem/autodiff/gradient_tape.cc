@@ -270,7 +270,7 @@ Tensor GradientTape::jacobian(const Tensor& target, const Tensor& source) {
     rows.push_back(*backward(target, {source}, opts)[0]);
   }
   if (!persistent_) nodes_.clear();
-  std::vector<int64_t> dims = target.shape().dims();
+  std::vector<int64_t> dims = target.shape().as_list();
   for (int64_t d : source.shape().dims()) dims.push_back(d);
   if (rows.empty()) return zeros(Shape(dims), source.dtype());
   return reshape(stack(rows), Shape(dims));

@@ -336,7 +336,7 @@ using ElementFormatter = std::function<std::string(int64_t flat_index)>;
 class ArrayPrinter {
  public:
   ArrayPrinter(const Shape& shape, bool summarize, ElementFormatter format)
-      : dims_(shape.dims()),
+      : dims_(shape.as_list()),
         strides_(shape.strides()),
         summarize_(summarize),
         format_(std::move(format)) {}
@@ -440,7 +440,7 @@ std::string format_values(const Tensor& t) {
 
   bool summarize = t.num_elements() > kThreshold;
   std::vector<int64_t> shown;
-  shown_indices(shape.dims(), shape.strides(), summarize, 0, 0, shown);
+  shown_indices(shape.as_list(), shape.strides(), summarize, 0, 0, shown);
   ElementFormatter format;
   if (dtype == DType::kString) {
     auto values = std::make_shared<std::vector<std::string>>(t.to_vector<std::string>());

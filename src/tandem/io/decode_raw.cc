@@ -51,7 +51,7 @@ Tensor decode_raw(const Tensor& input_bytes, DType out_type, bool little_endian,
   size_t esize = dtype_size(out_type);
   size_t width = bytes_per_string(strings, count, esize, out_type, fixed_length);
 
-  std::vector<int64_t> dims = input.shape().dims();
+  std::vector<int64_t> dims = input.shape().as_list();
   dims.push_back(static_cast<int64_t>(width / esize));
   Tensor out = Tensor::empty(Shape(std::move(dims)), out_type, Device::cpu());
   char* base = static_cast<char*>(const_cast<void*>(out.raw_data()));

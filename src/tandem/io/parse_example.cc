@@ -123,7 +123,7 @@ Tensor parse_fixed(const std::string& name, const FixedLenFeature& spec, const C
                    bool batched) {
   validate_fixed(name, spec);
   int64_t per = spec.shape.num_elements();
-  std::vector<int64_t> dims = spec.shape.dims();
+  std::vector<int64_t> dims = spec.shape.as_list();
   if (batched) dims.insert(dims.begin(), static_cast<int64_t>(col.batch));
   Tensor out = zeros_of(Shape(std::move(dims)), spec.dtype);
   for (size_t i = 0; i < col.batch; ++i) {

@@ -154,7 +154,7 @@ std::vector<std::pair<Shape, DType>> Layer::infer_outputs(const std::vector<Shap
   // Run call() once on zeros, with unknown dimensions set to 1, without recording anything.
   Tensors placeholders;
   for (size_t i = 0; i < shapes.size(); ++i) {
-    std::vector<int64_t> dims = shapes[i].dims();
+    std::vector<int64_t> dims = shapes[i].as_list();
     for (int64_t& d : dims) d = d < 0 ? 1 : d;
     placeholders.push_back(zeros(Shape(dims), dtypes[i]));
   }
@@ -170,7 +170,7 @@ std::vector<std::pair<Shape, DType>> Layer::infer_outputs(const std::vector<Shap
   bool batch_unknown = !shapes.empty() && shapes[0].rank() > 0 && shapes[0][0] < 0;
   std::vector<std::pair<Shape, DType>> result;
   for (const Tensor& t : out) {
-    std::vector<int64_t> dims = t.shape().dims();
+    std::vector<int64_t> dims = t.shape().as_list();
     if (batch_unknown && !dims.empty()) dims[0] = -1;
     result.emplace_back(Shape(dims), t.dtype());
   }

@@ -46,8 +46,8 @@ void Reduce::accumulate(const Tensor& values_in, const std::optional<Tensor>& sa
   if (!detail::weight_broadcastable(weight.shape(), values.shape())) {
     // Keras: a weight per leading index (e.g. [batch] against [batch, h, w]) first reduces the
     // values over the trailing axes to the weight's rank.
-    const auto& w = weight.shape().dims();
-    const auto& v = values.shape().dims();
+    const std::vector<int64_t> w = weight.shape().as_list();
+    const std::vector<int64_t> v = values.shape().as_list();
     const bool prefix = w.size() < v.size() && std::equal(w.begin(), w.end(), v.begin());
     TANDEM_CHECK(prefix, ValueError, detail::describe(class_name(), name()),
                  ": sample_weight of shape ", sample_weight->shape().to_string(),

@@ -109,7 +109,7 @@ Tensor one_hot(const Tensor& indices, int64_t depth, OneHotOptions o) {
       int64_t k = idx[a * inner + b];
       if (k >= 0 && k < depth) v[(a * depth + k) * inner + b] = o.on_value;
     }
-  std::vector<int64_t> dims = indices.shape().dims();
+  std::vector<int64_t> dims = indices.shape().as_list();
   dims.insert(dims.begin() + axis, depth);
   return cast(Tensor::from_vector(v, Shape(dims), indices.device()), o.dtype);
 }

@@ -344,8 +344,8 @@ NdIndex linearize_nd(const char* op, const Tensor& indices, const Shape& target,
   TANDEM_CHECK(q >= 1, ValueError, op,
                ": indices must have rank >= 1 (index tuples in the last dimension), received a "
                "scalar");
-  const std::vector<int64_t>& idims = indices.shape().dims();
-  const std::vector<int64_t>& tdims = target.dims();
+  const std::vector<int64_t> idims = indices.shape().as_list();
+  const std::vector<int64_t> tdims = target.as_list();
   int64_t k = idims[q - 1];
   TANDEM_CHECK(batch_dims + k <= target.rank(), ValueError, op, ": index tuples of length ", k,
                " do not fit ", target_name, " shape ", target.to_list_string(),
@@ -486,8 +486,8 @@ Tensor gather(const Tensor& params, const Tensor& indices, const GatherOptions& 
   int axis = ops::normalize_axis("gather", options.axis.value_or(bd), p);
   TANDEM_CHECK(bd <= axis, ValueError, "gather: batch_dims (", bd,
                ") must be less than or equal to axis (", axis, ")");
-  const std::vector<int64_t>& pd = params.shape().dims();
-  const std::vector<int64_t>& id = indices.shape().dims();
+  const std::vector<int64_t> pd = params.shape().as_list();
+  const std::vector<int64_t> id = indices.shape().as_list();
   for (int d = 0; d < bd; ++d) {
     TANDEM_CHECK(pd[d] == id[d], ShapeError, "gather: batch dimension ", d, " of params (shape ",
                  params.shape().to_list_string(), ") and indices (shape ",
@@ -542,7 +542,7 @@ Tensor boolean_mask(const Tensor& tensor, const Tensor& mask, int64_t axis) {
                " with a mask of rank ", k, " does not fit a tensor of rank ", r, " (expected ", -r,
                " <= axis <= ", r - k, ")");
   int ax = static_cast<int>(ax64);
-  const std::vector<int64_t>& td = tensor.shape().dims();
+  const std::vector<int64_t> td = tensor.shape().as_list();
   TANDEM_CHECK(Shape(slice_dims(td, ax, ax + k)) == mask.shape(), ShapeError,
                "boolean_mask: mask shape ", mask.shape().to_list_string(),
                " must match tensor shape ", tensor.shape().to_list_string(), " in dimensions [", ax,

@@ -101,7 +101,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, const MatmulOptions& options) {
                " (transpose_a=", ta ? "true" : "false", ", transpose_b=", tb ? "true" : "false",
                "): ", k, " != ", kb);
   Shape out_batch = matmul_batch_shape(a, b);
-  std::vector<int64_t> dims = out_batch.dims();
+  std::vector<int64_t> dims = out_batch.as_list();
   dims.push_back(m);
   dims.push_back(n);
   Tensor y = Tensor::empty(Shape(dims), a.dtype(), a.device());

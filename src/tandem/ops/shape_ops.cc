@@ -46,7 +46,7 @@ Tensor record_view(const char* name, const Tensor& x, const Shape& shape) {
 
 Tensor reshape(const Tensor& x, const Shape& shape) {
   ops::check_defined("reshape", x);
-  std::vector<int64_t> dims = shape.dims();
+  std::vector<int64_t> dims = shape.as_list();
   int infer = -1;
   int64_t known = 1;
   for (int i = 0; i < shape.rank(); ++i) {
@@ -79,7 +79,7 @@ Tensor expand_dims(const Tensor& x, int64_t axis) {
   TANDEM_CHECK(axis >= -r - 1 && axis <= r, ValueError, "expand_dims: axis ", axis,
                " is out of range for a tensor of rank ", r, " (expected ", -r - 1,
                " <= axis <= ", r, ")");
-  std::vector<int64_t> dims = x.shape().dims();
+  std::vector<int64_t> dims = x.shape().as_list();
   dims.insert(dims.begin() + (axis < 0 ? axis + r + 1 : axis), 1);
   return record_view("expand_dims", x, Shape(dims));
 }
@@ -190,7 +190,7 @@ Tensor concat(const std::vector<Tensor>& values, int64_t axis) {
     }
     total += v.shape()[ax];
   }
-  std::vector<int64_t> dims = first.shape().dims();
+  std::vector<int64_t> dims = first.shape().as_list();
   dims[ax] = total;
   Tensor y = Tensor::empty(Shape(dims), first.dtype(), first.device());
   TANDEM_CHECK(first.device().is_cpu(), ValueError, "concat: the CUDA kernel is not built yet");
@@ -255,7 +255,7 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, in
   std::vector<Tensor> outs;
   int64_t offset = 0;
   for (int64_t s : sz) {
-    std::vector<int64_t> dims = x.shape().dims();
+    std::vector<int64_t> dims = x.shape().as_list();
     dims[ax] = s;
     Tensor part = Tensor::empty(Shape(dims), x.dtype(), x.device());
     int64_t chunk = s * inner;
@@ -517,7 +517,7 @@ Tensor pad_with(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>&
             return {mirror_pad_grad(g[0], in_shape, paddings, mode, maps)};
           std::vector<int64_t> begin;
           for (const auto& p : paddings) begin.push_back(p.first);
-          return {slice(g[0], begin, in_shape.dims())};
+          return {slice(g[0], begin, in_shape.as_list())};
         });
   }
   return y;

@@ -41,7 +41,7 @@ int64_t rows_of(const Shape& s) {
 }
 
 Shape with_last_dim(const Shape& s, int64_t n) {
-  std::vector<int64_t> dims = s.dims();
+  std::vector<int64_t> dims = s.as_list();
   dims.back() = n;
   return Shape(dims);
 }

@@ -75,7 +75,32 @@ TEST(Shape, EqualityAndDefinedness) {
   EXPECT_FALSE(Shape({Shape::kUnknown, 3}).is_fully_defined());
   Shape s({1, 2});
   s[0] = 7;
-  EXPECT_EQ(s.dims(), (std::vector<int64_t>{7, 2}));
+  EXPECT_EQ(s.as_list(), (std::vector<int64_t>{7, 2}));
+}
+
+// Up to six dimensions live inside the Shape, more on the heap: copies, moves and assignments
+// between the two kinds keep the values and own their storage (ASan would see a double free).
+TEST(Shape, InlineAndHeapShapesCopyMoveAndAssign) {
+  const std::vector<int64_t> eight = {1, 2, 3, 4, 5, 6, 7, 8};
+  Shape big(eight), small({9, 8});
+  Shape big_copy = big;
+  EXPECT_EQ(big_copy.as_list(), eight);
+  big_copy[7] = 80;
+  EXPECT_EQ(big[7], 8) << "a copy owns its own heap dimensions";
+  Shape moved = std::move(big_copy);
+  EXPECT_EQ(moved[7], 80);
+  EXPECT_EQ(moved.rank(), 8);
+  small = moved;  // inline <- heap
+  EXPECT_EQ(small, moved);
+  moved = Shape({4});  // heap <- inline
+  EXPECT_EQ(moved.as_list(), (std::vector<int64_t>{4}));
+  big = std::move(small);  // heap <- heap
+  EXPECT_EQ(big.rank(), 8);
+  EXPECT_EQ(big.num_elements(), 40320 / 8 * 80);
+  std::span<const int64_t> view = big.dims();
+  EXPECT_EQ(std::vector<int64_t>(view.begin(), view.end()), big.as_list());
+  EXPECT_EQ(Shape(view), big);
+  EXPECT_EQ(big.to_list_string(), "[1,2,3,4,5,6,7,80]");
 }
 
 }  // namespace

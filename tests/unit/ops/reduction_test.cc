@@ -40,7 +40,7 @@ std::vector<double> reference_reduce(const Tensor& x, const std::vector<bool>& r
                                      const std::function<double(double, double)>& combine,
                                      double init) {
   std::vector<double> v = x.to_vector<double>();
-  std::vector<int64_t> d = x.shape().dims();
+  std::vector<int64_t> d = x.shape().as_list();
   std::vector<int64_t> od(3);
   for (int a = 0; a < 3; ++a) od[a] = reduced[a] ? 1 : d[a];
   std::vector<double> out(static_cast<size_t>(od[0] * od[1] * od[2]), init);

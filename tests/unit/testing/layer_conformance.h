@@ -32,7 +32,7 @@ struct LayerCase {
 inline std::vector<Shape> with_unknown_batch(const std::vector<Tensor>& inputs) {
   std::vector<Shape> shapes;
   for (const Tensor& t : inputs) {
-    std::vector<int64_t> dims = t.shape().dims();
+    std::vector<int64_t> dims = t.shape().as_list();
     if (!dims.empty()) dims[0] = -1;
     shapes.push_back(Shape(dims));
   }

@@ -93,7 +93,6 @@ void prefetch_ahead(const std::vector<Element>& elems, size_t i) {
     for (const Tensor& t : elems[i + kStorage].components()) {
       if (const tandem::detail::TensorImpl* p = t.impl_ptr().get()) {
         __builtin_prefetch(p->storage.get());
-        __builtin_prefetch(p->shape.dims().data());
       }
     }
   }
@@ -153,7 +152,7 @@ Element stack_elements(const std::vector<Element>& elems) {
 std::vector<int64_t> padded_dims(const std::vector<Element>& elems, size_t c,
                                  const PaddedBatchOptions& options) {
   const Element& first = elems.front();
-  std::vector<int64_t> dims = first[c].shape().dims();
+  std::vector<int64_t> dims = first[c].shape().as_list();
   for (size_t i = 1; i < elems.size(); ++i) {
     TANDEM_CHECK(elems[i][c].rank() == first[c].rank(), ShapeError,
                  "padded_batch: ", label(first, c), " has shape ", first[c].shape().to_string(),
@@ -224,7 +223,7 @@ Element pad_and_stack(const std::vector<Element>& elems, const PaddedBatchOption
     size_t row_bytes = static_cast<size_t>(Shape(inner).num_elements()) * dtype_size(out.dtype());
     for (size_t i = 0; i < elems.size(); ++i) {
       Tensor src = elems[i][c].cpu();
-      copy_into_corner(static_cast<const char*>(src.raw_data()), src.shape().dims(),
+      copy_into_corner(static_cast<const char*>(src.raw_data()), src.shape().as_list(),
                        mutable_bytes(out) + i * row_bytes, inner, 0, out.dtype());
     }
     parts.push_back(std::move(out));
