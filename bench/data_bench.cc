@@ -355,11 +355,12 @@ int main(int argc, char** argv) {
   }
   Tensor images = Tensor::from_vector(image_bytes, tandem::Shape{kSamples, 28, 28});
   Tensor labels = Tensor::from_vector(label_bytes, tandem::Shape{kSamples});
+  // The heavy map's weights, [28, 28].
+  Tensor w = tandem::cast(images[0], tandem::float32) / (255.0f * 28.0f);
 
   if (!only.empty()) {
     std::string dir = "/tmp/tandem_data_bench_only_" + std::to_string(::getpid());
     if (only == "heavy" || only == "normalise") {
-      Tensor w = tandem::cast(images[0], tandem::float32) / (255.0f * 28.0f);
       for (int e = 0; e < only_epochs; ++e) {
         std::printf("%s epoch %d: %.0f samples/s\n", only.c_str(), e,
                     map_only_rate(images, w, only == "heavy", only_threads));
@@ -383,7 +384,6 @@ int main(int argc, char** argv) {
   }
 
   // Parallel map speed-up from 1 to 2 threads (first, while the process is fresh).
-  Tensor w = tandem::cast(images[0], tandem::float32) / (255.0f * 28.0f);  // [28, 28]
   report_speedup("normalise", images, w, /*heavy=*/false);
   report_speedup("heavy", images["0:20000"], w, /*heavy=*/true);
 

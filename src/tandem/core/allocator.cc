@@ -129,7 +129,7 @@ void add(std::atomic<int64_t>& counter, int64_t delta) {  // owner-only: no atom
   counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
 }
 
-// Moves up to `count` blocks of class `index` from one list to another.
+// Moves up to `count` blocks from the end of one free list to another; returns how many.
 int64_t move_blocks(std::vector<void*>& from, std::vector<void*>& to, size_t count) {
   size_t n = std::min(count, from.size());
   to.insert(to.end(), from.end() - static_cast<std::ptrdiff_t>(n), from.end());

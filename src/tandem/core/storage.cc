@@ -11,8 +11,8 @@
 namespace tandem {
 
 namespace {
-// Storage's constructor is private; this lets make_shared put the Storage and its reference
-// counts in one allocation (a tensor is made per op, and each allocation is ~50 ns).
+// Storage's constructor is protected; this lets allocate_shared put the Storage and its
+// reference counts in one allocation (a tensor is made per op, and each allocation is ~50 ns).
 struct OwnedStorage : Storage {
   OwnedStorage(void* data, size_t bytes, Device device, size_t strings)
       : Storage(data, bytes, device, strings) {}

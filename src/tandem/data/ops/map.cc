@@ -93,7 +93,7 @@ class ParallelMapIterator : public IteratorBase {
         filed_ -= n;
         consumed_ += n;
         held_ = n;
-        bool wake = !inline_ && idle_workers_ > 0 && room() >= chunk_;
+        bool wake = worker_can_start();
         lock.unlock();
         if (wake) worker_cv_.notify_one();
         return serve(taken_[taken_pos_++]);
@@ -102,7 +102,7 @@ class ParallelMapIterator : public IteratorBase {
       // Everything handed to the workers has been consumed: the input is the consumer's.
       if (inline_ && in_flight_ == 0) return next_inline(lock);
       // The chunk just served may have been what kept the workers waiting for room.
-      if (!inline_ && idle_workers_ > 0 && room() >= chunk_) worker_cv_.notify_one();
+      if (worker_can_start()) worker_cv_.notify_one();
       consumer_waiting_ = true;
       consumer_cv_.wait(lock);
       consumer_waiting_ = false;
@@ -196,7 +196,7 @@ class ParallelMapIterator : public IteratorBase {
           spare_.pop_back();
         }
         // More room than this chunk: let another idle worker start too.
-        if (idle_workers_ > 0 && room() >= chunk_) worker_cv_.notify_one();
+        if (worker_can_start()) worker_cv_.notify_one();
       }
       int64_t first = 0;
       int64_t end = -1;  // >= 0: the input ends at this index
@@ -246,6 +246,9 @@ class ParallelMapIterator : public IteratorBase {
   // Places left in the window (call with mutex_ held).
   int64_t room() const { return window_ - in_flight_ - filed_ - held_; }
 
+  // An idle worker has a whole chunk of room to fill (call with mutex_ held).
+  bool worker_can_start() const { return !inline_ && idle_workers_ > 0 && room() >= chunk_; }
+
   void apply(int64_t index, Result& r) {
     try {
       r.value = fn_(*r.value);
@@ -274,7 +277,7 @@ class ParallelMapIterator : public IteratorBase {
       if (measured_ >= kMinSamples && avg_ns_ < kInlineBelowNs) inline_ = true;
       wake_consumer = consumer_waiting_;
       // A smaller chunk may have made the free room enough for an idle worker.
-      wake_worker = !inline_ && idle_workers_ > 0 && room() >= chunk_;
+      wake_worker = worker_can_start();
     }
     if (wake_worker && end < 0) worker_cv_.notify_one();
     if (wake_consumer || end >= 0) consumer_cv_.notify_one();  // a single consumer
