@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "tandem/distributed/strategy.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/math.h"
 #include "tandem/ops/shape_ops.h"
@@ -138,7 +139,16 @@ std::vector<std::optional<Tensor>> GradientTape::gradient(const Tensor& target,
                "GradientTape.gradient can only be called once on a non-persistent tape; create "
                "the tape with persistent = true to call it several times");
   used_ = true;
-  auto result = backward(target, sources, options);
+  // The strategy hears of every gradient as soon as it is final, so a data-parallel one can start
+  // all-reducing while backward goes on (DESIGN section 4); the user's hook comes after it.
+  distributed::Strategy& strategy = distributed::get_strategy();
+  strategy.on_backward_begin(sources);
+  GradientOptions with_strategy = options;
+  with_strategy.on_gradient_ready = [&](size_t k, const std::optional<Tensor>& grad) {
+    strategy.on_gradient_ready(k, grad);
+    if (options.on_gradient_ready) options.on_gradient_ready(k, grad);
+  };
+  auto result = backward(target, sources, with_strategy);
   if (!persistent_) nodes_.clear();  // frees the saved forward tensors
   return result;
 }

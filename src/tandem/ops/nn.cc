@@ -60,7 +60,8 @@ Tensor dropout(const Tensor& x, double rate, const DropoutOptions& options) {
                x.shape().to_list_string());
   if (rate == 0) return x;
   const DType draw_dtype = is_16bit_float(x.dtype()) ? float32 : x.dtype();
-  Tensor uniform = random_uniform(noise_shape, {.dtype = draw_dtype, .seed = options.seed});
+  Tensor uniform =
+      random_uniform(noise_shape, {.dtype = draw_dtype, .seed = options.seed, .per_replica = true});
   Tensor keep = cast(greater_equal(uniform, ops::scalar_like(rate, uniform)), x.dtype());
   return multiply(multiply(x, ops::scalar_like(1.0 / (1.0 - rate), x)), keep);
 }

@@ -1,5 +1,6 @@
 #include "tandem/ops/random.h"
 
+#include <atomic>
 #include <cmath>
 #include <mutex>
 #include <random>
@@ -63,8 +64,8 @@ Tensor uniform_int(const Shape& shape, const RandomOptions& o) {
                o.minval, " >= ", o.maxval);
   Tensor out = host_output(shape, o.dtype);
   kernels::cpu::random_uniform_int(ops::kt(o.dtype), ops::mutable_data(out), out.num_elements(),
-                                   next_random_stream(o.seed), static_cast<int64_t>(o.minval),
-                                   static_cast<int64_t>(o.maxval));
+                                   next_random_stream(o.seed, o.per_replica),
+                                   static_cast<int64_t>(o.minval), static_cast<int64_t>(o.maxval));
   return out.to(default_device());
 }
 
@@ -91,12 +92,31 @@ void set_random_generator_state(const RandomGeneratorState& state) {
   g.state = state;
 }
 
-kernels::PhiloxStream next_random_stream(std::optional<uint64_t> seed) {
-  if (seed) return kernels::PhiloxStream{*seed, kOpSeedStream};
-  GlobalGenerator& g = global_generator();
-  std::lock_guard<std::mutex> lock(g.mu);
-  seed_if_needed(g);
-  return kernels::PhiloxStream{g.state.seed, g.state.next_stream++};
+namespace {
+std::atomic<int> random_replica{0};
+}  // namespace
+
+void set_random_replica(int replica) { random_replica = replica; }
+
+kernels::PhiloxStream next_random_stream(std::optional<uint64_t> seed, bool per_replica) {
+  kernels::PhiloxStream s;
+  if (seed) {
+    s = kernels::PhiloxStream{*seed, kOpSeedStream};
+  } else {
+    GlobalGenerator& g = global_generator();
+    std::lock_guard<std::mutex> lock(g.mu);
+    seed_if_needed(g);
+    s = kernels::PhiloxStream{g.state.seed, g.state.next_stream++};
+  }
+  const int replica = random_replica.load();
+  if (per_replica && replica != 0) {
+    // SplitMix64 of (seed, replica): each replica its own key, unrelated to its neighbours'.
+    uint64_t z = s.seed + 0x9E3779B97F4A7C15ULL * (uint64_t(replica) + 1);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    s.seed = z ^ (z >> 31);
+  }
+  return s;
 }
 
 Tensor random_uniform(const Shape& shape, const RandomOptions& options) {
@@ -109,7 +129,8 @@ Tensor random_uniform(const Shape& shape, const RandomOptions& options) {
       dtype_name(options.dtype));
   Tensor out = host_output(shape, options.dtype);
   kernels::cpu::random_uniform(ops::kt(options.dtype), ops::mutable_data(out), out.num_elements(),
-                               next_random_stream(options.seed), options.minval, options.maxval);
+                               next_random_stream(options.seed, options.per_replica),
+                               options.minval, options.maxval);
   return out.to(default_device());
 }
 
@@ -126,7 +147,7 @@ Tensor normal_values(const char* op, NormalKernel kernel, const Shape& shape,
                dtype_name(options.dtype));
   Tensor out = host_output(shape, options.dtype);
   kernel(ops::kt(options.dtype), ops::mutable_data(out), out.num_elements(),
-         next_random_stream(options.seed), options.mean, options.stddev);
+         next_random_stream(options.seed, options.per_replica), options.mean, options.stddev);
   return out.to(default_device());
 }
 }  // namespace

@@ -31,6 +31,9 @@ struct RandomOptions {
   DType dtype = float32;
   // Op-level seed (the same values on every call); when absent the global generator advances.
   std::optional<uint64_t> seed = std::nullopt;
+  // Different numbers on each replica of a data-parallel job (dropout masks, noise), still
+  // reproducible for a seed; on one process (replica 0) the same numbers as without it.
+  bool per_replica = false;
 };
 
 Tensor random_normal(const Shape& shape, const RandomOptions& options = {});
@@ -52,6 +55,10 @@ void set_random_generator_state(const RandomGeneratorState& state);
 // The Philox stream a random op draws from, following the seed rules above: with a seed, that
 // seed's own stream; without, the global generator's next one. For code outside ops/random.cc
 // that draws Philox numbers itself, so it follows the same reproducibility rules.
-kernels::PhiloxStream next_random_stream(std::optional<uint64_t> seed = std::nullopt);
+kernels::PhiloxStream next_random_stream(std::optional<uint64_t> seed = std::nullopt,
+                                         bool per_replica = false);
+
+// This process's replica id, mixed into per_replica draws (set by distributed::DataParallel).
+void set_random_replica(int replica);
 
 }  // namespace tandem

@@ -5,6 +5,7 @@
 
 #include "tandem/autodiff/gradient_tape.h"
 #include "tandem/core/join.h"
+#include "tandem/distributed/strategy.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/math.h"
 #include "tandem/ops/reduction.h"
@@ -175,13 +176,20 @@ void Optimizer::apply_gradients(const std::vector<GradientAndVariable>& grads_an
   // Optimizer updates are never differentiated: pause every tape on this thread.
   autodiff::PauseAllTapes no_recording;
 
-  std::vector<GradientAndVariable> pairs;
-  pairs.reserve(grads_and_vars.size());
-  for (const auto& [g, v] : grads_and_vars) {
+  for (const auto& [g, v] : grads_and_vars)
     TANDEM_CHECK(v.defined(), ValueError, class_name_,
                  ".apply_gradients: received an undefined variable");
-    if (g && g->defined()) pairs.emplace_back(g, v);
-  }
+  // Under data parallelism the gradients to apply are the replicas' average (DESIGN section 4);
+  // the default strategy hands them back unchanged.
+  std::vector<std::optional<Tensor>> local;
+  std::vector<Variable> vars;
+  for (const auto& [g, v] : grads_and_vars) local.push_back(g), vars.push_back(v);
+  std::vector<std::optional<Tensor>> grads =
+      distributed::get_strategy().aggregate_gradients(local, vars);
+  std::vector<GradientAndVariable> pairs;
+  pairs.reserve(grads_and_vars.size());
+  for (size_t i = 0; i < vars.size(); ++i)
+    if (grads[i] && grads[i]->defined()) pairs.emplace_back(grads[i], vars[i]);
   if (pairs.empty()) {
     std::string names =
         join(grads_and_vars, [](const auto& p) -> const std::string& { return p.second.name(); });

@@ -1,21 +1,22 @@
 #include "tandem/training/data_handler.h"
 
 #include <algorithm>
+#include <iostream>
 
 #include "tandem/core/error.h"
 #include "tandem/core/join.h"
+#include "tandem/data/ops/nodes.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/indexing.h"
 #include "tandem/ops/math.h"
 #include "tandem/ops/random.h"
 #include "tandem/ops/reduction.h"
 #include "tandem/ops/shape_ops.h"
+#include "tandem/training/tensor_batches.h"
 
 namespace tandem {
 
 namespace {
-
-Tensor rows(const Tensor& t, int64_t start, int64_t end) { return t[{Slice(start, end)}]; }
 
 std::string shape_list(const Tensors& ts) {
   return join(ts, [](const Tensor& t) { return t.shape().to_string(); });
@@ -23,11 +24,11 @@ std::string shape_list(const Tensors& ts) {
 
 }  // namespace
 
-DataHandler DataHandler::from_tensors(Tensors x, Tensors y, const TensorDataOptions& options) {
+DataHandler DataHandler::from_tensors(Tensors x, Tensors y, const TensorDataOptions& options,
+                                      distributed::Strategy& strategy) {
   TANDEM_CHECK(!x.empty(), ValueError, "expected input data x, received none");
   TANDEM_CHECK(options.batch_size > 0, ValueError, "batch_size must be positive, received ",
                options.batch_size);
-  DataHandler h;
   Tensors all = x;
   all.insert(all.end(), y.begin(), y.end());
   if (options.sample_weight) all.push_back(*options.sample_weight);
@@ -40,98 +41,100 @@ DataHandler DataHandler::from_tensors(Tensors x, Tensors y, const TensorDataOpti
                  "of samples, received shapes [",
                  shape_list(all), "]");
   }
-  h.rows_ = x[0].shape()[0];
-  TANDEM_CHECK(h.rows_ > 0, ValueError, "expected at least one sample, received 0 rows");
-  h.x_ = std::move(x);
-  h.y_ = std::move(y);
-  h.sample_weight_ = options.sample_weight;
-  h.batch_size_ = options.batch_size;
-  h.shuffle_ = options.shuffle;
-  h.class_weight_ = options.class_weight;
-  h.steps_per_epoch_option_ = options.steps_per_epoch;
-  h.steps_ = options.steps_per_epoch.value_or((h.rows_ + h.batch_size_ - 1) / h.batch_size_);
-  return h;
+  TANDEM_CHECK(all[0].shape()[0] > 0, ValueError, "expected at least one sample, received 0 rows");
+  const bool shard = options.use != DataUse::kPredict;
+  // The shuffle seed is the chief's, so that every replica cuts the same order into batches.
+  uint64_t seed = 0;
+  if (options.shuffle) {
+    kernels::PhiloxStream s = next_random_stream();
+    seed = strategy.shared_seed(data::detail::mix_seed(s.seed, s.stream));
+  }
+  data::Dataset batches =
+      tensor_batches(all, {.batch_size = options.batch_size,
+                           .shuffle = options.shuffle,
+                           .seed = seed,
+                           .num_shards = shard ? strategy.num_replicas_in_sync() : 1,
+                           .shard = shard ? strategy.replica_id() : 0,
+                           .repeat = options.steps_per_epoch.has_value()});
+  std::vector<std::string> inputs(x.size()), outputs(y.size());
+  return DataHandler(batches,
+                     {.input_names = inputs,
+                      .output_names = outputs,
+                      .class_weight = options.class_weight,
+                      .steps_per_epoch = options.steps_per_epoch,
+                      .inputs_only = y.empty(),
+                      .use = options.use},
+                     strategy);
 }
 
-DataHandler DataHandler::from_dataset(const data::Dataset& dataset, DatasetDataOptions options) {
-  DataHandler h;
-  h.dataset_ = dataset;
-  h.class_weight_ = options.class_weight;
-  h.steps_per_epoch_option_ = options.steps_per_epoch;
-  int64_t cardinality = dataset.cardinality();
-  if (options.steps_per_epoch) {
-    h.steps_ = options.steps_per_epoch;
+DataHandler DataHandler::from_dataset(const data::Dataset& dataset, DatasetDataOptions options,
+                                      distributed::Strategy& strategy) {
+  const bool shard = options.use != DataUse::kPredict && strategy.num_replicas_in_sync() > 1;
+  data::Dataset source =
+      shard ? dataset.shard(strategy.num_replicas_in_sync(), strategy.replica_id()) : dataset;
+  return DataHandler(source, std::move(options), strategy);
+}
+
+DataHandler::DataHandler(data::Dataset dataset, DatasetDataOptions options,
+                         distributed::Strategy& strategy)
+    : dataset_(std::move(dataset)), options_(std::move(options)) {
+  int64_t cardinality = dataset_.cardinality();
+  if (options_.steps_per_epoch) {
+    steps_ = options_.steps_per_epoch;
   } else if (cardinality >= 0) {
-    h.steps_ = cardinality;
+    steps_ = cardinality;
   } else {
     TANDEM_CHECK(cardinality != data::INFINITE_CARDINALITY, ValueError,
                  "the dataset is infinite (repeat() without a count): pass steps_per_epoch (or "
                  "steps) to say how many batches make an epoch");
   }
-  h.dataset_options_ = std::move(options);
-  return h;
+  // Unknown sizes are agreed step by step by the training loop.
+  if (options_.use != DataUse::kTrain || !steps_) return;
+  const int64_t agreed = strategy.agree_min(*steps_);
+  const int64_t dropped =
+      strategy.all_reduce_sum({constant(Literal(*steps_ - agreed), int64)})[0].item<int64_t>();
+  if (dropped > 0 && strategy.is_chief())
+    std::cerr << "WARNING: the replicas' shards have different numbers of batches; every replica "
+                 "runs "
+              << agreed << " steps per epoch and " << dropped
+              << " batch(es) per epoch are dropped (make the number of batches divisible by "
+              << strategy.num_replicas_in_sync() << " to use them all)\n";
+  steps_ = agreed;
 }
 
 void DataHandler::begin_epoch(int epoch) {
   step_ = 0;
-  if (dataset_) {
-    // With steps_per_epoch the iterator carries on across epochs (Keras); otherwise each epoch
-    // is one full pass, in that epoch's shuffle order.
-    if (!iterator_ || !steps_per_epoch_option_) {
-      iterator_ = dataset_->make_iterator(static_cast<uint64_t>(epoch));
-    }
-    return;
+  // With steps_per_epoch the iterator carries on across epochs (Keras); otherwise each epoch
+  // is one full pass, in that epoch's shuffle order.
+  if (!iterator_ || !options_.steps_per_epoch) {
+    iterator_ = dataset_.make_iterator(static_cast<uint64_t>(epoch));
   }
-  cursor_ = 0;
-  if (shuffle_) order_ = random_shuffle(range(int64_t{0}, rows_, int64_t{1}, int64));
 }
 
 std::optional<Batch> DataHandler::next() {
   if (steps_ && step_ >= *steps_) return std::nullopt;
-  std::optional<Batch> batch = dataset_ ? next_dataset_batch() : next_tensor_batch();
-  if (!batch) return std::nullopt;
-  ++step_;
-  add_class_weights(*batch);
-  return batch;
-}
-
-std::optional<Batch> DataHandler::next_tensor_batch() {
-  if (cursor_ >= rows_) {  // steps_per_epoch beyond one pass: start another
-    cursor_ = 0;
-    if (shuffle_) order_ = random_shuffle(range(int64_t{0}, rows_, int64_t{1}, int64));
-  }
-  int64_t start = cursor_, end = std::min(cursor_ + batch_size_, rows_);
-  cursor_ = end;
-  auto take = [&](const Tensor& t) {
-    return order_ ? gather(t, rows(*order_, start, end)) : rows(t, start, end);
-  };
-  Batch batch;
-  for (const auto& t : x_) batch.x.push_back(take(t));
-  for (const auto& t : y_) batch.y.push_back(take(t));
-  if (sample_weight_) batch.sample_weight.push_back(take(*sample_weight_));
-  return batch;
-}
-
-std::optional<Batch> DataHandler::next_dataset_batch() {
   std::optional<data::Element> element = iterator_->next();
   if (!element) {
-    if (steps_per_epoch_option_) exhausted_ = true;
+    if (options_.steps_per_epoch) exhausted_ = true;
     iterator_.reset();
     return std::nullopt;
   }
-  return unpack(*element);
+  Batch batch = unpack(*element);
+  ++step_;
+  add_class_weights(batch);
+  return batch;
 }
 
 // Maps an element's components onto inputs, targets and weights: by name for map elements
 // (input names, output names, "sample_weight"), by position for tuples (inputs, then outputs,
 // then an optional sample weight), as Keras unpacks (x, y, sample_weight).
 Batch DataHandler::unpack(const data::Element& element) const {
-  const auto& in = dataset_options_.input_names;
-  const auto& out = dataset_options_.output_names;
+  const auto& in = options_.input_names;
+  const auto& out = options_.output_names;
   Batch batch;
   if (element.is_map()) {
     for (const auto& name : in) batch.x.push_back(element[name]);
-    if (!dataset_options_.inputs_only) {
+    if (!options_.inputs_only) {
       for (const auto& name : out) {
         if (element.contains(name)) batch.y.push_back(element[name]);
       }
@@ -141,7 +144,7 @@ Batch DataHandler::unpack(const data::Element& element) const {
     return batch;
   }
   size_t n_in = in.size(), n_out = out.size();
-  if (dataset_options_.inputs_only) {
+  if (options_.inputs_only) {
     TANDEM_CHECK(element.size() >= n_in, ValueError, "expected dataset elements with at least ",
                  n_in, " input component(s), received ", element.describe());
     for (size_t i = 0; i < n_in; ++i) batch.x.push_back(element.at(int64_t(i)));
@@ -166,7 +169,7 @@ Batch DataHandler::unpack(const data::Element& element) const {
 // class_weight: each sample's weight is its class's (the argmax for one-hot targets), multiplied
 // into any sample weight. Only for single-output models, as in Keras.
 void DataHandler::add_class_weights(Batch& batch) const {
-  if (class_weight_.empty() || batch.y.empty()) return;
+  if (options_.class_weight.empty() || batch.y.empty()) return;
   TANDEM_CHECK(batch.y.size() == 1, ValueError,
                "class_weight is only supported for models with a single output, received ",
                batch.y.size(), " targets");
@@ -177,8 +180,8 @@ void DataHandler::add_class_weights(Batch& batch) const {
   std::vector<int64_t> ids = cast(classes, int64).to_vector<int64_t>();
   std::vector<float> weights(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
-    auto it = class_weight_.find(ids[i]);
-    weights[i] = it == class_weight_.end() ? 1.0f : static_cast<float>(it->second);
+    auto it = options_.class_weight.find(ids[i]);
+    weights[i] = it == options_.class_weight.end() ? 1.0f : static_cast<float>(it->second);
   }
   Tensor w = constant(weights, Shape{int64_t(weights.size())});
   if (batch.sample_weight.empty()) {

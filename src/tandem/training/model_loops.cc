@@ -4,23 +4,24 @@
 #include <cmath>
 #include <iostream>
 
-#include "comm/communicator.h"
 #include "tandem/core/error.h"
+#include "tandem/distributed/strategy.h"
 #include "tandem/models/model.h"
 #include "tandem/ops/shape_ops.h"
 #include "tandem/training/callbacks/callback_list.h"
 #include "tandem/training/callbacks/progbar_logger.h"
 #include "tandem/training/data_handler.h"
+#include "tandem/training/metrics_sync.h"
 
 namespace tandem {
 
 namespace {
 
 // Keras's order: the user's callbacks, then the progress bar (so values they add to the epoch's
-// logs, such as "lr", reach the bar's line), then History. Only rank 0 of a launched job draws
-// the bar (DESIGN section 2): N ranks would otherwise print N interleaved bars.
+// logs, such as "lr", reach the bar's line), then History. Only the chief replica draws the bar
+// (DESIGN section 4): N ranks would otherwise print N interleaved bars.
 Callbacks with_defaults(Callbacks callbacks, int verbose, std::shared_ptr<History> history) {
-  if (verbose != 0 && comm::launcher_rank() == 0) {
+  if (verbose != 0 && distributed::get_strategy().is_chief()) {
     callbacks.push_back(std::make_shared<ProgbarLogger>());
   }
   if (history) callbacks.push_back(std::move(history));
@@ -52,16 +53,22 @@ bool validates_at(const FitOptions& o, int epoch) {
 }
 
 DataHandler validation_handler(const Model& model, const ValidationData& v, const FitOptions& o) {
+  distributed::Strategy& strategy = distributed::get_strategy();
   if (v.dataset) {
-    return DataHandler::from_dataset(*v.dataset, {.input_names = model.input_names(),
-                                                  .output_names = model.output_names(),
-                                                  .steps_per_epoch = o.validation_steps});
+    return DataHandler::from_dataset(*v.dataset,
+                                     {.input_names = model.input_names(),
+                                      .output_names = model.output_names(),
+                                      .steps_per_epoch = o.validation_steps,
+                                      .use = DataUse::kEvaluate},
+                                     strategy);
   }
   return DataHandler::from_tensors(
       v.x, v.y,
       {.batch_size = o.validation_batch_size.value_or(o.batch_size.value_or(32)),
        .sample_weight = v.sample_weight,
-       .steps_per_epoch = o.validation_steps});
+       .steps_per_epoch = o.validation_steps,
+       .use = DataUse::kEvaluate},
+      strategy);
 }
 
 Logs test_loop(Model& model, DataHandler& data, CallbackList& callbacks) {
@@ -77,35 +84,66 @@ Logs test_loop(Model& model, DataHandler& data, CallbackList& callbacks) {
     callbacks.on_test_batch_end(step, logs);
     ++step;
   }
-  TANDEM_CHECK(step > 0, ValueError, "evaluate received no data (an empty dataset?)");
+  // Each replica evaluated its own shard to the end, however many batches it had; the summed
+  // metric state counts every sample once (DESIGN section 4). Batch logs above are local.
+  distributed::Strategy& strategy = distributed::get_strategy();
+  TANDEM_CHECK(strategy.agree_max({step})[0] > 0, ValueError,
+               "evaluate received no data (an empty dataset?)");
+  // Metrics take their state's shape from the first batch, so a replica without one could not
+  // join the sum.
+  TANDEM_CHECK(strategy.agree_min(step) > 0, DistributedError, strategy.prefix(),
+               "evaluate needs at least one batch on every replica; one replica's shard is empty "
+               "(fewer batches than the ",
+               strategy.num_replicas_in_sync(), " replicas: use a smaller batch_size)");
+  logs = with_global_metrics(model, strategy, logs);
   callbacks.on_test_end(logs);
   return logs;
 }
 
 Logs train_epoch(Model& model, DataHandler& data, CallbackList& callbacks, int epoch) {
+  distributed::Strategy& strategy = distributed::get_strategy();
   model.reset_metrics();
   data.begin_epoch(epoch);
   Logs logs;
   callbacks.on_epoch_begin(epoch, logs);
   int64_t step = 0;
-  while (auto batch = data.next()) {
+  std::optional<Batch> batch = data.next();
+  bool out_of_data = strategy.agree_any(!batch);
+  while (!out_of_data) {
     Logs begin;
     callbacks.on_train_batch_begin(step, begin);
-    logs = model.train_step(*batch);
+    logs = with_global_metrics(model, strategy, model.train_step(*batch));
     callbacks.on_train_batch_end(step, logs);
     ++step;
-    if (model.stop_training()) break;
+    // One agreement per step: whether any replica stops training or has no next batch (uneven
+    // data of unknown size), so every replica runs the same steps and none waits forever.
+    batch = model.stop_training() ? std::nullopt : data.next();
+    std::vector<int64_t> flags = strategy.agree_max({model.stop_training() ? 1 : 0, batch ? 0 : 1});
+    if (flags[0]) model.set_stop_training(true);
+    out_of_data = flags[0] || flags[1];
   }
   TANDEM_CHECK(step > 0 || data.exhausted(), ValueError,
                "fit received no data (an empty dataset?)");
-  if (data.exhausted()) {
+  if (strategy.agree_any(data.exhausted())) {
     // The dataset ran out before steps_per_epoch batches: Keras ends training after this epoch.
-    std::cerr
-        << "WARNING: your input ran out of data; interrupting training. Make sure the dataset "
-           "can generate at least steps_per_epoch * epochs batches (use repeat()).\n";
+    if (strategy.is_chief())
+      std::cerr
+          << "WARNING: your input ran out of data; interrupting training. Make sure the dataset "
+             "can generate at least steps_per_epoch * epochs batches (use repeat()).\n";
     model.set_stop_training(true);
   }
   return logs;
+}
+
+// Training start (DESIGN section 4): every replica takes the chief's weights and optimizer state,
+// so loaded or differently initialised replicas start the same.
+void sync_replicas(Model& model) {
+  if (!model.built()) return;  // built by the first step, from the replicas' shared seed
+  std::vector<Variable> variables = model.weights();
+  optimizers::Optimizer& optimizer = *model.optimizer();
+  optimizer.build(model.trainable_weights());
+  for (const Variable& v : optimizer.variables()) variables.push_back(v);
+  distributed::get_strategy().broadcast_variables(variables);
 }
 
 }  // namespace
@@ -138,7 +176,8 @@ History Model::fit(const Tensors& x, const Tensors& y, FitOptions options) {
                                                 .shuffle = options.shuffle,
                                                 .sample_weight = sample_weight,
                                                 .class_weight = options.class_weight,
-                                                .steps_per_epoch = options.steps_per_epoch});
+                                                .steps_per_epoch = options.steps_per_epoch},
+                                               distributed::get_strategy());
   return fit_with(data, options);
 }
 
@@ -147,11 +186,12 @@ History Model::fit(const data::Dataset& dataset, FitOptions options) {
   TANDEM_CHECK(options.validation_split == 0, ValueError,
                "validation_split is only supported for tensor inputs; pass validation_data with "
                "a Dataset");
-  DataHandler data =
-      DataHandler::from_dataset(dataset, {.input_names = input_names(),
-                                          .output_names = output_names(),
-                                          .class_weight = options.class_weight,
-                                          .steps_per_epoch = options.steps_per_epoch});
+  DataHandler data = DataHandler::from_dataset(dataset,
+                                               {.input_names = input_names(),
+                                                .output_names = output_names(),
+                                                .class_weight = options.class_weight,
+                                                .steps_per_epoch = options.steps_per_epoch},
+                                               distributed::get_strategy());
   return fit_with(data, options);
 }
 
@@ -167,6 +207,7 @@ History Model::fit_with(DataHandler& data, const FitOptions& options) {
       with_defaults(options.callbacks, options.verbose, history), *this,
       {.epochs = options.epochs, .steps = data.steps_per_epoch(), .verbose = options.verbose});
   stop_training_ = false;
+  sync_replicas(*this);
   Logs logs;
   callbacks.on_train_begin(logs);
   for (int epoch = options.initial_epoch; epoch < options.epochs; ++epoch) {
@@ -194,15 +235,20 @@ Logs Model::evaluate(const Tensors& x, const Tensors& y, EvaluateOptions options
   DataHandler data = DataHandler::from_tensors(x, y,
                                                {.batch_size = options.batch_size.value_or(32),
                                                 .sample_weight = options.sample_weight,
-                                                .steps_per_epoch = options.steps});
+                                                .steps_per_epoch = options.steps,
+                                                .use = DataUse::kEvaluate},
+                                               distributed::get_strategy());
   return evaluate_with(data, options);
 }
 
 Logs Model::evaluate(const data::Dataset& dataset, EvaluateOptions options) {
   compile_state();
-  DataHandler data = DataHandler::from_dataset(dataset, {.input_names = input_names(),
-                                                         .output_names = output_names(),
-                                                         .steps_per_epoch = options.steps});
+  DataHandler data = DataHandler::from_dataset(dataset,
+                                               {.input_names = input_names(),
+                                                .output_names = output_names(),
+                                                .steps_per_epoch = options.steps,
+                                                .use = DataUse::kEvaluate},
+                                               distributed::get_strategy());
   return evaluate_with(data, options);
 }
 
@@ -221,16 +267,23 @@ Tensor Model::predict(const Tensor& x, PredictOptions options) {
 }
 
 Tensors Model::predict(const Tensors& x, PredictOptions options) {
-  DataHandler data = DataHandler::from_tensors(
-      x, {}, {.batch_size = options.batch_size.value_or(32), .steps_per_epoch = options.steps});
+  // Every replica predicts every sample, so each holds the whole result in the original order.
+  DataHandler data = DataHandler::from_tensors(x, {},
+                                               {.batch_size = options.batch_size.value_or(32),
+                                                .steps_per_epoch = options.steps,
+                                                .use = DataUse::kPredict},
+                                               distributed::get_strategy());
   return predict_with(data, options);
 }
 
 Tensors Model::predict(const data::Dataset& dataset, PredictOptions options) {
-  DataHandler data = DataHandler::from_dataset(dataset, {.input_names = input_names(),
-                                                         .output_names = output_names(),
-                                                         .steps_per_epoch = options.steps,
-                                                         .inputs_only = true});
+  DataHandler data = DataHandler::from_dataset(dataset,
+                                               {.input_names = input_names(),
+                                                .output_names = output_names(),
+                                                .steps_per_epoch = options.steps,
+                                                .inputs_only = true,
+                                                .use = DataUse::kPredict},
+                                               distributed::get_strategy());
   return predict_with(data, options);
 }
 

@@ -112,7 +112,8 @@ void Progbar::update(int64_t current, const std::vector<std::pair<std::string, d
 
   auto now = Clock::now();
   if (options_.verbose == 1) {
-    bool due = std::chrono::duration<double>(now - last_update_).count() >= options_.interval;
+    bool due = !last_update_ ||
+               std::chrono::duration<double>(now - *last_update_).count() >= options_.interval;
     // Without a terminal only the finished line is printed: logs get one line per epoch.
     if (finalize || (dynamic_ && due)) {
       std::string bar = bar_text(current);

@@ -53,7 +53,9 @@ class Progbar {
   std::ostream& out_;
   bool dynamic_;
   Clock::time_point start_ = Clock::now();
-  Clock::time_point last_update_{};
+  // Empty until the first draw, which is always due (the steady clock's epoch is boot time, so no
+  // time point can stand for "long ago").
+  std::optional<Clock::time_point> last_update_ = std::nullopt;
   std::optional<Clock::time_point> first_step_end_ = std::nullopt;
   int64_t seen_so_far_ = 0;
   size_t total_width_ = 0;

@@ -17,7 +17,7 @@ Tensors GaussianNoise::call(const Tensors& inputs, const CallContext& ctx) {
   if (!ctx.training || stddev_ == 0) return {x};
   TANDEM_CHECK(is_floating(x.dtype()), TypeError, "GaussianNoise '", name(),
                "' expected a floating input, received ", dtype_name(x.dtype()));
-  RandomOptions r{.stddev = stddev_, .dtype = x.dtype()};
+  RandomOptions r{.stddev = stddev_, .dtype = x.dtype(), .per_replica = true};
   if (options_.seed) {
     r.seed = per_call_seed(*options_.seed, calls_);
     if (!ctx.symbolic) ++calls_;

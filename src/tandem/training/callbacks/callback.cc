@@ -1,6 +1,9 @@
 #include "tandem/training/callbacks/callback.h"
 
+#include <iostream>
+
 #include "tandem/core/error.h"
+#include "tandem/distributed/strategy.h"
 
 namespace tandem {
 
@@ -9,5 +12,17 @@ Model& Callback::model() const {
                "this callback is not attached to a model (fit, evaluate and predict attach it)");
   return *model_;
 }
+
+bool Callback::is_chief() { return distributed::get_strategy().is_chief(); }
+
+namespace {
+std::ostream& discard() {
+  static std::ostream none(nullptr);  // no buffer: every write is dropped
+  return none;
+}
+}  // namespace
+
+std::ostream& Callback::out() { return is_chief() ? std::cout : discard(); }
+std::ostream& Callback::err() { return is_chief() ? std::cerr : discard(); }
 
 }  // namespace tandem

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <vector>
 
 #include "tandem/training/logs.h"
@@ -30,6 +31,12 @@ class Callback {
   Model& model() const;
   bool has_model() const { return model_ != nullptr; }
   void set_params(const CallbackParams& params) { params_ = params; }
+
+  // Output goes through these (DESIGN section 4: the chief replica alone prints and writes
+  // files): std::cout / std::cerr on the chief, a stream that discards on the other replicas.
+  static bool is_chief();
+  static std::ostream& out();
+  static std::ostream& err();
   const CallbackParams& params() const { return params_; }
 
   virtual void on_train_begin(Logs& logs) { (void)logs; }

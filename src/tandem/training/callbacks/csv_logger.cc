@@ -12,6 +12,7 @@ CSVLogger::CSVLogger(std::string filename, std::string separator, bool append)
     : filename_(std::move(filename)), separator_(std::move(separator)), append_(append) {}
 
 void CSVLogger::on_train_begin(Logs& /*logs*/) {
+  if (!is_chief()) return;  // the chief alone writes the file
   namespace fs = std::filesystem;
   std::error_code ec;
   write_header_ = !(append_ && fs::exists(filename_, ec) && fs::file_size(filename_, ec) > 0);
@@ -24,6 +25,7 @@ void CSVLogger::on_train_begin(Logs& /*logs*/) {
 }
 
 void CSVLogger::on_epoch_end(int epoch, Logs& logs) {
+  if (!is_chief()) return;
   if (keys_.empty()) {
     for (const auto& [key, value] : logs.items()) keys_.push_back(key);
     std::sort(keys_.begin(), keys_.end());

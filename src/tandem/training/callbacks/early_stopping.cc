@@ -20,8 +20,8 @@ void EarlyStopping::on_train_begin(Logs& /*logs*/) {
 void EarlyStopping::on_epoch_end(int epoch, Logs& logs) {
   std::optional<double> current = logs.get(options_.monitor);
   if (!current) {
-    std::cerr << "EarlyStopping is conditioned on metric '" << options_.monitor
-              << "' which is not available. Available metrics are: " << logs.key_list() << "\n";
+    err() << "EarlyStopping is conditioned on metric '" << options_.monitor
+          << "' which is not available. Available metrics are: " << logs.key_list() << "\n";
     return;
   }
   if (epoch < options_.start_from_epoch) return;
@@ -44,8 +44,8 @@ void EarlyStopping::on_epoch_end(int epoch, Logs& logs) {
     model().set_stop_training(true);
     if (options_.restore_best_weights && !best_weights_.empty()) {
       if (options_.verbose > 0) {
-        std::cout << "Restoring model weights from the end of the best epoch: " << best_epoch_ + 1
-                  << ".\n";
+        out() << "Restoring model weights from the end of the best epoch: " << best_epoch_ + 1
+              << ".\n";
       }
       model().set_weights(best_weights_);
     }
@@ -54,7 +54,7 @@ void EarlyStopping::on_epoch_end(int epoch, Logs& logs) {
 
 void EarlyStopping::on_train_end(Logs& /*logs*/) {
   if (stopped_epoch_ > 0 && options_.verbose > 0) {
-    std::cout << "Epoch " << stopped_epoch_ + 1 << ": early stopping\n";
+    out() << "Epoch " << stopped_epoch_ + 1 << ": early stopping\n";
   }
 }
 

@@ -21,8 +21,8 @@ void LearningRateScheduler::on_epoch_begin(int epoch, Logs& /*logs*/) {
                " for epoch ", epoch);
   optimizer.set_learning_rate(lr);
   if (verbose_ > 0) {
-    std::cout << "\nEpoch " << epoch + 1 << ": LearningRateScheduler setting learning rate to "
-              << format_python_float(lr) << ".\n";
+    out() << "\nEpoch " << epoch + 1 << ": LearningRateScheduler setting learning rate to "
+          << format_python_float(lr) << ".\n";
   }
 }
 

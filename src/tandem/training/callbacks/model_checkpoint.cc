@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "tandem/core/error.h"
+#include "tandem/distributed/strategy.h"
 #include "tandem/models/model.h"
 
 namespace tandem {
@@ -97,25 +98,31 @@ void ModelCheckpoint::save(int epoch, std::optional<int64_t> batch, const Logs& 
   if (options_.save_best_only) {
     std::optional<double> current = logs.get(options_.monitor);
     if (!current) {
-      std::cerr << "Can save best model only with " << options_.monitor
-                << " available, skipping. Available: " << logs.key_list() << "\n";
+      err() << "Can save best model only with " << options_.monitor
+            << " available, skipping. Available: " << logs.key_list() << "\n";
       return;
     }
     if (!monitor_.improves(*current, best_)) {
-      if (options_.verbose > 0) {
+      if (options_.verbose > 0 && is_chief()) {
         std::printf("\nEpoch %d: %s did not improve from %.5f\n", epoch + 1,
                     options_.monitor.c_str(), best_);
       }
       return;
     }
-    if (options_.verbose > 0) {
+    if (options_.verbose > 0 && is_chief()) {
       std::printf("\nEpoch %d: %s improved from %.5f to %.5f, saving model to %s\n", epoch + 1,
                   options_.monitor.c_str(), best_, *current, path.c_str());
     }
     best_ = *current;
-  } else if (options_.verbose > 0) {
+  } else if (options_.verbose > 0 && is_chief()) {
     std::printf("\nEpoch %d: saving model to %s\n", epoch + 1, path.c_str());
   }
+  // The chief writes; the others wait for it, so no replica reads a file still being written.
+  if (is_chief()) write(path);
+  distributed::get_strategy().barrier();
+}
+
+void ModelCheckpoint::write(const std::string& path) {
   // "ckpts/{epoch:02d}.tdm": the folder is created on the first save, as Keras does.
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
   std::error_code ec;

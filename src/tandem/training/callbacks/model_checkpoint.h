@@ -35,6 +35,7 @@ class ModelCheckpoint : public Callback {
 
  private:
   void save(int epoch, std::optional<int64_t> batch, const Logs& logs);
+  void write(const std::string& path);
 
   std::string filepath_;
   ModelCheckpointOptions options_;

@@ -25,8 +25,8 @@ void ReduceLROnPlateau::on_epoch_end(int epoch, Logs& logs) {
   logs.set("lr", optimizer.learning_rate());
   std::optional<double> current = logs.get(options_.monitor);
   if (!current) {
-    std::cerr << "ReduceLROnPlateau is conditioned on metric '" << options_.monitor
-              << "' which is not available. Available metrics are: " << logs.key_list() << "\n";
+    err() << "ReduceLROnPlateau is conditioned on metric '" << options_.monitor
+          << "' which is not available. Available metrics are: " << logs.key_list() << "\n";
     return;
   }
   if (cooldown_counter_ > 0) {
@@ -45,8 +45,8 @@ void ReduceLROnPlateau::on_epoch_end(int epoch, Logs& logs) {
     double new_lr = std::max(old_lr * options_.factor, options_.min_lr);
     optimizer.set_learning_rate(new_lr);
     if (options_.verbose > 0) {
-      std::cout << "\nEpoch " << epoch + 1 << ": ReduceLROnPlateau reducing learning rate to "
-                << format_python_float(new_lr) << ".\n";
+      out() << "\nEpoch " << epoch + 1 << ": ReduceLROnPlateau reducing learning rate to "
+            << format_python_float(new_lr) << ".\n";
     }
     cooldown_counter_ = options_.cooldown;
     wait_ = 0;

@@ -10,7 +10,7 @@ namespace tandem {
 void TerminateOnNaN::on_train_batch_end(int64_t batch, Logs& logs) {
   std::optional<double> loss = logs.get("loss");
   if (loss && !std::isfinite(*loss)) {
-    std::cout << "Batch " << batch << ": Invalid loss, terminating training\n";
+    out() << "Batch " << batch << ": Invalid loss, terminating training\n";
     model().set_stop_training(true);
   }
 }

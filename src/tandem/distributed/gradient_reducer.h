@@ -1,0 +1,90 @@
+// GradientReducer: averages gradients over the ranks in buckets (DESIGN section 4). When a backward
+// pass begins, the trainable-variable sources are planned into buckets in reverse order (the order
+// backward produces their gradients), one dtype and device per bucket, the first one small. As the
+// tape reports each gradient final, every bucket whose gradients are all in is packed into one
+// flat tensor and its all-reduce (average) starts, so communication overlaps the rest of backward.
+// Buckets start in plan order on every rank, which keeps the ranks' collectives in the same order.
+// reduce() waits for them and hands back views of the averaged buckets.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "comm/communicator.h"
+#include "tandem/core/tensor.h"
+#include "tandem/core/variable.h"
+
+namespace tandem::distributed {
+
+class GradientReducer {
+ public:
+  GradientReducer(comm::Communicator& comm, size_t first_bucket_bytes, size_t bucket_cap_bytes);
+  ~GradientReducer();
+
+  // A backward pass towards `sources` begins. Returns true when the planned set of variables
+  // (their number, order, shapes and dtypes) differs from the previous pass's (a new plan).
+  bool begin(const std::vector<Tensor>& sources);
+  // The planned sources' tensors (trainable-variable snapshots), in source order.
+  const std::vector<Tensor>& planned() const { return planned_values_; }
+  // "float32 [784, 256]\n..." (one line per variable) for the planned sources: what every rank must
+  // agree on.
+  std::string plan_signature() const;
+  // sources[index]'s gradient is final; starts every bucket that is complete, in plan order.
+  void ready(size_t index, const std::optional<Tensor>& gradient);
+  // The average over the ranks of each gradient (empty where no rank has one): the reductions
+  // started during backward where the gradient is the one the tape produced, a reduction now for
+  // the others. Every rank must pass the same variables in the same order.
+  std::vector<std::optional<Tensor>> reduce(const std::vector<std::optional<Tensor>>& gradients,
+                                            const std::vector<Variable>& variables);
+  int buckets() const { return static_cast<int>(buckets_.size()); }
+
+ private:
+  struct Entry {
+    uint64_t variable = 0;  // the variable's id (its snapshots' tensor id)
+    Shape shape;
+    DType dtype = float32;
+    Device device;
+    size_t bucket = 0;
+    std::optional<Tensor> gradient = std::nullopt;  // this step's local gradient
+    uint64_t gradient_id = 0;                       // its tensor id, to recognise it in reduce()
+    bool ready = false;
+    std::optional<Tensor> reduced = std::nullopt;  // set once its bucket's all-reduce is unpacked
+  };
+  struct Bucket {
+    std::vector<size_t> entries;  // indices into entries_
+    int64_t elements = 0;
+    size_t ready = 0;
+    std::optional<Tensor> flat;  // packed gradients, then presence flags; reduced in place
+    std::unique_ptr<comm::Work> work;
+  };
+
+  void plan(const std::vector<Tensor>& sources);
+  void launch(size_t bucket);
+  void finish(size_t bucket);
+  void drop_pending();
+
+  comm::Communicator& comm_;
+  size_t first_bucket_bytes_;
+  size_t bucket_cap_bytes_;
+  std::vector<uint64_t> plan_key_;  // variable ids of the planned sources, in source order
+  std::vector<Tensor> planned_values_;
+  std::vector<Entry> entries_;
+  std::vector<int> entry_of_source_;  // -1 for sources that are not trainable variables
+  std::unordered_map<uint64_t, size_t> entry_of_variable_;
+  std::vector<Bucket> buckets_;
+  size_t next_launch_ = 0;
+  bool active_ = false;  // a backward pass's buckets may be in flight
+};
+
+// Averages `gradients` (aligned with `variables`, empty where absent) over the ranks now, one
+// all-reduce per dtype and device; the entries with no gradient on any rank come back empty.
+std::vector<std::optional<Tensor>> all_reduce_gradients(
+    comm::Communicator& comm, const std::vector<std::optional<Tensor>>& gradients,
+    const std::vector<Variable>& variables, const std::string& name);
+
+}  // namespace tandem::distributed

@@ -1,0 +1,258 @@
+// Data-parallel training under mpirun -np 2/3/4 (DESIGN section 4, docs/distributed.md). Every
+// test compares what N ranks compute with what one process computes on the same data: the
+// one-process reference runs in the same job under the default strategy's scope.
+#include "tandem/distributed/data_parallel.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mpi_test_main.h"
+#include "tandem/distributed/init.h"
+#include "tandem/tandem.h"
+
+namespace tandem {
+namespace {
+
+using distributed::DataParallel;
+using distributed::Strategy;
+using layers::Dense;
+
+std::shared_ptr<DataParallel> world_strategy() {
+  return std::dynamic_pointer_cast<DataParallel>(distributed::init());
+}
+int replicas() { return world_strategy()->num_replicas_in_sync(); }
+
+// The one-process reference: runs `f` under the default (single-replica) strategy.
+template <class F>
+auto single_process(F f) {
+  auto scope = distributed::scope(std::make_shared<Strategy>());
+  return f();
+}
+
+std::shared_ptr<Sequential> mlp(int hidden = 16) {
+  auto model = std::make_shared<Sequential>();
+  model->add(std::make_shared<Dense>(
+      hidden, layers::DenseOptions{.activation = "relu", .layer = {.input_shape = Shape{8}}}));
+  model->add(std::make_shared<Dense>(hidden, layers::DenseOptions{.activation = "relu"}));
+  model->add(std::make_shared<Dense>(3));
+  return model;
+}
+
+void compile_sgd(Model& model) {
+  model.compile({.optimizer = std::make_shared<optimizers::SGD>(
+                     optimizers::SGDOptions{.learning_rate = 0.1, .momentum = 0.9}),
+                 .loss = std::make_shared<losses::SparseCategoricalCrossentropy>(
+                     losses::SparseCategoricalCrossentropyOptions{.from_logits = true}),
+                 .metrics = {"accuracy"}});
+}
+
+// The same inputs on every rank (op-level seeds).
+std::pair<Tensor, Tensor> data(int64_t rows) {
+  Tensor x = random_normal(Shape{rows, 8}, {.seed = 11});
+  Tensor y = cast(
+      random_uniform(Shape{rows}, {.minval = 0, .maxval = 3, .dtype = int64, .seed = 12}), int32);
+  return {x, y};
+}
+
+double max_abs_difference(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double worst = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    std::vector<float> u = a[i].to_vector<float>(), v = b[i].to_vector<float>();
+    for (size_t j = 0; j < u.size(); ++j) worst = std::max(worst, double(std::abs(u[j] - v[j])));
+  }
+  return worst;
+}
+
+// N ranks with batch b take the same steps as one process with batch N * b on the same rows:
+// the average of N batch-means of b rows is the mean over N * b rows. Float32 sums in another
+// order differ by a few ulps per step; 1e-5 after 6 momentum-SGD steps on weights of order 0.3
+// leaves room for that and fails on any real difference (a missing average is off by ~1e-2).
+TEST(DataParallel, FitEqualsOneProcessWithTheGlobalBatch) {
+  const int n = replicas();
+  const int64_t b = 4, steps = 6;
+  auto [x, y] = data(n * b * steps);
+  set_random_seed(5);
+  auto model = mlp();
+  compile_sgd(*model);
+  std::vector<Tensor> initial = model->get_weights();
+  model->fit(x, y, {.batch_size = b, .epochs = 1, .verbose = 0, .shuffle = false});
+
+  std::vector<Tensor> expected = single_process([&] {
+    auto reference = mlp();
+    reference->set_weights(initial);
+    compile_sgd(*reference);
+    reference->fit(x, y, {.batch_size = n * b, .epochs = 1, .verbose = 0, .shuffle = false});
+    return reference->get_weights();
+  });
+  EXPECT_LT(max_abs_difference(model->get_weights(), expected), 1e-5);
+  EXPECT_EQ(model->optimizer()->iterations().value().item<int64_t>(), steps);
+  // And the replicas are bit-identical.
+  world_strategy()->check_replicas_identical(model->weights());
+}
+
+// Shuffled data: every rank cuts the same (chief-seeded) order into batches.
+TEST(DataParallel, ShuffledFitKeepsReplicasIdentical) {
+  auto [x, y] = data(replicas() * 8 * 3);
+  auto model = mlp();
+  compile_sgd(*model);
+  model->fit(x, y, {.batch_size = 8, .epochs = 2, .verbose = 0, .shuffle = true});
+  world_strategy()->check_replicas_identical(model->weights());
+}
+
+// Uneven shards: 13 batches over N ranks; every rank runs 13 / N steps, none hangs, and the
+// epoch logs are the same everywhere.
+TEST(DataParallel, UnevenShardsRunEqualStepCounts) {
+  const int n = replicas();
+  auto [x, y] = data(13 * 4);
+  auto model = mlp();
+  compile_sgd(*model);
+  int64_t batches = 0;
+  auto counter = std::make_shared<LambdaCallback>(
+      LambdaCallbackOptions{.on_batch_end = [&](int64_t, Logs&) { ++batches; }});
+  History h =
+      model->fit(x, y, {.batch_size = 4, .epochs = 2, .verbose = 0, .callbacks = {counter}});
+  EXPECT_EQ(batches, 2 * (13 / n));
+  double loss = h["loss"].back();
+  std::vector<int64_t> agreed = world_strategy()->agree_max({int64_t(loss * 1e9)});
+  EXPECT_EQ(agreed[0], int64_t(loss * 1e9)) << "epoch logs differ between ranks";
+}
+
+// evaluate counts every sample exactly once on a dataset whose size no rank count divides.
+TEST(DataParallel, EvaluateEqualsOneProcessExactly) {
+  auto [x, y] = data(103);
+  set_random_seed(6);
+  auto model = mlp();
+  compile_sgd(*model);
+  Logs distributed_logs = model->evaluate(x, y, {.batch_size = 8, .verbose = 0});
+  Logs local_logs =
+      single_process([&] { return model->evaluate(x, y, {.batch_size = 8, .verbose = 0}); });
+  EXPECT_EQ(distributed_logs.at("accuracy"), local_logs.at("accuracy"));
+  EXPECT_NEAR(distributed_logs.at("loss"), local_logs.at("loss"), 1e-6);
+  data::Dataset ds = data::Dataset::from_tensor_slices(std::vector<Tensor>{x, y}).batch(8);
+  Logs from_dataset = model->evaluate(ds, {.verbose = 0});
+  EXPECT_EQ(from_dataset.at("accuracy"), local_logs.at("accuracy"));
+  EXPECT_NEAR(from_dataset.at("loss"), local_logs.at("loss"), 1e-6);
+}
+
+// Models that differ across ranks fail with an error naming the difference, on every rank.
+TEST(DataParallel, DifferentModelsAreNamed) {
+  auto model = mlp(world_strategy()->replica_id() == 1 ? 17 : 16);
+  compile_sgd(*model);
+  auto [x, y] = data(replicas() * 8);
+  try {
+    model->fit(x, y, {.batch_size = 8, .verbose = 0});
+    ADD_FAILURE() << "fit accepted replicas with different models";
+  } catch (const DistributedError& e) {
+    std::string message = e.what();
+    EXPECT_NE(message.find("differ between ranks"), std::string::npos) << message;
+    EXPECT_NE(message.find("rank 1 has"), std::string::npos) << message;
+  }
+}
+
+// The reduction hangs on the tape: the first bucket's all-reduce starts before backward ends.
+class RecordingCommunicator : public comm::Communicator {
+ public:
+  RecordingCommunicator(std::shared_ptr<comm::Communicator> inner, std::vector<std::string>& log)
+      : inner_(std::move(inner)), log_(log) {
+    set_options(inner_->options());
+  }
+  int rank() const override { return inner_->rank(); }
+  int size() const override { return inner_->size(); }
+  int local_rank() const override { return inner_->local_rank(); }
+  int local_size() const override { return inner_->local_size(); }
+  std::string backend() const override { return inner_->backend(); }
+  std::unique_ptr<comm::Communicator> split(int color, int key) override {
+    return inner_->split(color, key);
+  }
+
+ protected:
+  std::unique_ptr<comm::Work> submit(comm::Collective c) override {
+    log_.push_back("submit " + c.name);
+    return forward(*inner_, std::move(c));
+  }
+
+ private:
+  std::shared_ptr<comm::Communicator> inner_;
+  std::vector<std::string>& log_;
+};
+
+TEST(DataParallel, FirstBucketStartsBeforeBackwardEnds) {
+  std::vector<std::string> log;
+  auto recording = std::make_shared<RecordingCommunicator>(comm::make_communicator(), log);
+  auto strategy = std::make_shared<DataParallel>(
+      recording,
+      distributed::DataParallelOptions{.bucket_cap_bytes = 2048, .first_bucket_bytes = 256});
+  auto scope = distributed::scope(strategy);
+  auto model = mlp(32);
+  auto [x, y] = data(8);
+  std::vector<Variable> vars = model->trainable_weights();
+  GradientTape tape;
+  Tensor loss = reduce_mean(square(model->operator()(Tensors{x}, true)[0]));
+  GradientOptions options;
+  options.on_gradient_ready = [&](size_t k, const std::optional<Tensor>&) {
+    log.push_back("ready " + std::to_string(k));
+  };
+  auto grads = tape.gradient(loss, vars, options);
+  auto first_bucket = std::find(log.begin(), log.end(), "submit gradients/bucket0[0]");
+  auto last_ready = std::find(log.rbegin(), log.rend(), "ready 0");
+  ASSERT_NE(first_bucket, log.end()) << "no bucket all-reduce was started";
+  ASSERT_NE(last_ready, log.rend());
+  EXPECT_LT(first_bucket - log.begin(), log.rend() - last_ready - 1)
+      << "the first bucket started only after the last gradient was ready";
+  // Applying them averages: identical gradients on every rank come back unchanged.
+  auto reduced = strategy->aggregate_gradients(grads, vars);
+  EXPECT_LT(max_abs_difference(std::vector<Tensor>{*reduced[0]}, std::vector<Tensor>{*grads[0]}),
+            1e-6);
+}
+
+// A custom GradientTape loop: nothing but the tape and apply_gradients, on each rank's rows.
+TEST(DataParallel, CustomLoopEqualsOneProcess) {
+  const int n = replicas(), r = world_strategy()->replica_id();
+  const int64_t b = 4, steps = 3;
+  auto [x, y] = data(n * b * steps);
+  auto loss_fn = losses::SparseCategoricalCrossentropy({.from_logits = true});
+  auto train = [&](Model& model, int64_t batch, int64_t offset) {
+    auto opt = std::make_shared<optimizers::SGD>(optimizers::SGDOptions{.learning_rate = 0.2});
+    for (int64_t s = 0; s < steps; ++s) {
+      const int64_t start = s * n * b + offset;
+      Tensor xb = x[{Slice(start, start + batch)}], yb = y[{Slice(start, start + batch)}];
+      GradientTape tape;
+      Tensor loss = loss_fn(yb, model(Tensors{xb}, true)[0]);
+      auto vars = model.trainable_weights();
+      opt->apply_gradients(tape.gradient(loss, vars), vars);
+    }
+  };
+  set_random_seed(9);
+  auto model = mlp();
+  std::vector<Tensor> initial = model->get_weights();
+  train(*model, b, r * b);
+  std::vector<Tensor> expected = single_process([&] {
+    auto reference = mlp();
+    reference->set_weights(initial);
+    train(*reference, n * b, 0);
+    return reference->get_weights();
+  });
+  EXPECT_LT(max_abs_difference(model->get_weights(), expected), 1e-5);
+}
+
+// Dropout masks differ between ranks (else N replicas would drop the same units).
+TEST(DataParallel, DropoutDiffersPerReplica) {
+  set_random_seed(4);
+  Tensor kept = dropout(ones(Shape{1, 256}), 0.5);
+  Tensor all = world_strategy()->all_gather(kept);
+  EXPECT_GT(max_abs_difference(std::vector<Tensor>{all[0]}, std::vector<Tensor>{all[1]}), 0.0);
+}
+
+}  // namespace
+}  // namespace tandem
+
+int main(int argc, char** argv) {
+  tandem::distributed::init();
+  return tandem::comm::testing::run_all_tests_on_every_rank(argc, argv);
+}
