@@ -3,6 +3,7 @@
 // driver.
 #include <map>
 #include <mutex>
+#include <new>
 #include <unordered_map>
 #include <vector>
 
@@ -53,7 +54,12 @@ void* allocate(int device, size_t bytes) {
       for (auto& [size, block] : p.free_blocks) cudaFree(block);
       p.free_blocks.clear();
       p.stats.bytes_cached = 0;
-      TANDEM_CUDA_CHECK(cudaMalloc(&ptr, cls));
+      cudaError_t e = cudaMalloc(&ptr, cls);
+      if (e == cudaErrorMemoryAllocation) {
+        cudaGetLastError();
+        throw std::bad_alloc();  // Tensor::empty reports it as ResourceExhaustedError
+      }
+      TANDEM_CUDA_CHECK(e);
     }
     ++p.stats.device_mallocs;
   }

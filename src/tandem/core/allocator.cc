@@ -1,8 +1,11 @@
 #include "tandem/core/allocator.h"
 
+#include <sys/sysinfo.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <limits>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -137,6 +140,22 @@ int64_t move_blocks(std::vector<void*>& from, std::vector<void*>& to, size_t cou
   return static_cast<int64_t>(n);
 }
 
+// The most one block may take: the machine's memory plus swap. Linux's default overcommit policy
+// refuses a larger request anyway; with overcommit always on it would succeed and the first write
+// to it would summon the OOM killer, so a request no machine of this size can back fails here,
+// as an exception, on every policy.
+size_t system_memory_limit() {
+  static const size_t limit = [] {
+    struct sysinfo info {};
+    if (sysinfo(&info) != 0) return std::numeric_limits<size_t>::max();
+    unsigned __int128 total =
+        (static_cast<unsigned __int128>(info.totalram) + info.totalswap) * info.mem_unit;
+    return total > std::numeric_limits<size_t>::max() ? std::numeric_limits<size_t>::max()
+                                                      : static_cast<size_t>(total);
+  }();
+  return limit;
+}
+
 void* system_allocate(size_t cls) {
   void* ptr = std::aligned_alloc(kAlignment, cls);
   if (!ptr) {
@@ -150,6 +169,7 @@ void* system_allocate(size_t cls) {
 }  // namespace
 
 void* allocate(size_t bytes) {
+  if (bytes > system_memory_limit()) throw std::bad_alloc();
   auto [cls, index] = size_class(bytes);
   Pool& p = pool();
   ThreadCache* cache = cls <= kThreadCachedLimit ? thread_cache() : nullptr;
@@ -167,7 +187,15 @@ void* allocate(size_t bytes) {
       }
       ++p.system_allocations;
     }
-    return system_allocate(cls);
+    try {
+      return system_allocate(cls);
+    } catch (const std::bad_alloc&) {
+      std::lock_guard<std::mutex> lock(p.mu);  // the block was never handed out
+      --p.allocations;
+      --p.system_allocations;
+      p.bytes_in_use -= static_cast<int64_t>(cls);
+      throw;
+    }
   }
   add(cache->allocations, 1);
   add(cache->bytes_in_use, static_cast<int64_t>(cls));
@@ -179,7 +207,15 @@ void* allocate(size_t bytes) {
     add(cache->bytes_cached, n * static_cast<int64_t>(cls));
     if (n == 0) ++p.system_allocations;
   }
-  if (mine.empty()) return system_allocate(cls);
+  if (mine.empty()) {
+    try {
+      return system_allocate(cls);
+    } catch (const std::bad_alloc&) {
+      add(cache->allocations, -1);
+      add(cache->bytes_in_use, -static_cast<int64_t>(cls));
+      throw;
+    }
+  }
   void* ptr = mine.back();
   mine.pop_back();
   add(cache->bytes_cached, -static_cast<int64_t>(cls));

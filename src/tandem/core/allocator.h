@@ -19,6 +19,8 @@ struct AllocatorStats {
 
 namespace cpu_allocator {
 constexpr size_t kAlignment = 64;
+// Throws std::bad_alloc when the system has no such block, and without asking it for one larger
+// than the machine's memory plus swap (Tensor::empty turns that into ResourceExhaustedError).
 void* allocate(size_t bytes);
 void deallocate(void* ptr, size_t bytes);
 AllocatorStats stats();

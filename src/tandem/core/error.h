@@ -1,5 +1,6 @@
 // Tandem's exception hierarchy (DESIGN section 6). Messages say what was expected and what was
 // received; in multi-rank runs they start with "[rank r/N] " (see set_error_prefix).
+// ResourceExhaustedError (TensorFlow's name) is an allocation that cannot be satisfied.
 #pragma once
 
 #include <sstream>
@@ -30,6 +31,9 @@ class IOError : public Error {
   using Error::Error;
 };
 class DistributedError : public Error {
+  using Error::Error;
+};
+class ResourceExhaustedError : public Error {
   using Error::Error;
 };
 

@@ -63,9 +63,33 @@ bool Shape::is_fully_defined() const {
 
 int64_t Shape::num_elements() const {
   int64_t n = 1;
+  bool overflow = false;
   for (int64_t d : dims()) {
     TANDEM_CHECK(d >= 0, ValueError, "shape ", to_string(), " has unknown dimensions");
-    n *= d;
+    overflow |= __builtin_mul_overflow(n, d, &n);
+  }
+  if (overflow) {
+    // A zero dimension makes the product 0 whatever the others are.
+    for (int64_t d : dims())
+      if (d == 0) return 0;
+    throw ValueError(detail::concat("shape ", to_string(),
+                                    " has too many elements: the product of its dimensions does "
+                                    "not fit in int64 (at most 9223372036854775807)"));
+  }
+  return n;
+}
+
+std::optional<int64_t> Shape::try_num_elements() const {
+  int64_t n = 1;
+  bool overflow = false;
+  for (int64_t d : dims()) {
+    if (d < 0) return std::nullopt;
+    overflow |= __builtin_mul_overflow(n, d, &n);
+  }
+  if (overflow) {
+    for (int64_t d : dims())
+      if (d == 0) return 0;
+    return std::nullopt;
   }
   return n;
 }

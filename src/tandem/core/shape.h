@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -35,8 +36,11 @@ class Shape {
   // The dimensions as a new vector (TensorShape.as_list()).
   std::vector<int64_t> as_list() const { return {data(), data() + size()}; }
   bool is_fully_defined() const;
-  // Product of the dimensions (1 for a scalar); throws ValueError when a dimension is unknown.
+  // Product of the dimensions (1 for a scalar); throws ValueError when a dimension is unknown or
+  // when the product overflows int64 (the message names the shape).
   int64_t num_elements() const;
+  // The same product without throwing: empty when a dimension is unknown or it overflows int64.
+  std::optional<int64_t> try_num_elements() const;
 
   // Row-major element strides.
   std::vector<int64_t> strides() const;

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <new>
+#include <sstream>
 
 #include "kernels/cpu/elementwise.h"
 #include "tandem/core/allocator.h"
@@ -138,21 +140,88 @@ Tensor make_literal_tensor(const Literal& value, std::optional<DType> dtype) {
 
 Tensor::Tensor(const Literal& value) : Tensor(make_literal_tensor(value, std::nullopt)) {}
 
-Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
-  int64_t n = shape.num_elements();
+namespace {
+
+// "4.00 TiB" for error messages.
+std::string human_bytes(double bytes) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 6) {
+    bytes /= 1024;
+    ++u;
+  }
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(u == 0 ? 0 : 2);
+  out << bytes << " " << units[u];
+  return out.str();
+}
+
+std::string op_prefix(const char* op) { return op ? std::string(op) + ": " : std::string(); }
+
+}  // namespace
+
+int64_t Tensor::byte_size(const Shape& shape, DType dtype, const char* op) {
+  int64_t n = 0;
+  try {
+    n = shape.num_elements();
+  } catch (const ValueError& e) {
+    if (!op) throw;
+    throw ValueError(op_prefix(op) + (e.what() + error_prefix().size()));
+  }
+  int64_t bytes = 0;
+  TANDEM_CHECK(!__builtin_mul_overflow(n, static_cast<int64_t>(dtype_size(dtype)), &bytes),
+               ValueError, op_prefix(op), "a ", dtype_name(dtype), " tensor of shape ",
+               shape.to_string(), " would take ", n, " x ", dtype_size(dtype),
+               " bytes, more than fit in int64 (at most 9223372036854775807)");
+  return bytes;
+}
+
+Tensor Tensor::empty(const Shape& shape, DType dtype, Device device, const char* op) {
+  int64_t bytes = byte_size(shape, dtype, op);
   std::shared_ptr<Storage> storage;
   if (dtype == DType::kString) {
-    TANDEM_CHECK(device.is_cpu(), ValueError, "string tensors live on the CPU only; requested ",
-                 device.to_string());
-    storage = Storage::allocate_strings(static_cast<size_t>(n));
-  } else {
-    storage = Storage::allocate(static_cast<size_t>(n) * dtype_size(dtype), device);
+    TANDEM_CHECK(device.is_cpu(), ValueError, op_prefix(op),
+                 "string tensors live on the CPU only; requested ", device.to_string());
+  }
+  try {
+    if (dtype == DType::kString) {
+      storage = Storage::allocate_strings(static_cast<size_t>(shape.num_elements()));
+    } else {
+      storage = Storage::allocate(static_cast<size_t>(bytes), device);
+    }
+  } catch (const std::bad_alloc&) {
+    int64_t in_use = 0, cached = 0;
+    if (device.is_cpu()) {
+      AllocatorStats s = cpu_allocator::stats();
+      in_use = s.bytes_in_use;
+      cached = s.bytes_cached;
+    } else {
+#ifdef TANDEM_HAVE_CUDA
+      kernels::cuda::AllocatorStats s = kernels::cuda::allocator_stats(device.index());
+      in_use = static_cast<int64_t>(s.bytes_in_use);
+      cached = static_cast<int64_t>(s.bytes_cached);
+#endif
+    }
+    throw ResourceExhaustedError(detail::concat(
+        op_prefix(op), "out of memory allocating ", bytes, " bytes (",
+        human_bytes(static_cast<double>(bytes)), ") for a ", dtype_name(dtype), " tensor of shape ",
+        shape.to_string(), " on ", device.to_string(), "; the allocator holds ", in_use, " bytes (",
+        human_bytes(static_cast<double>(in_use)), ") in use and ", cached, " bytes (",
+        human_bytes(static_cast<double>(cached)), ") cached"));
   }
   return from_storage(std::move(storage), 0, shape, dtype);
 }
 
 Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, size_t offset, const Shape& shape,
                             DType dtype) {
+  TANDEM_CHECK(storage != nullptr, ValueError, "from_storage: no storage given");
+  int64_t bytes = byte_size(shape, dtype);
+  TANDEM_CHECK(
+      offset <= storage->bytes() && static_cast<uint64_t>(bytes) <= storage->bytes() - offset,
+      ValueError, "from_storage: a ", dtype_name(dtype), " tensor of shape ", shape.to_string(),
+      " needs ", bytes, " bytes at offset ", offset, ", but the storage holds ", storage->bytes(),
+      " bytes");
   auto impl = std::allocate_shared<detail::TensorImpl>(cpu_allocator::ObjectAllocator<void>());
   impl->storage = std::move(storage);
   impl->offset = offset;

@@ -45,13 +45,20 @@ class Tensor {
   Tensor(const Literal& value);  // NOLINT: implicit so literals pass where a Tensor is expected
   Tensor(std::initializer_list<Literal> items) : Tensor(Literal(items)) {}
 
-  // Uninitialised tensor (used by ops to allocate outputs).
-  static Tensor empty(const Shape& shape, DType dtype, Device device = default_device());
+  // Uninitialised tensor (used by ops to allocate outputs). Throws ValueError when the shape's
+  // element count or byte size overflows, ResourceExhaustedError when the memory cannot be had
+  // (naming `op` when given, the shape and the bytes asked for).
+  static Tensor empty(const Shape& shape, DType dtype, Device device = default_device(),
+                      const char* op = nullptr);
+  // Bytes that a tensor of `shape` and `dtype` takes; ValueError naming the shape (and `op` when
+  // given) when that overflows int64.
+  static int64_t byte_size(const Shape& shape, DType dtype, const char* op = nullptr);
   // Copies host values into a new tensor of `shape` (dtype from T).
   template <class T>
   static Tensor from_vector(const std::vector<T>& values, const Shape& shape,
                             Device device = default_device());
-  // A view of `storage` starting `offset` bytes in (no copy).
+  // A view of `storage` starting `offset` bytes in (no copy); ValueError when the storage does
+  // not hold offset + the shape's bytes.
   static Tensor from_storage(std::shared_ptr<Storage> storage, size_t offset, const Shape& shape,
                              DType dtype);
 

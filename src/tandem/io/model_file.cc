@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <unordered_set>
 #include <utility>
 
@@ -336,6 +337,9 @@ ModelFileTensorInfo check_entry(const std::string& path, const proto::ModelFileT
     if (__builtin_mul_overflow(expected, static_cast<uint64_t>(d), &expected)) {
       corrupt(path, "tensor '", name, "' has a shape too large to address: ", dims_string(dims));
     }
+  }
+  if (expected > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    corrupt(path, "tensor '", name, "' has a shape too large to address: ", dims_string(dims));
   }
   info.shape = Shape(std::move(dims));
   info.offset = e.offset();

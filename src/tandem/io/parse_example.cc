@@ -96,7 +96,7 @@ void copy_default(const Tensor& value, const Tensor& dst, int64_t at, int64_t n)
 }
 
 Tensor zeros_of(const Shape& shape, DType dtype) {
-  Tensor t = Tensor::empty(shape, dtype, Device::cpu());
+  Tensor t = Tensor::empty(shape, dtype, Device::cpu(), "parse_example");
   if (dtype != DType::kString) std::memset(const_cast<void*>(t.raw_data()), 0, t.nbytes());
   return t;
 }
@@ -105,6 +105,9 @@ void validate_fixed(const std::string& name, const FixedLenFeature& spec) {
   kind_for(name, spec.dtype);
   TANDEM_CHECK(spec.shape.is_fully_defined(), ValueError, "parse_example: FixedLenFeature '", name,
                "' needs a fully defined shape, received ", spec.shape.to_string());
+  TANDEM_CHECK(spec.shape.try_num_elements().has_value(), ValueError,
+               "parse_example: FixedLenFeature '", name, "' has shape ", spec.shape.to_string(),
+               ", whose number of elements does not fit in int64");
   if (!spec.default_value) return;
   const Tensor& d = *spec.default_value;
   TANDEM_CHECK(d.dtype() == spec.dtype, TypeError, "parse_example: default of feature '", name,

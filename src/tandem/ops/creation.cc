@@ -1,6 +1,7 @@
 #include "tandem/ops/creation.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "tandem/ops/dispatch.h"
 #include "tandem/ops/math.h"
@@ -24,22 +25,29 @@ Tensor convert_to_tensor(const Tensor& t, std::optional<DType> dtype) {
   return cast(t, *dtype);
 }
 
-Tensor fill(const Shape& shape, double value, DType dtype, Device device) {
+namespace {
+// fill under the name of the op the user called (zeros, ones, fill), for error messages.
+Tensor fill_as(const char* op, const Shape& shape, double value, DType dtype, Device device) {
   for (int64_t d : shape.dims())
-    TANDEM_CHECK(d >= 0, ValueError, "fill: expected non-negative dimensions, received shape ",
+    TANDEM_CHECK(d >= 0, ValueError, op, ": expected non-negative dimensions, received shape ",
                  shape.to_list_string());
-  TANDEM_CHECK(dtype != DType::kString, TypeError,
-               "fill: a numeric value cannot fill a string tensor");
-  Tensor t = Tensor::empty(shape, dtype, device);
+  TANDEM_CHECK(dtype != DType::kString, TypeError, op,
+               ": a numeric value cannot fill a string tensor");
+  Tensor t = Tensor::empty(shape, dtype, device, op);
   ops::dispatch::fill(t, value);
   return t;
 }
+}  // namespace
+
+Tensor fill(const Shape& shape, double value, DType dtype, Device device) {
+  return fill_as("fill", shape, value, dtype, device);
+}
 
 Tensor zeros(const Shape& shape, DType dtype, Device device) {
-  return fill(shape, 0, dtype, device);
+  return fill_as("zeros", shape, 0, dtype, device);
 }
 Tensor ones(const Shape& shape, DType dtype, Device device) {
-  return fill(shape, 1, dtype, device);
+  return fill_as("ones", shape, 1, dtype, device);
 }
 
 Tensor zeros_like(const Tensor& t, std::optional<DType> dtype) {
@@ -99,19 +107,28 @@ Tensor one_hot(const Tensor& indices, int64_t depth, OneHotOptions o) {
   int axis = o.axis == -1 ? r : o.axis;
   TANDEM_CHECK(axis >= 0 && axis <= r, ValueError, "one_hot: axis ", o.axis,
                " is out of range for indices of rank ", r, " (expected -1 <= axis <= ", r, ")");
+  std::vector<int64_t> dims = indices.shape().as_list();
+  dims.insert(dims.begin() + axis, depth);
+  Shape shape(dims);
+  // The output is allocated (and its size checked) before anything else: a depth of 2^40 is a
+  // ValueError or ResourceExhaustedError here, not a bad_alloc from a temporary.
+  Tensor host = fill_as("one_hot", shape, o.off_value, o.dtype, Device::cpu());
   std::vector<int64_t> idx = indices.to_vector<int64_t>();
   int64_t outer = 1, inner = 1;
   for (int d = 0; d < axis; ++d) outer *= indices.shape()[d];
   for (int d = axis; d < r; ++d) inner *= indices.shape()[d];
-  std::vector<double> v(static_cast<size_t>(outer * depth * inner), o.off_value);
+  // on_value in the output dtype, written at each hot position.
+  Tensor on = fill_as("one_hot", Shape{}, o.on_value, o.dtype, Device::cpu());
+  size_t item = dtype_size(o.dtype);
+  auto* dst = static_cast<char*>(ops::mutable_data(host));
   for (int64_t a = 0; a < outer; ++a)
     for (int64_t b = 0; b < inner; ++b) {
       int64_t k = idx[a * inner + b];
-      if (k >= 0 && k < depth) v[(a * depth + k) * inner + b] = o.on_value;
+      if (k >= 0 && k < depth)
+        std::memcpy(dst + static_cast<size_t>((a * depth + k) * inner + b) * item, on.raw_data(),
+                    item);
     }
-  std::vector<int64_t> dims = indices.shape().as_list();
-  dims.insert(dims.begin() + axis, depth);
-  return cast(Tensor::from_vector(v, Shape(dims), indices.device()), o.dtype);
+  return host.to(indices.device());
 }
 
 std::vector<Tensor> meshgrid(const std::vector<Tensor>& inputs, const std::string& indexing) {

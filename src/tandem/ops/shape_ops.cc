@@ -49,6 +49,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   std::vector<int64_t> dims = shape.as_list();
   int infer = -1;
   int64_t known = 1;
+  bool overflow = false;
   for (int i = 0; i < shape.rank(); ++i) {
     if (dims[i] == -1) {
       TANDEM_CHECK(infer < 0, ValueError, "reshape: only one dimension can be -1, received ",
@@ -57,16 +58,18 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
     } else {
       TANDEM_CHECK(dims[i] >= 0, ValueError, "reshape: dimensions must be >= 0 or -1, received ",
                    requested_string(dims));
-      known *= dims[i];
+      overflow |= __builtin_mul_overflow(known, dims[i], &known);
     }
   }
   int64_t n = x.num_elements();
   if (infer >= 0) {
-    TANDEM_CHECK(known != 0 && n % known == 0, ValueError, "reshape: cannot reshape a tensor with ",
-                 n, " elements to shape ", requested_string(dims));
+    TANDEM_CHECK(!overflow && known != 0 && n % known == 0, ValueError,
+                 "reshape: cannot reshape a tensor with ", n, " elements to shape ",
+                 requested_string(dims));
     dims[infer] = n / known;
   }
   Shape target(dims);
+  Tensor::byte_size(target, x.dtype(), "reshape");  // ValueError naming the shape on overflow
   TANDEM_CHECK(target.num_elements() == n, ValueError, "reshape: cannot reshape a tensor with ", n,
                " elements (shape ", x.shape().to_list_string(), ") to shape ",
                shape.to_list_string(), " (", target.num_elements(), " elements)");
@@ -154,8 +157,8 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   TANDEM_CHECK(out == shape, ShapeError, "broadcast_to: cannot broadcast shape ",
                x.shape().to_list_string(), " to ", shape.to_list_string());
   if (x.shape() == shape) return x;
-  Tensor y = Tensor::empty(shape, x.dtype(), x.device());
   TANDEM_CHECK(x.device().is_cpu(), ValueError, "broadcast_to: the CUDA kernel is not built yet");
+  Tensor y = Tensor::empty(shape, x.dtype(), x.device(), "broadcast_to");
   kernels::cpu::broadcast(ops::kt(x.dtype()), x.raw_data(), ops::mutable_data(y),
                           ops::make_broadcast_spec(shape, x.shape(), x.shape()));
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
@@ -188,12 +191,14 @@ Tensor concat(const std::vector<Tensor>& values, int64_t axis) {
                    " (shapes ", first.shape().to_list_string(), " and ", v.shape().to_list_string(),
                    ")");
     }
-    total += v.shape()[ax];
+    TANDEM_CHECK(!__builtin_add_overflow(total, v.shape()[ax], &total), ValueError,
+                 "concat: the inputs' sizes along axis ", ax, " add up to more than fit in int64 (",
+                 "input ", i, " has shape ", v.shape().to_list_string(), ")");
   }
   std::vector<int64_t> dims = first.shape().as_list();
   dims[ax] = total;
-  Tensor y = Tensor::empty(Shape(dims), first.dtype(), first.device());
   TANDEM_CHECK(first.device().is_cpu(), ValueError, "concat: the CUDA kernel is not built yet");
+  Tensor y = Tensor::empty(Shape(dims), first.dtype(), first.device(), "concat");
   int64_t outer = 1, inner = 1;
   for (int d = 0; d < ax; ++d) outer *= dims[d];
   for (int d = ax + 1; d < r; ++d) inner *= dims[d];
@@ -334,11 +339,17 @@ Shape mapped_shape(const IndexMaps& maps) {
   return Shape(dims);
 }
 
-// y[j...] = x[maps[0][j_0], ...], or *fill where a map holds -1.
-Tensor gather_with_maps(const char* op, const Tensor& x, const IndexMaps& maps, const void* fill) {
+// The output of a copy through index maps, allocated before its maps are built: an oversized
+// request then fails as ValueError (overflow) or ResourceExhaustedError naming the op and shape,
+// not as a bad_alloc from a map.
+Tensor mapped_output(const char* op, const Tensor& x, const std::vector<int64_t>& dims) {
   TANDEM_CHECK(x.device().is_cpu(), ValueError, op, ": the CUDA kernel is not built yet");
+  return Tensor::empty(Shape(dims), x.dtype(), x.device(), op);
+}
+
+// y[j...] = x[maps[0][j_0], ...], or *fill where a map holds -1; y comes from mapped_output.
+Tensor gather_with_maps(const Tensor& x, const IndexMaps& maps, const void* fill, Tensor y) {
   Shape out = mapped_shape(maps);
-  Tensor y = Tensor::empty(out, x.dtype(), x.device());
   kernels::cpu::gather_by_maps(ops::kt(x.dtype()), x.raw_data(), x.shape().dims().data(),
                                ops::mutable_data(y), out.dims().data(), x.rank(),
                                map_pointers(maps).data(), fill);
@@ -364,14 +375,23 @@ Tensor tile(const Tensor& x, const std::vector<int64_t>& multiples) {
   TANDEM_CHECK(static_cast<int>(multiples.size()) == r, ValueError,
                "tile: expected multiples of length ", r, " (the rank of the input, shape ",
                x.shape().to_list_string(), "), received length ", multiples.size());
-  IndexMaps maps(r);
+  std::vector<int64_t> out(r);
   for (int d = 0; d < r; ++d) {
     int64_t n = x.shape()[d], m = multiples[d];
     TANDEM_CHECK(m >= 0, ValueError, "tile: expected multiples >= 0, received ", m,
                  " for dimension ", d);
-    for (int64_t j = 0; j < n * m; ++j) maps[d].push_back(j % n);
+    TANDEM_CHECK(!__builtin_mul_overflow(n, m, &out[d]), ValueError, "tile: dimension ", d,
+                 " of shape ", x.shape().to_list_string(), " times multiple ", m,
+                 " overflows int64");
   }
-  Tensor y = gather_with_maps("tile", x, maps, nullptr);
+  Tensor y = mapped_output("tile", x, out);
+  IndexMaps maps(r);
+  for (int d = 0; d < r; ++d) {
+    int64_t n = x.shape()[d];
+    maps[d].reserve(static_cast<size_t>(out[d]));
+    for (int64_t j = 0; j < out[d]; ++j) maps[d].push_back(j % n);
+  }
+  y = gather_with_maps(x, maps, nullptr, y);
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
     Shape in_shape = x.shape();
     autodiff::record_operation(
@@ -406,7 +426,7 @@ Tensor reverse(const Tensor& x, const std::vector<int64_t>& axis) {
     int64_t n = x.shape()[d];
     for (int64_t j = 0; j < n; ++j) maps[d].push_back(flip[d] ? n - 1 - j : j);
   }
-  Tensor y = gather_with_maps("reverse", x, maps, nullptr);
+  Tensor y = gather_with_maps(x, maps, nullptr, mapped_output("reverse", x, x.shape().as_list()));
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
     autodiff::record_operation("reverse", {x}, {y},
                                [axis](const std::vector<Tensor>& g) -> autodiff::GradList {
@@ -456,6 +476,11 @@ void check_paddings(const Tensor& x, const std::vector<std::pair<int64_t, int64_
     TANDEM_CHECK(before >= 0 && after >= 0, ValueError,
                  "pad: expected non-negative paddings, received [", before, ", ", after,
                  "] for dimension ", d);
+    int64_t size = 0;
+    TANDEM_CHECK(
+        !__builtin_add_overflow(n, before, &size) && !__builtin_add_overflow(size, after, &size),
+        ValueError, "pad: dimension ", d, " of shape ", x.shape().to_list_string(), " padded by [",
+        before, ", ", after, "] overflows int64");
     TANDEM_CHECK(mode != PadMode::kReflect || (before < n && after < n), ValueError,
                  "pad: REFLECT paddings must be less than the dimension size, received [", before,
                  ", ", after, "] for dimension ", d, " of size ", n);
@@ -499,6 +524,10 @@ Tensor mirror_pad_grad(const Tensor& dy, const Shape& in_shape,
 Tensor pad_with(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& paddings,
                 const PadOptions& options, PadMode mode) {
   check_paddings(x, paddings, mode);
+  std::vector<int64_t> out;
+  for (int d = 0; d < x.rank(); ++d)
+    out.push_back(x.shape()[d] + paddings[d].first + paddings[d].second);
+  Tensor y = mapped_output("pad", x, out);
   IndexMaps maps = pad_maps(x, paddings, mode);
   static const std::string kEmptyString;
   Tensor fill_value;
@@ -507,7 +536,7 @@ Tensor pad_with(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>&
     fill_value = ops::scalar_like(options.constant_values, x).cpu();
     fill = fill_value.raw_data();
   }
-  Tensor y = gather_with_maps("pad", x, maps, fill);
+  y = gather_with_maps(x, maps, fill, y);
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
     Shape in_shape = x.shape();
     autodiff::record_operation(

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <new>
 #include <set>
 #include <thread>
 #include <vector>
@@ -178,6 +180,21 @@ TEST(TensorIds, AreUniqueAcrossThreads) {
   std::set<uint64_t> all;
   for (const auto& list : ids) all.insert(list.begin(), list.end());
   EXPECT_EQ(all.size(), 30000u);
+}
+
+// A block larger than the machine's memory plus swap is refused without asking the system (which,
+// with overcommit on, would hand out address space that the first write turns into an OOM kill).
+TEST(CpuAllocator, RequestsBeyondTheMachinesMemoryAreRefused) {
+  AllocatorStats before = cpu_allocator::stats();
+  EXPECT_THROW(cpu_allocator::allocate(size_t{1} << 50), std::bad_alloc);  // 1 PiB
+  EXPECT_THROW(cpu_allocator::allocate(std::numeric_limits<size_t>::max()), std::bad_alloc);
+  AllocatorStats after = cpu_allocator::stats();
+  EXPECT_EQ(after.system_allocations, before.system_allocations);
+  EXPECT_EQ(after.bytes_in_use, before.bytes_in_use);
+  void* p = cpu_allocator::allocate(1 << 20);  // ordinary requests still work
+  ASSERT_NE(p, nullptr);
+  std::memset(p, 1, 1 << 20);
+  cpu_allocator::deallocate(p, 1 << 20);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <optional>
 #include <sstream>
 
 #include "tandem/core/error.h"
@@ -101,6 +103,30 @@ TEST(Shape, InlineAndHeapShapesCopyMoveAndAssign) {
   EXPECT_EQ(std::vector<int64_t>(view.begin(), view.end()), big.as_list());
   EXPECT_EQ(Shape(view), big);
   EXPECT_EQ(big.to_list_string(), "[1,2,3,4,5,6,7,80]");
+}
+
+// The element count is checked for overflow: a shape whose product does not fit in int64 is a
+// ValueError naming it, not a tensor of 0 bytes that later kernels read past.
+TEST(Shape, NumElementsOverflowIsAValueErrorNamingTheShape) {
+  Shape huge({int64_t{1} << 62, 8});
+  try {
+    huge.num_elements();
+    ADD_FAILURE() << "expected ValueError";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("(4611686018427387904, 8)"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("does not fit in int64"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(Shape({int64_t{1} << 32, int64_t{1} << 32}).num_elements(), ValueError);
+  EXPECT_FALSE(huge.try_num_elements().has_value());
+  EXPECT_FALSE(Shape({Shape::kUnknown, 3}).try_num_elements().has_value());
+  // The largest product that fits is fine; a zero dimension makes any product 0.
+  EXPECT_EQ(Shape({int64_t{1} << 62, 1}).num_elements(), int64_t{1} << 62);
+  EXPECT_EQ(Shape({std::numeric_limits<int64_t>::max()}).num_elements(),
+            std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(Shape({int64_t{1} << 62, 8, 0}).num_elements(), 0);
+  EXPECT_EQ(Shape({int64_t{1} << 62, 8, 0}).try_num_elements(), std::optional<int64_t>(0));
+  EXPECT_EQ(Shape({3, 4}).try_num_elements(), std::optional<int64_t>(12));
 }
 
 }  // namespace

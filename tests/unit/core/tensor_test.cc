@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 
+#include "tandem/core/allocator.h"
 #include "testing/gradient_check.h"
 
 namespace tandem {
@@ -204,6 +205,58 @@ TEST(Tensor, CpuTensorsStayOnTheCpu) {
   if (cuda_device_count() == 0) {
     expect_error<ValueError>([&] { t.to(Device::cuda(0)); }, "cuda:0");
   }
+}
+
+TEST(Tensor, EmptyRejectsShapesWhoseSizeOverflows) {
+  expect_error<ValueError>(
+      [] {
+        Tensor::empty(Shape{int64_t{1} << 62, 8}, float32);
+      },
+      "(4611686018427387904, 8)");
+  // The element count fits in int64, its byte size does not.
+  expect_error<ValueError>(
+      [] { Tensor::empty(Shape{int64_t{1} << 62}, float32, Device::cpu(), "zeros"); },
+      "zeros: a float32 tensor of shape (4611686018427387904,) would take");
+  EXPECT_EQ(Tensor::byte_size(Shape{3, 5}, float64), 120);
+  EXPECT_EQ(Tensor::byte_size(Shape{int64_t{1} << 62, 0}, float64), 0);
+}
+
+// 4 TiB is more than the machine holds: the allocator refuses it without asking the system for
+// it (so no memory is committed whatever the overcommit policy), and the error says what was
+// asked for and what the allocator holds.
+TEST(Tensor, UnsatisfiableAllocationIsResourceExhaustedError) {
+  Tensor keep = Tensor::empty(Shape{1024}, float32, Device::cpu());
+  AllocatorStats before = cpu_allocator::stats();
+  try {
+    Tensor::empty(Shape{int64_t{1} << 40}, float32, Device::cpu(), "zeros");
+    ADD_FAILURE() << "expected ResourceExhaustedError";
+  } catch (const ResourceExhaustedError& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("zeros: out of memory allocating 4398046511104 bytes (4.00 TiB) for a "
+                     "float32 tensor of shape (1099511627776,) on CPU:0"),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("the allocator holds " + std::to_string(before.bytes_in_use) + " bytes"),
+              std::string::npos)
+        << m;
+  }
+  EXPECT_EQ(cpu_allocator::stats().bytes_in_use, before.bytes_in_use) << "nothing leaked";
+  EXPECT_GE(before.bytes_in_use, 4096);
+}
+
+TEST(Tensor, FromStorageChecksTheStorageHoldsTheView) {
+  Tensor base = constant({{1, 2, 3}, {4, 5, 6}});
+  expect_error<ValueError>(
+      [&] { Tensor::from_storage(base.storage(), 16, Shape({3}), int32); },
+      "from_storage: a int32 tensor of shape (3,) needs 12 bytes at offset 16, but the storage "
+      "holds 24 bytes");
+  expect_error<ValueError>(
+      [&] {
+        Tensor::from_storage(base.storage(), 0, Shape({int64_t{1} << 62, 8}), int32);
+      },
+      "(4611686018427387904, 8)");
+  Tensor last = Tensor::from_storage(base.storage(), 12, Shape({3}), int32);
+  EXPECT_EQ(last.to_vector<int32_t>(), (std::vector<int32_t>{4, 5, 6}));
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 
 #include "data_test_util.h"
 #include "tandem/data/dataset.h"
+#include "tandem/io/crc32c.h"
+#include "tandem/io/tfrecord_format.h"
 #include "tandem/ops/math.h"
 #include "testing/assertions.h"
 #include "testing/temp_files.h"
@@ -172,6 +174,59 @@ TEST(FileCache, TruncatedOrCorruptFilesRaiseIOErrorWithTheOffset) {
 
   write_bytes(path, "not a cache at all");
   expect_error<IOError>([&] { ds.collect(); }, "'" + path + "' at byte offset 0: not a Tandem");
+}
+
+// A record with a valid checksum whose tensor declares a shape of (2^40, 2^24): the element count
+// overflows int64, and it used to load as a tensor of 0 bytes that kernels then read past.
+TEST(FileCache, HostileShapeWithAValidChecksumIsCorruptNotATensor) {
+  TempDir dir;
+  std::string path = dir.file("c");
+  auto u32 = [](uint32_t v) {
+    std::string b(4, '\0');
+    io::store_le32(b.data(), v);
+    return b;
+  };
+  auto u64 = [](uint64_t v) {
+    std::string b(8, '\0');
+    io::store_le64(b.data(), v);
+    return b;
+  };
+  auto record = [&](const std::string& payload) {
+    return u64(payload.size()) + u32(io::crc32c_mask(io::crc32c(payload.data(), payload.size()))) +
+           payload;
+  };
+  auto element = [&](std::vector<uint64_t> dims, const std::string& data) {
+    std::string p = "E";
+    p += '\0';                                     // a tuple
+    p += u32(1);                                   // one component
+    p += static_cast<char>(DType::kFloat32);       // dtype
+    p += u32(static_cast<uint32_t>(dims.size()));  // rank
+    for (uint64_t d : dims) p += u64(d);
+    return p + data;
+  };
+  std::string end = record(std::string("Z").append(u64(1)));
+  auto cache_file = [&](const std::string& element_record) {
+    std::string out = "TDCACHE1";
+    out.append(element_record);
+    out.append(end);
+    return out;
+  };
+  write_bytes(
+      path,
+      cache_file(record(element({uint64_t{1} << 40, uint64_t{1} << 24}, std::string(8, '\0')))));
+  Dataset ds = Dataset::range(1).cache(path);
+  expect_error<IOError>([&] { ds.collect(); },
+                        "'" + path +
+                            "' at byte offset 8: corrupt record: tensor of shape (1099511627776, "
+                            "16777216) and dtype float32 is larger than its record");
+  // A shape that fits in int64 but not in the record is refused before it is allocated.
+  write_bytes(path, cache_file(record(element({uint64_t{1} << 40, 4}, std::string(8, '\0')))));
+  expect_error<IOError>([&] { ds.collect(); }, "is larger than its record");
+  // The same layout with a shape that matches its data reads back.
+  write_bytes(path, cache_file(record(element({2}, std::string("\0\0\x80\x3f\0\0\0\x40", 8)))));
+  std::vector<Element> got = ds.collect();
+  ASSERT_EQ(got.size(), 1u);
+  expect_values(got[0].components()[0], {1, 2});
 }
 
 }  // namespace

@@ -425,6 +425,20 @@ TEST(ModelFile, InconsistentIndexEntriesAreReported) {
   expect_index_error(
       [](auto& h) { h.mutable_tensors(1)->set_offset(uint64_t{1} << 40); },
       "truncated data: tensor 'dense/bias' expected 8 bytes at offset 1099511627776");
+  // Shapes whose byte size does not fit in int64 (though it may in uint64) are corrupt.
+  expect_index_error(
+      [](auto& h) {
+        h.mutable_tensors(0)->set_dtype("uint8");
+        h.mutable_tensors(0)->set_shape(0, int64_t{1} << 62);
+        h.mutable_tensors(0)->add_shape(3);
+      },
+      "tensor 'dense/kernel' has a shape too large to address: [4611686018427387904,3]");
+  expect_index_error(
+      [](auto& h) {
+        h.mutable_tensors(0)->set_shape(0, int64_t{1} << 62);
+        h.mutable_tensors(0)->add_shape(8);
+      },
+      "tensor 'dense/kernel' has a shape too large to address: [4611686018427387904,8]");
 }
 
 }  // namespace

@@ -200,5 +200,25 @@ TEST(ParseExample, GarbageInABatchNamesTheExample) {
       "could not parse 3 bytes as a tf.train.Example (example 1)");
 }
 
+// A spec'd shape whose element count overflows int64 is a ValueError naming the feature and the
+// shape (it used to be "expected 0 values for shape (4611686018427387904, 8)").
+TEST(ParseExample, ShapesWhoseSizeOverflowsAreValueErrors) {
+  std::string s = serialized({{"x", float_feature({1, 2})}});
+  expect_error<ValueError>(
+      [&] {
+        parse_single_example(
+            s, {{"x", FixedLenFeature{.shape = {int64_t{1} << 62, 8}, .dtype = float32}}});
+      },
+      "parse_example: FixedLenFeature 'x' has shape (4611686018427387904, 8), whose number of "
+      "elements does not fit in int64");
+  // Each example fits; the batch of two does not.
+  expect_error<ValueError>(
+      [&] {
+        parse_example(std::vector<std::string>{s, s},
+                      {{"x", FixedLenFeature{.shape = {int64_t{1} << 60, 4}, .dtype = float32}}});
+      },
+      "parse_example: shape (2, 1152921504606846976, 4) has too many elements");
+}
+
 }  // namespace
 }  // namespace tandem::io

@@ -151,7 +151,7 @@ TEST(Fill, Errors) {
       [] {
         zeros(Shape{2, -1});
       },
-      "fill: expected non-negative dimensions, received shape [2,?]");
+      "zeros: expected non-negative dimensions, received shape [2,?]");
   expect_error<TypeError>([] { fill(Shape{2}, 1, string); },
                           "fill: a numeric value cannot fill a string tensor");
 }
@@ -325,6 +325,54 @@ TEST(OneHot, Errors) {
   expect_error<ValueError>([] { one_hot(constant({0}), -1); },
                            "one_hot: expected depth >= 0, received -1");
   expect_error<ValueError>([] { one_hot(Tensor(), 2); }, "one_hot: input is an undefined Tensor");
+}
+
+// A depth whose output cannot be allocated is a ResourceExhaustedError naming one_hot and the
+// shape (it used to be a bare std::bad_alloc from a temporary); a depth whose element count
+// overflows is a ValueError.
+TEST(OneHot, HugeDepthIsAnErrorNamingTheOp) {
+  expect_error<ResourceExhaustedError>(
+      [] {
+        one_hot(constant({0, 1, 2, 3}), int64_t{1} << 40);
+      },
+      "one_hot: out of memory allocating 17592186044416 bytes (16.00 TiB) for a float32 tensor "
+      "of shape (4, 1099511627776)");
+  expect_error<ValueError>(
+      [] {
+        one_hot(constant({0, 1, 2, 3}), int64_t{1} << 62);
+      },
+      "shape (4, 4611686018427387904) has too many elements");
+}
+
+// ---- size overflow and exhaustion in creation ops ----
+
+TEST(Fill, ShapesWhoseSizeOverflowsAreValueErrors) {
+  // Used to return a tensor of 0 bytes that reduce_sum then read past (SIGSEGV).
+  expect_error<ValueError>(
+      [] {
+        zeros(Shape{int64_t{1} << 62, 8});
+      },
+      "shape (4611686018427387904, 8) has too many elements");
+  expect_error<ValueError>(
+      [] {
+        ones(Shape{int64_t{1} << 32, int64_t{1} << 32});
+      },
+      "shape (4294967296, 4294967296) has too many elements");
+  expect_error<ValueError>([] { fill(Shape{int64_t{1} << 61}, 1.0, float64); },
+                           "fill: a float64 tensor of shape (2305843009213693952,) would take");
+  EXPECT_EQ(zeros(Shape{int64_t{1} << 62, 8, 0}).num_elements(), 0);
+}
+
+TEST(Fill, UnsatisfiableSizesAreResourceExhaustedErrors) {
+  // 4 TiB: refused by the allocator up front, nothing is committed.
+  expect_error<ResourceExhaustedError>(
+      [] {
+        zeros(Shape{int64_t{1} << 30, 1024});
+      },
+      "zeros: out of memory allocating 4398046511104 bytes (4.00 TiB) for a float32 tensor of "
+      "shape (1073741824, 1024) on CPU:0; the allocator holds ");
+  expect_error<ResourceExhaustedError>([] { ones(Shape{int64_t{1} << 42}, uint8); },
+                                       "ones: out of memory allocating 4398046511104 bytes");
 }
 
 // ---- meshgrid ----

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "testing/gradient_check.h"
 
 namespace tandem {
@@ -443,6 +445,64 @@ TEST(IndexMapKernels, LargeInputsTakeTheParallelPath) {
   }
   EXPECT_EQ(p[5], 5) << "SYMMETRIC copies the edge row";
   EXPECT_EQ(p[257 * 256 + 5], 255 * 256 + 5);
+}
+
+// ---- shapes whose size overflows int64 ----
+
+TEST(ShapeOps, OverflowingOutputShapesAreValueErrorsNamingTheOp) {
+  Tensor x = constant({1.f, 2.f});
+  expect_error<ValueError>(
+      [&] {
+        reshape(x, Shape{int64_t{1} << 62, 8, -1});
+      },
+      "reshape: cannot reshape a tensor with 2 elements to shape "
+      "[4611686018427387904,8,-1]");
+  expect_error<ValueError>(
+      [&] {
+        reshape(x, Shape{int64_t{1} << 62, 8});
+      },
+      "shape (4611686018427387904, 8) has too many elements");
+  expect_error<ValueError>(
+      [&] {
+        broadcast_to(x, Shape{int64_t{1} << 61, 2});
+      },
+      "broadcast_to: a float32 tensor of shape (2305843009213693952, 2) "
+      "would take");
+  expect_error<ValueError>([&] { tile(x, {int64_t{1} << 62}); },
+                           "tile: dimension 0 of shape [2] times multiple 4611686018427387904 "
+                           "overflows int64");
+  expect_error<ValueError>(
+      [&] {
+        tile(constant({{1.f}}), {int64_t{1} << 32, int64_t{1} << 32});
+      },
+      "shape (4294967296, 4294967296) has too many elements");
+  expect_error<ValueError>(
+      [&] {
+        pad(x, {{std::numeric_limits<int64_t>::max(), 1}});
+      },
+      "pad: dimension 0 of shape [2] padded by [9223372036854775807, 1] overflows int64");
+  Tensor big = reshape(x, Shape{2, 1});
+  expect_error<ValueError>(
+      [&] {
+        concat({Tensor::from_storage(big.storage(), 0,
+                                     Shape{0, std::numeric_limits<int64_t>::max()}, float32),
+                Tensor::from_storage(big.storage(), 0, Shape{0, 1}, float32)},
+               1);
+      },
+      "concat: the inputs' sizes along axis 1 add up to more than fit in int64");
+  // Outputs that fit but that no machine holds are ResourceExhaustedErrors naming the op.
+  expect_error<ResourceExhaustedError>([&] { tile(x, {int64_t{1} << 41}); },
+                                       "tile: out of memory allocating 17592186044416 bytes");
+  expect_error<ResourceExhaustedError>(
+      [&] {
+        pad(x, {{int64_t{1} << 42, 0}});
+      },
+      "pad: out of memory allocating 17592186044424 bytes");
+  expect_error<ResourceExhaustedError>(
+      [&] {
+        broadcast_to(x, Shape{int64_t{1} << 41, 2});
+      },
+      "broadcast_to: out of memory allocating");
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "tandem/data/ops/nodes.h"
 #include "tandem/io/crc32c.h"
@@ -97,6 +98,8 @@ class Cursor {
     return std::string(take(n), n);
   }
   bool done() const { return p_ == end_; }
+  // Whether at least n more bytes remain.
+  bool holds(int64_t n) const { return n <= end_ - p_; }
 
  private:
   const char* p_;
@@ -117,14 +120,22 @@ Tensor decode_tensor(Cursor* c) {
     if (d < 0 || d > (int64_t{1} << 40)) throw CorruptRecord{"dimension " + std::to_string(d)};
   }
   Shape shape(std::move(dims));
-  int64_t n = shape.num_elements();
+  // The element count and byte size must fit in int64, and the record must hold them, before
+  // anything is allocated: a valid CRC over a hostile shape is still a corrupt record.
+  std::optional<int64_t> n = shape.try_num_elements();
+  int64_t bytes = 0;
+  int64_t least = dtype == DType::kString ? 8 : static_cast<int64_t>(dtype_size(dtype));
+  if (!n || __builtin_mul_overflow(*n, least, &bytes) || !c->holds(bytes)) {
+    throw CorruptRecord{"tensor of shape " + shape.to_string() + " and dtype " + dtype_name(dtype) +
+                        " is larger than its record"};
+  }
   if (dtype == DType::kString) {
     Tensor t = Tensor::empty(shape, dtype, Device::cpu());
     auto* s = const_cast<std::string*>(t.data<std::string>());
-    for (int64_t i = 0; i < n; ++i) s[i] = c->bytes();
+    for (int64_t i = 0; i < *n; ++i) s[i] = c->bytes();
     return t;
   }
-  const char* src = c->take(static_cast<size_t>(n) * dtype_size(dtype));
+  const char* src = c->take(static_cast<size_t>(bytes));
   Tensor t = Tensor::empty(shape, dtype, Device::cpu());
   std::memcpy(const_cast<void*>(t.raw_data()), src, t.nbytes());
   return t;
