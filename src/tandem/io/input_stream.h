@@ -22,7 +22,9 @@ class InputStream {
   InputStream& operator=(const InputStream&) = delete;
 
   // Reads up to n bytes into dst; returns fewer only at the end of the (uncompressed) stream.
-  // Throws IOError on a read error or a corrupt/truncated compressed stream.
+  // Throws IOError on a read error or a corrupt/truncated compressed stream. A GZIP file made of
+  // several members is read through all of them, as TensorFlow and gunzip do; bytes after the
+  // last member (or after a ZLIB stream) are an IOError naming their compressed byte offset.
   size_t read(void* dst, size_t n);
   const std::string& path() const { return path_; }
   // Bytes of uncompressed data returned so far.
@@ -31,6 +33,8 @@ class InputStream {
  private:
   size_t read_raw(void* dst, size_t n);
   size_t read_inflated(void* dst, size_t n);
+  // Reads compressed bytes until at least `want` are buffered or the file ends; false then.
+  bool fill_input(size_t want);
 
   std::string path_;
   CompressionType compression_;

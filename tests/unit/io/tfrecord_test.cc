@@ -237,5 +237,35 @@ TEST(TFRecord, EmptyFileHasNoRecords) {
   EXPECT_TRUE(read_all(dir.file("e")).empty());
 }
 
+// `cat a.gz b.gz` is a valid gzip file; TensorFlow reads the records of every member.
+TEST(TFRecord, GzipFileOfSeveralMembersReadsThemAll) {
+  TempDir dir;
+  auto write = [&](const std::string& path, const std::vector<std::string>& records,
+                   const std::string& type) {
+    TFRecordWriter writer(path, {.compression_type = type});
+    for (const auto& r : records) writer.write(r);
+  };
+  write(dir.file("a"), {"one", std::string(70000, 'a')}, "GZIP");
+  write(dir.file("b"), {"two", "three"}, "GZIP");
+  write(dir.file("e"), {}, "GZIP");
+  std::string a = read_bytes(dir.file("a")), b = read_bytes(dir.file("b"));
+  std::string e = read_bytes(dir.file("e"));
+  write_bytes(dir.file("ab"), a + e + b);
+  EXPECT_EQ(read_all(dir.file("ab"), {.compression_type = "GZIP"}),
+            (std::vector<std::string>{"one", std::string(70000, 'a'), "two", "three"}));
+  // Bytes after the last member are an error naming where they start, not silently ignored.
+  write_bytes(dir.file("junk"), a + b + "junk");
+  expect_error<IOError>([&] { read_all(dir.file("junk"), {.compression_type = "GZIP"}); },
+                        "unexpected data after the end of the GZIP stream in '" + dir.file("junk") +
+                            "' at compressed byte offset " + std::to_string(a.size() + b.size()));
+  write(dir.file("z"), {"zlib"}, "ZLIB");
+  std::string z = read_bytes(dir.file("z"));
+  write_bytes(dir.file("zz"), z + z);
+  expect_error<IOError>([&] { read_all(dir.file("zz"), {.compression_type = "ZLIB"}); },
+                        "unexpected data after the end of the ZLIB stream in '" + dir.file("zz") +
+                            "' at compressed byte offset " + std::to_string(z.size()) +
+                            ": expected the end of the file");
+}
+
 }  // namespace
 }  // namespace tandem::io

@@ -1,6 +1,10 @@
 #include "tandem/data/readers/idx_reader.h"
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <functional>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -82,22 +86,37 @@ void decode_body(const unsigned char* src, const IdxType& type, int64_t n, void*
   }
 }
 
-}  // namespace
+// Where the bytes come from: `read` fills up to n bytes and returns fewer only at the end.
+// `exact_size` is the whole input's size when it is known (a plain file, bytes in memory);
+// `compressed_size` the size on disk of a gzipped file, which bounds what it can inflate to.
+struct IdxSource {
+  std::function<size_t(void*, size_t)> read;
+  std::optional<uint64_t> exact_size;
+  std::optional<uint64_t> compressed_size;
+};
 
-Tensor parse_idx(const std::string& bytes, const std::string& name) {
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  TANDEM_CHECK(bytes.size() >= 4, IOError, "'", name, "' is not an IDX file: expected a 4-byte ",
-               "magic number, the file has ", bytes.size(), " bytes");
+// DEFLATE cannot expand its input more than about 1032 times; a header that declares more data
+// than the compressed file can hold is rejected before anything is allocated (a gzip bomb).
+constexpr uint64_t kMaxDeflateRatio = 1032;
+
+Tensor read_idx_from(const IdxSource& src, const std::string& name) {
+  unsigned char magic[4];
+  size_t got = src.read(magic, 4);
+  TANDEM_CHECK(got == 4, IOError, "'", name, "' is not an IDX file: expected a 4-byte ",
+               "magic number, the file has ", got, " bytes");
   IdxType type{};
-  TANDEM_CHECK(p[0] == 0 && p[1] == 0 && idx_type(p[2], &type), IOError, "'", name,
-               "' is not an IDX file: wrong magic number ", hex_magic(p),
+  TANDEM_CHECK(magic[0] == 0 && magic[1] == 0 && idx_type(magic[2], &type), IOError, "'", name,
+               "' is not an IDX file: wrong magic number ", hex_magic(magic),
                " (expected 0x0000TTRR with type TT in 08,09,0b,0c,0d,0e and rank RR)");
-  int rank = p[3];
+  int rank = magic[3];
   size_t header = 4 + 4 * static_cast<size_t>(rank);
-  TANDEM_CHECK(bytes.size() >= header, IOError, "truncated IDX file '", name, "': expected a ",
-               header, "-byte header for rank ", rank, ", received ", bytes.size(), " bytes");
+  std::vector<unsigned char> dim_bytes(4 * static_cast<size_t>(rank));
+  got = 4 + src.read(dim_bytes.data(), dim_bytes.size());
+  TANDEM_CHECK(got == header, IOError, "truncated IDX file '", name, "': expected a ", header,
+               "-byte header for rank ", rank, ", received ", got, " bytes");
   std::vector<int64_t> dims(rank);
-  for (int i = 0; i < rank; ++i) dims[i] = static_cast<int64_t>(load_be(p + 4 + 4 * i, 4));
+  for (int i = 0; i < rank; ++i)
+    dims[i] = static_cast<int64_t>(load_be(dim_bytes.data() + 4 * i, 4));
   Shape shape(dims);
   // Bounding the element count keeps a corrupt header from overflowing the size arithmetic.
   constexpr uint64_t kMaxElements = uint64_t{1} << 56;
@@ -109,15 +128,75 @@ Tensor parse_idx(const std::string& bytes, const std::string& name) {
     count *= static_cast<uint64_t>(d);
   }
   uint64_t expected = count * type.file_bytes;
-  uint64_t actual = bytes.size() - header;
-  TANDEM_CHECK(actual == expected, IOError, actual < expected ? "truncated" : "oversized",
-               " IDX file '", name, "': expected ", expected, " bytes of ", type.name,
-               " data for shape ", shape.to_string(), ", received ", actual);
-  Tensor out = Tensor::empty(shape, type.dtype, Device::cpu());
-  decode_body(p + header, type, shape.num_elements(), const_cast<void*>(out.raw_data()));
+  // The header's claim is checked against what the file can hold before the body is allocated.
+  if (src.exact_size) {
+    uint64_t actual = *src.exact_size - header;
+    TANDEM_CHECK(actual == expected, IOError, actual < expected ? "truncated" : "oversized",
+                 " IDX file '", name, "': expected ", expected, " bytes of ", type.name,
+                 " data for shape ", shape.to_string(), ", received ", actual);
+  } else if (src.compressed_size) {
+    uint64_t most = *src.compressed_size * kMaxDeflateRatio;
+    TANDEM_CHECK(expected <= most, IOError, "truncated IDX file '", name, "': header shape ",
+                 shape.to_string(), " declares ", expected, " bytes of ", type.name,
+                 " data, more than its ", *src.compressed_size,
+                 " gzipped bytes can inflate to (at most ", most, ")");
+  }
+  Tensor out = Tensor::empty(shape, type.dtype, Device::cpu(), "read_idx");
+  auto* dst = static_cast<unsigned char*>(const_cast<void*>(out.raw_data()));
+  // The body streams through a bounded buffer into the tensor: nothing is inflated beyond it.
+  constexpr uint64_t kChunkElements = 1 << 16;
+  std::vector<unsigned char> buffer(kChunkElements * type.file_bytes);
+  uint64_t done = 0;  // elements
+  while (done < count) {
+    uint64_t n = std::min(kChunkElements, count - done);
+    size_t want = static_cast<size_t>(n) * type.file_bytes;
+    size_t read = src.read(buffer.data(), want);
+    TANDEM_CHECK(read == want, IOError, "truncated IDX file '", name, "': expected ", expected,
+                 " bytes of ", type.name, " data for shape ", shape.to_string(), ", received ",
+                 done * type.file_bytes + read);
+    decode_body(buffer.data(), type, static_cast<int64_t>(n), dst + done * dtype_size(type.dtype));
+    done += n;
+  }
+  unsigned char extra;
+  TANDEM_CHECK(src.read(&extra, 1) == 0, IOError, "oversized IDX file '", name, "': expected ",
+               expected, " bytes of ", type.name, " data for shape ", shape.to_string(),
+               ", received more (the data goes on past uncompressed byte offset ",
+               header + expected, ")");
   return out;
 }
 
-Tensor read_idx(const std::string& path) { return parse_idx(io::read_file_maybe_gzip(path), path); }
+}  // namespace
+
+Tensor parse_idx(const std::string& bytes, const std::string& name) {
+  size_t pos = 0;
+  IdxSource src{.read =
+                    [&](void* dst, size_t n) {
+                      size_t k = std::min(n, bytes.size() - pos);
+                      std::memcpy(dst, bytes.data() + pos, k);
+                      pos += k;
+                      return k;
+                    },
+                .exact_size = bytes.size(),
+                .compressed_size = std::nullopt};
+  return read_idx_from(src, name);
+}
+
+Tensor read_idx(const std::string& path) {
+  unsigned char magic[2] = {0, 0};
+  size_t magic_size = 0;
+  {
+    io::InputStream probe(path, io::CompressionType::kNone);
+    magic_size = probe.read(magic, 2);
+  }
+  bool gzip = magic_size == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  std::error_code ec;
+  uint64_t file_size = std::filesystem::file_size(path, ec);
+  TANDEM_CHECK(!ec, IOError, "cannot read the size of '", path, "': ", ec.message());
+  io::InputStream in(path, gzip ? io::CompressionType::kGzip : io::CompressionType::kNone);
+  IdxSource src{.read = [&](void* dst, size_t n) { return in.read(dst, n); },
+                .exact_size = gzip ? std::nullopt : std::optional<uint64_t>(file_size),
+                .compressed_size = gzip ? std::optional<uint64_t>(file_size) : std::nullopt};
+  return read_idx_from(src, path);
+}
 
 }  // namespace tandem::data

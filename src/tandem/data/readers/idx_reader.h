@@ -12,7 +12,10 @@ namespace tandem::data {
 // Reads an IDX file into a CPU tensor of the stored shape. Element types: unsigned byte -> uint8;
 // signed byte, short and int -> int32; float -> float32; double -> float64. Throws IOError naming
 // the file for a missing file, a wrong magic number, an unknown type code, or a body whose size
-// does not match the header (with the expected and actual sizes).
+// does not match the header (with the expected and actual sizes). The header is checked against
+// what the file can hold (its size; for a gzipped file, the most its compressed bytes can inflate
+// to) before the tensor is allocated, and the body streams into it: a gzip bomb is an IOError,
+// not an exhausted memory.
 Tensor read_idx(const std::string& path);
 
 // Parses IDX bytes already in memory; `name` is used in error messages.

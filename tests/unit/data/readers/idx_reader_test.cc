@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include "tandem/core/allocator.h"
 #include "testing/assertions.h"
 #include "testing/temp_files.h"
 
@@ -94,6 +95,81 @@ TEST(IdxReader, TruncatedGzip) {
 
 TEST(IdxReader, MissingFile) {
   expect_error<IOError>([] { read_idx("/no/such/file-idx1-ubyte"); }, "/no/such/file-idx1-ubyte");
+}
+
+std::string gzip_bytes(const std::string& bytes) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&z, bytes.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  z.avail_in = static_cast<uInt>(bytes.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// A gzip bomb: a few KiB that declare (and would inflate to) far more. The header is checked
+// against what the compressed bytes can hold before anything is allocated or inflated.
+TEST(IdxReader, GzipHeaderDeclaringMoreThanTheFileCanHoldIsRejectedFirst) {
+  TempDir dir;
+  std::string bomb = gzip_bytes(idx_header(0x08, {1u << 20, 1u << 20}) + std::string(1 << 20, 0));
+  write_bytes(dir.file("bomb"), bomb);
+  AllocatorStats before = cpu_allocator::stats();
+  expect_error<IOError>([&] { read_idx(dir.file("bomb")); },
+                        "truncated IDX file '" + dir.file("bomb") +
+                            "': header shape (1048576, 1048576) declares 1099511627776 bytes of "
+                            "unsigned byte data, more than its " +
+                            std::to_string(bomb.size()) + " gzipped bytes can inflate to");
+  EXPECT_LT(cpu_allocator::stats().bytes_in_use - before.bytes_in_use, 1 << 20)
+      << "nothing the size of the declared body was allocated";
+}
+
+// The body streams: a plausible header over a body that goes on is an error once the declared
+// size has been read, and a short body names what arrived.
+TEST(IdxReader, GzipBodyLongerOrShorterThanTheHeaderIsAnError) {
+  TempDir dir;
+  write_bytes(dir.file("long"), gzip_bytes(idx_header(0x08, {4, 4}) + std::string(100000, 1)));
+  expect_error<IOError>([&] { read_idx(dir.file("long")); },
+                        "oversized IDX file '" + dir.file("long") +
+                            "': expected 16 bytes of unsigned byte data for shape (4, 4), "
+                            "received more (the data goes on past uncompressed byte offset 28)");
+  write_bytes(dir.file("short"), gzip_bytes(idx_header(0x0C, {3}) + std::string(10, 1)));
+  expect_error<IOError>([&] { read_idx(dir.file("short")); },
+                        "truncated IDX file '" + dir.file("short") +
+                            "': expected 12 bytes of int data for shape (3,), received 10");
+}
+
+// An IDX file larger than one streaming chunk, gzipped as two members (`cat a.gz b.gz`).
+TEST(IdxReader, LargeGzipBodyOfTwoMembersStreamsIntoTheTensor) {
+  TempDir dir;
+  const uint32_t n = 100000;
+  std::string body;
+  for (uint32_t i = 0; i < n; ++i) {
+    int16_t v = static_cast<int16_t>(i * 7 - 30000);
+    body.push_back(static_cast<char>((v >> 8) & 0xff));
+    body.push_back(static_cast<char>(v & 0xff));
+  }
+  std::string all = idx_header(0x0B, {n}) + body;
+  write_bytes(dir.file("two"), gzip_bytes(all.substr(0, 12345)) + gzip_bytes(all.substr(12345)));
+  Tensor t = read_idx(dir.file("two"));
+  ASSERT_EQ(t.shape(), Shape({n}));
+  std::vector<int32_t> v = t.to_vector<int32_t>();
+  for (uint32_t i : {0u, 1u, 6170u, 65535u, 65536u, n - 1})
+    EXPECT_EQ(v[i], static_cast<int16_t>(i * 7 - 30000)) << "element " << i;
+}
+
+TEST(IdxReader, ParseIdxFromMemoryChecksSizes) {
+  Tensor t = parse_idx(idx_header(0x08, {2}) + std::string{5, 6}, "mem");
+  expect_values(t, {5, 6});
+  expect_error<IOError>(
+      [] {
+        parse_idx(idx_header(0x08, {2}) + std::string{5, 6, 7}, "mem");
+      },
+      "oversized IDX file 'mem': expected 2 bytes of unsigned byte data for "
+      "shape (2,), received 3");
 }
 
 }  // namespace
