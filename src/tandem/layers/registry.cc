@@ -14,7 +14,17 @@ std::map<std::string, LayerFactory>& registry() {
   return r;
 }
 
+// The innermost live CustomObjectScope on this thread.
+thread_local const CustomObjectScope* t_scope = nullptr;
+
 }  // namespace
+
+CustomObjectScope::CustomObjectScope(const CustomObjects& custom)
+    : custom_(&custom), outer_(t_scope) {
+  t_scope = this;
+}
+
+CustomObjectScope::~CustomObjectScope() { t_scope = outer_; }
 
 bool register_layer(const std::string& class_name, LayerFactory factory) {
   std::lock_guard<std::mutex> lock(registry_mutex());
@@ -29,9 +39,13 @@ std::shared_ptr<Layer> layer_from_config(const json& serialized, const CustomObj
       serialized.dump());
   std::string name = serialized["class_name"].get<std::string>();
   const json& config = serialized["config"];
-  if (auto it = custom.find(name); it != custom.end()) return it->second(config);
+  // Nested layer_from_config calls (a Sequential's layers, a Functional's) see `custom` too.
+  CustomObjectScope scope(custom);
   LayerFactory factory;
-  {
+  for (const CustomObjectScope* s = t_scope; s != nullptr && !factory; s = s->outer_) {
+    if (auto it = s->custom_->find(name); it != s->custom_->end()) factory = it->second;
+  }
+  if (!factory) {
     std::lock_guard<std::mutex> lock(registry_mutex());
     auto it = registry().find(name);
     if (it != registry().end()) factory = it->second;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <variant>
 
@@ -109,6 +110,9 @@ struct CsvReader::Columns {
 
 CsvReader::CsvReader(std::string path, CsvReaderOptions options)
     : path_(std::move(path)), options_(std::move(options)), in_(path_, std::ios::binary) {
+  std::error_code ec;
+  TANDEM_CHECK(!std::filesystem::is_directory(path_, ec), IOError, "CsvReader: '", path_,
+               "' is a directory, not a CSV file");
   TANDEM_CHECK(in_.is_open(), IOError, "CsvReader: cannot open '", path_, "'");
   std::vector<std::string> header;
   if (options_.header) {

@@ -57,6 +57,19 @@ TEST(CsvReader, NoHeaderNeedsNames) {
   expect_values(reader.next_batch(10)->at(1), {2});
 }
 
+// A directory is not a CSV file, with or without a header (without one it used to read as 0 rows).
+TEST(CsvReader, DirectoryIsAnIOErrorSayingSo) {
+  TempDir dir;
+  std::string path = dir.path().string();
+  expect_error<IOError>(
+      [&] {
+        CsvReader reader(path, {.header = false, .column_names = {"a", "b"}});
+      },
+      "CsvReader: '" + path + "' is a directory, not a CSV file");
+  expect_error<IOError>([&] { CsvReader reader(path); },
+                        "CsvReader: '" + path + "' is a directory, not a CSV file");
+}
+
 TEST(CsvReader, WrongFieldCountNamesFileAndLine) {
   TempDir dir;
   write_bytes(dir.file("d.csv"), "a,b\n1,2\n3\n4,5\n");
