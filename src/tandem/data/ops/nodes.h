@@ -23,8 +23,9 @@ NodePtr make_generator_node(GeneratorFactory factory);
 // combine.cc
 NodePtr make_zip_node(std::vector<NodePtr> inputs);
 NodePtr make_concatenate_node(NodePtr first, NodePtr second);
-// map.cc, filter.cc
+// map.cc
 NodePtr make_map_node(NodePtr input, MapFunction fn, MapOptions options);
+// filter.cc
 NodePtr make_filter_node(NodePtr input, Predicate predicate);
 // shuffle.cc
 NodePtr make_shuffle_node(NodePtr input, int64_t buffer_size, uint64_t seed, bool reshuffle);
@@ -38,13 +39,15 @@ NodePtr make_take_node(NodePtr input, int64_t count);
 NodePtr make_skip_node(NodePtr input, int64_t count);
 NodePtr make_shard_node(NodePtr input, int64_t num_shards, int64_t index);
 NodePtr make_enumerate_node(NodePtr input, int64_t start);
-// cache.cc, prefetch.cc, interleave.cc
+// cache.cc (in memory)
 NodePtr make_cache_node(NodePtr input);
-// file_cache.cc
+// file_cache.cc (cache(filename))
 NodePtr make_file_cache_node(NodePtr input, std::string filename);
+// prefetch.cc
 NodePtr make_prefetch_node(NodePtr input, int64_t buffer_size);
 std::unique_ptr<IteratorBase> make_prefetch_iterator(std::unique_ptr<IteratorBase> input,
                                                      int64_t buffer_size);
+// interleave.cc
 NodePtr make_interleave_node(NodePtr input, InterleaveFunction fn, InterleaveOptions options);
 // files.cc
 NodePtr make_list_files_node(const std::vector<std::string>& patterns, bool shuffle, uint64_t seed);
@@ -52,15 +55,15 @@ NodePtr make_text_line_node(std::vector<std::string> filenames);
 // tfrecord.cc
 NodePtr make_tfrecord_node(std::vector<std::string> filenames, TFRecordDatasetOptions options);
 
-// Row i of t along the first dimension, as a view sharing t's (host) storage.
+// sources.cc: row i of t along the first dimension, as a view sharing t's (host) storage.
 Tensor slice_row(const Tensor& t, int64_t i);
 // The same with the row's shape (row_shape(t), t's shape without its first dimension) computed
 // once by the caller: a source that slices every row saves two allocations per row.
 Tensor slice_row(const Tensor& t, int64_t i, const Shape& row);
 Shape row_shape(const Tensor& t);
 
-// Rethrows the exception in `error` as the same Tandem error type with "context: " in front of its
-// message (other exceptions become tandem::Error).
+// dataset.cc: rethrows the exception in `error` as the same Tandem error type with "context: " in
+// front of its message (other exceptions become tandem::Error).
 [[noreturn]] void rethrow_with_context(std::exception_ptr error, const std::string& context);
 
 // A well-mixed 64-bit value from two (splitmix64 finaliser): per-epoch and per-repetition seeds.
