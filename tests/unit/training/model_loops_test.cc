@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "tandem/data/dataset.h"
+#include "tandem/distributed/strategy.h"
 #include "tandem/layers/core/dense.h"
 #include "tandem/layers/core/input_layer.h"
 #include "tandem/losses/regression.h"
@@ -167,23 +168,41 @@ TEST(Fit, ProgressBarPrintsKerasLines) {
   EXPECT_EQ(out.find('\r'), std::string::npos);
 }
 
-TEST(Fit, OnlyRankZeroOfALaunchedJobDrawsTheProgressBar) {
+// A strategy that claims to be replica `id` of two and answers every collective locally: what a
+// replica of a data-parallel job sees, without MPI.
+class FakeReplica : public distributed::Strategy {
+ public:
+  explicit FakeReplica(int id) : id_(id) {}
+  int num_replicas_in_sync() const override { return 2; }
+  int replica_id() const override { return id_; }
+
+ private:
+  int id_;
+};
+
+TEST(Fit, OnlyTheChiefReplicaDrawsTheProgressBar) {
   clear_session();
   auto [x, y] = linear_data(32);
   auto model = linear_model();
   model->compile({.optimizer = "sgd", .loss = "mse"});
-  setenv("OMPI_COMM_WORLD_RANK", "1", 1);
-  ::testing::internal::CaptureStdout();
-  History h = model->fit(x, y, {.epochs = 2, .verbose = 1});
-  std::string rank1 = ::testing::internal::GetCapturedStdout();
-  setenv("OMPI_COMM_WORLD_RANK", "0", 1);
-  ::testing::internal::CaptureStdout();
-  model->fit(x, y, {.epochs = 2, .verbose = 1});
-  std::string rank0 = ::testing::internal::GetCapturedStdout();
-  unsetenv("OMPI_COMM_WORLD_RANK");
+  History h;
+  std::string rank1, rank0;
+  {
+    auto scope = distributed::scope(std::make_shared<FakeReplica>(1));
+    ::testing::internal::CaptureStdout();
+    h = model->fit(x, y, {.batch_size = 8, .epochs = 2, .verbose = 1});
+    rank1 = ::testing::internal::GetCapturedStdout();
+  }
+  {
+    auto scope = distributed::scope(std::make_shared<FakeReplica>(0));
+    ::testing::internal::CaptureStdout();
+    model->fit(x, y, {.batch_size = 8, .epochs = 2, .verbose = 1});
+    rank0 = ::testing::internal::GetCapturedStdout();
+  }
   EXPECT_EQ(rank1, "");
-  EXPECT_EQ(h["loss"].size(), 2u);  // rank 1 still trains and records History
-  EXPECT_NE(rank0.find("Epoch 2/2\n1/1 [==="), std::string::npos) << rank0;
+  EXPECT_EQ(h["loss"].size(), 2u);  // replica 1 still trains and records History
+  // Each replica takes every other batch of 8: 2 of the 4.
+  EXPECT_NE(rank0.find("Epoch 2/2\n2/2 [==="), std::string::npos) << rank0;
 }
 
 TEST(Fit, ErrorsNameWhatIsWrong) {
