@@ -34,8 +34,23 @@ auto single_process(F f) {
   return f();
 }
 
-std::shared_ptr<Sequential> mlp(int hidden = 16) {
-  auto model = std::make_shared<Sequential>();
+// A train_step written the TensorFlow way, with no data-parallel call in it.
+class CustomStep : public Sequential {
+ public:
+  using Sequential::Sequential;
+  Logs train_step(const Batch& data) override {
+    GradientTape tape;
+    Tensors y_pred = (*this)(data.x, true);
+    Tensor loss = compute_loss(data, y_pred);
+    std::vector<Variable> vars = trainable_weights();
+    optimizer()->apply_gradients(tape.gradient(loss, vars), vars);
+    return compute_metrics(data, y_pred);
+  }
+};
+
+template <class M = Sequential>
+std::shared_ptr<M> mlp(int hidden = 16) {
+  auto model = std::make_shared<M>();
   model->add(std::make_shared<Dense>(
       hidden, layers::DenseOptions{.activation = "relu", .layer = {.input_shape = Shape{8}}}));
   model->add(std::make_shared<Dense>(hidden, layers::DenseOptions{.activation = "relu"}));
@@ -94,6 +109,25 @@ TEST(DataParallel, FitEqualsOneProcessWithTheGlobalBatch) {
   EXPECT_EQ(model->optimizer()->iterations().value().item<int64_t>(), steps);
   // And the replicas are bit-identical.
   world_strategy()->check_replicas_identical(model->weights());
+}
+
+TEST(DataParallel, CustomTrainStepEqualsOneProcess) {
+  const int n = replicas();
+  const int64_t b = 4, steps = 4;
+  auto [x, y] = data(n * b * steps);
+  set_random_seed(8);
+  auto model = mlp<CustomStep>();
+  compile_sgd(*model);
+  std::vector<Tensor> initial = model->get_weights();
+  model->fit(x, y, {.batch_size = b, .epochs = 1, .verbose = 0, .shuffle = false});
+  std::vector<Tensor> expected = single_process([&] {
+    auto reference = mlp<CustomStep>();
+    reference->set_weights(initial);
+    compile_sgd(*reference);
+    reference->fit(x, y, {.batch_size = n * b, .epochs = 1, .verbose = 0, .shuffle = false});
+    return reference->get_weights();
+  });
+  EXPECT_LT(max_abs_difference(model->get_weights(), expected), 1e-5);
 }
 
 // Shuffled data: every rank cuts the same (chief-seeded) order into batches.
