@@ -152,6 +152,12 @@ TEST(ParallelMap, AdaptiveChunksKeepOrderAndBoundTheLookAhead) {
       {.num_parallel_calls = 2});
   auto it = ds.make_iterator();
   EXPECT_EQ(it->next()->at(0).item<int64_t>(), 0);
+  // Give the workers time to run ahead as far as they may: wait until a second element has been
+  // transformed (however loaded the machine), then a little longer.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (calls.load() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   // At most 256 elements per worker are transformed ahead of the consumer.
   EXPECT_LE(calls.load(), 2 * 256 + 1);
@@ -234,9 +240,12 @@ TEST(Prefetch, RunsAheadOnABackgroundThread) {
                    })
                    .prefetch(4);
   auto it = ds.make_iterator();
-  for (int i = 0; i < 200 && produced.load() < 4; ++i) {
+  // A deadline, not a number of naps: on a loaded machine the background thread may start late.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (produced.load() < 4 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(produced.load(), 4);  // filled its buffer without being asked, and no further
   EXPECT_EQ(it->next()->at(0).item<int64_t>(), 0);
 }

@@ -10,6 +10,7 @@
 #include "tandem/models/clone_model.h"
 #include "tandem/models/sequential.h"
 #include "testing/gradient_check.h"
+#include "testing/temp_files.h"
 
 namespace tandem {
 namespace {
@@ -145,7 +146,8 @@ TEST(Functional, ConfigRoundTripCloneAndPlot) {
   EXPECT_NE(dot.find("\"dense\" -> \"concatenate\""), std::string::npos) << dot;
   EXPECT_NE(dot.find("\"b\" -> \"dense\""), std::string::npos) << dot;
   EXPECT_NE(dot.find("output: (None, 8)"), std::string::npos) << dot;
-  std::string path = ::testing::TempDir() + "graph.dot";
+  testing::TempDir dir;  // a fresh directory: no leftover or foreign graph.dot in /tmp to trip on
+  std::string path = dir.file("graph.dot");
   plot_model(*model, path);
   std::ifstream in(path);
   std::stringstream written;
