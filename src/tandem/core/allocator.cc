@@ -156,6 +156,8 @@ size_t system_memory_limit() {
   return limit;
 }
 
+constexpr size_t kCheckedAbove = size_t{1} << 30;
+
 void* system_allocate(size_t cls) {
   void* ptr = std::aligned_alloc(kAlignment, cls);
   if (!ptr) {
@@ -169,7 +171,8 @@ void* system_allocate(size_t cls) {
 }  // namespace
 
 void* allocate(size_t bytes) {
-  if (bytes > system_memory_limit()) throw std::bad_alloc();
+  // Only large requests pay for the check (a thread-safe static's guard on every call would not).
+  if (bytes > kCheckedAbove && bytes > system_memory_limit()) throw std::bad_alloc();
   auto [cls, index] = size_class(bytes);
   Pool& p = pool();
   ThreadCache* cache = cls <= kThreadCachedLimit ? thread_cache() : nullptr;
