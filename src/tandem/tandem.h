@@ -75,6 +75,7 @@
 #include "tandem/optimizers/optimizer.h"
 #include "tandem/optimizers/rmsprop.h"
 #include "tandem/optimizers/sgd.h"
+#include "tandem/training/callbacks/backup_and_restore.h"
 #include "tandem/training/callbacks/callback.h"
 #include "tandem/training/callbacks/callback_list.h"
 #include "tandem/training/callbacks/csv_logger.h"

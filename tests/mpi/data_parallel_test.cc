@@ -7,7 +7,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <memory>
+#include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -273,6 +276,87 @@ TEST(DataParallel, CustomLoopEqualsOneProcess) {
     return reference->get_weights();
   });
   EXPECT_LT(max_abs_difference(model->get_weights(), expected), 1e-5);
+}
+
+// A folder every rank names the same way (the chief's random number), removed by the chief.
+class SharedTempDir {
+ public:
+  SharedTempDir() {
+    uint64_t id = world_strategy()->shared_seed(std::random_device{}());
+    path_ = (std::filesystem::temp_directory_path() / ("tandem_dp_" + std::to_string(id))).string();
+  }
+  ~SharedTempDir() {
+    world_strategy()->barrier();
+    std::error_code ec;
+    if (world_strategy()->is_chief()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct Interrupted : std::runtime_error {
+  Interrupted() : std::runtime_error("interrupted") {}
+};
+
+// A job killed mid-epoch and started again ends with the uninterrupted job's weights, bit for bit.
+TEST(DataParallel, BackupAndRestoreResumesExactly) {
+  auto [x, y] = data(replicas() * 8 * 5);
+  auto fresh = [] {
+    set_random_seed(31);
+    auto model = mlp();
+    compile_sgd(*model);
+    return model;
+  };
+  FitOptions options{.batch_size = 8, .epochs = 3, .verbose = 0};
+  auto reference = fresh();
+  reference->fit(x, y, options);
+
+  SharedTempDir dir;
+  auto first = fresh();
+  int epochs_done = 0;
+  FitOptions interrupted = options;
+  interrupted.callbacks = {std::make_shared<BackupAndRestore>(dir.path()),
+                           std::make_shared<LambdaCallback>(LambdaCallbackOptions{
+                               .on_epoch_end = [&](int, Logs&) { ++epochs_done; },
+                               .on_batch_end =
+                                   [&](int64_t batch, Logs&) {
+                                     if (epochs_done == 2 && batch == 2) throw Interrupted();
+                                   }})};
+  EXPECT_THROW(first->fit(x, y, interrupted), Interrupted);
+  auto second = fresh();
+  FitOptions resumed = options;
+  resumed.callbacks = {std::make_shared<BackupAndRestore>(dir.path())};
+  History h = second->fit(x, y, resumed);
+  EXPECT_EQ(h.epoch().front(), 2);
+  EXPECT_EQ(max_abs_difference(second->get_weights(), reference->get_weights()), 0.0);
+}
+
+// Another model's backup: the chief says what is wrong, the other ranks that the chief failed.
+TEST(DataParallel, AnotherModelsBackupFailsOnEveryRank) {
+  SharedTempDir dir;
+  auto [x, y] = data(replicas() * 8);
+  auto small = mlp(8);
+  compile_sgd(*small);
+  FitOptions first{.batch_size = 8, .epochs = 2, .verbose = 0};
+  first.callbacks = {std::make_shared<BackupAndRestore>(dir.path()),
+                     std::make_shared<LambdaCallback>(LambdaCallbackOptions{
+                         .on_epoch_end = [](int, Logs&) { throw Interrupted(); }})};
+  EXPECT_THROW(small->fit(x, y, first), Interrupted);
+  auto big = mlp(16);
+  compile_sgd(*big);
+  FitOptions second{.batch_size = 8, .verbose = 0};
+  second.callbacks = {std::make_shared<BackupAndRestore>(dir.path())};
+  try {
+    big->fit(x, y, second);
+    ADD_FAILURE() << "another model's backup was restored";
+  } catch (const Error& e) {
+    std::string message = e.what();
+    const char* expected =
+        world_strategy()->is_chief() ? "backup of another model" : "could not restore";
+    EXPECT_NE(message.find(expected), std::string::npos) << message;
+  }
 }
 
 // Dropout masks differ between ranks (else N replicas would drop the same units).

@@ -44,11 +44,10 @@ DataHandler DataHandler::from_tensors(Tensors x, Tensors y, const TensorDataOpti
   TANDEM_CHECK(all[0].shape()[0] > 0, ValueError, "expected at least one sample, received 0 rows");
   const bool shard = options.use != DataUse::kPredict;
   // The shuffle seed is the chief's, so that every replica cuts the same order into batches.
-  uint64_t seed = 0;
-  if (options.shuffle) {
+  auto seed = [&strategy] {
     kernels::PhiloxStream s = next_random_stream();
-    seed = strategy.shared_seed(data::detail::mix_seed(s.seed, s.stream));
-  }
+    return strategy.shared_seed(data::detail::mix_seed(s.seed, s.stream));
+  };
   data::Dataset batches =
       tensor_batches(all, {.batch_size = options.batch_size,
                            .shuffle = options.shuffle,

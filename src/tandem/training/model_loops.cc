@@ -208,9 +208,12 @@ History Model::fit_with(DataHandler& data, const FitOptions& options) {
       {.epochs = options.epochs, .steps = data.steps_per_epoch(), .verbose = options.verbose});
   stop_training_ = false;
   sync_replicas(*this);
+  resume_epoch_.reset();
   Logs logs;
   callbacks.on_train_begin(logs);
-  for (int epoch = options.initial_epoch; epoch < options.epochs; ++epoch) {
+  const int first_epoch = std::max(options.initial_epoch, resume_epoch_.value_or(0));
+  resume_epoch_.reset();
+  for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {
     Logs epoch_logs = train_epoch(*this, data, callbacks, epoch);
     if (stop_training_ && epoch_logs.empty()) break;
     if (validation && validates_at(options, epoch)) {

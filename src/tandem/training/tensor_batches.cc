@@ -1,6 +1,7 @@
 #include "tandem/training/tensor_batches.h"
 
 #include <algorithm>
+#include <mutex>
 
 #include "tandem/core/error.h"
 #include "tandem/data/ops/nodes.h"
@@ -15,8 +16,8 @@ namespace {
 class TensorBatchesIterator : public data::IteratorBase {
  public:
   TensorBatchesIterator(const std::vector<Tensor>& tensors, const TensorBatchesOptions& options,
-                        uint64_t epoch)
-      : tensors_(tensors), options_(options), epoch_(epoch) {
+                        uint64_t seed, uint64_t epoch)
+      : tensors_(tensors), options_(options), seed_(seed), epoch_(epoch) {
     rows_ = tensors_[0].shape()[0];
     batches_ = (rows_ + options_.batch_size - 1) / options_.batch_size;
     start_pass();
@@ -44,13 +45,13 @@ class TensorBatchesIterator : public data::IteratorBase {
   void start_pass() {
     batch_ = options_.shard;
     if (options_.shuffle)
-      order_ = random_shuffle(
-          range(int64_t{0}, rows_, int64_t{1}, int64),
-          data::detail::mix_seed(data::detail::mix_seed(options_.seed, epoch_), pass_));
+      order_ = random_shuffle(range(int64_t{0}, rows_, int64_t{1}, int64),
+                              data::detail::mix_seed(data::detail::mix_seed(seed_, epoch_), pass_));
   }
 
   std::vector<Tensor> tensors_;
   TensorBatchesOptions options_;
+  uint64_t seed_;
   uint64_t epoch_;
   uint64_t pass_ = 0;
   int64_t rows_ = 0;
@@ -66,7 +67,9 @@ class TensorBatchesNode : public data::DatasetNode {
 
   std::unique_ptr<data::IteratorBase> make_iterator(
       const data::IteratorContext& ctx) const override {
-    return std::make_unique<TensorBatchesIterator>(tensors_, options_, ctx.epoch);
+    std::call_once(seeded_,
+                   [&] { seed_ = options_.shuffle && options_.seed ? options_.seed() : 0; });
+    return std::make_unique<TensorBatchesIterator>(tensors_, options_, seed_, ctx.epoch);
   }
   int64_t cardinality() const override {
     if (options_.repeat) return data::INFINITE_CARDINALITY;
@@ -79,6 +82,8 @@ class TensorBatchesNode : public data::DatasetNode {
  private:
   std::vector<Tensor> tensors_;
   TensorBatchesOptions options_;
+  mutable std::once_flag seeded_;
+  mutable uint64_t seed_ = 0;
 };
 
 }  // namespace

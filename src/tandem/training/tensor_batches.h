@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "tandem/data/dataset.h"
 
@@ -15,7 +16,9 @@ namespace tandem {
 struct TensorBatchesOptions {
   int64_t batch_size = 32;
   bool shuffle = false;
-  uint64_t seed = 0;  // of the shuffle orders
+  // The seed of the shuffle orders, asked for once, when the first iteration starts (not when the
+  // dataset is made: fit's callbacks, BackupAndRestore among them, run in between).
+  std::function<uint64_t()> seed = nullptr;
   int64_t num_shards = 1;
   int64_t shard = 0;
   // Start another pass (in a new order) instead of ending: an infinite dataset.

@@ -1,0 +1,51 @@
+// BackupAndRestore (tf.keras.callbacks.BackupAndRestore): at the end of every epoch the chief
+// replica writes the training state to `backup_dir` (atomically: a crash leaves the previous
+// backup intact); a fit started again with the same callback after the job was killed resumes
+// from the last completed epoch. The state is everything the rest of training depends on: the
+// model's weights (BatchNormalization statistics included), the optimizer's slots and iteration
+// count, the epoch, and the random generator (so dropout and the shuffle order continue as they
+// would have). The final weights then equal an uninterrupted run's, bit for bit, with the same
+// number of replicas. A finished fit deletes the backup (delete_checkpoint).
+//
+// Exactness needs the data in each epoch to be a function of the epoch: fit's own shuffling of
+// tensors is; a Dataset whose shuffle was seeded (or that the program builds after
+// set_random_seed) is too. With steps_per_epoch shorter than the data, the resumed run starts a
+// fresh pass instead of the killed iterator's position.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "tandem/training/callbacks/callback.h"
+
+namespace tandem {
+
+struct BackupAndRestoreOptions {
+  // Remove the backup when fit finishes (Keras's default), so the next fit starts afresh.
+  bool delete_checkpoint = true;
+};
+
+class BackupAndRestore : public Callback {
+ public:
+  explicit BackupAndRestore(std::string backup_dir, BackupAndRestoreOptions options = {});
+
+  void on_train_begin(Logs& logs) override;
+  void on_epoch_begin(int epoch, Logs& logs) override;
+  void on_epoch_end(int epoch, Logs& logs) override;
+  void on_train_end(Logs& logs) override;
+
+  // The backup file inside backup_dir.
+  std::string backup_path() const;
+
+ private:
+  std::string backup_dir_;
+  BackupAndRestoreOptions options_;
+  // The random generator's state when training began, and at the last backed-up epoch's end
+  // (restored once the resumed fit has drawn its shuffle seed, at the first epoch begin).
+  uint64_t start_rng_[2] = {0, 0};
+  std::optional<std::array<uint64_t, 2>> pending_rng_;
+};
+
+}  // namespace tandem
