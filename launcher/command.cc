@@ -183,13 +183,12 @@ LaunchPlan plan_launch(const Options& o, const std::string& self) {
                           "pass --oversubscribe (srun --overcommit)");
       }
     }
-    static const std::map<std::string, std::string> kCpuBind{{"none", "none"},
-                                                             {"core", "cores"},
-                                                             {"socket", "sockets"},
-                                                             {"numa", "ldoms"},
-                                                             {"hwthread", "threads"}};
-    plan.launcher_args = {"--mpi=pmix", "-n", std::to_string(o.np), "--kill-on-bad-exit=1",
-                          "--cpu-bind=" + kCpuBind.at(o.bind_to)};
+    // --bind-to none adds nothing: srun then binds as the site configured (clusters without a
+    // binding plugin warn about any --cpu-bind).
+    static const std::map<std::string, std::string> kCpuBind{
+        {"core", "cores"}, {"socket", "sockets"}, {"numa", "ldoms"}, {"hwthread", "threads"}};
+    plan.launcher_args = {"--mpi=pmix", "-n", std::to_string(o.np), "--kill-on-bad-exit=1"};
+    if (o.bind_to != "none") plan.launcher_args.push_back("--cpu-bind=" + kCpuBind.at(o.bind_to));
     if (o.oversubscribe) plan.launcher_args.push_back("--overcommit");
   } else {
     auto mpirun = find_on_path("mpirun");

@@ -99,7 +99,7 @@ case "$case_name" in
     bin=$(fake_srun_dir)
     run 0 clean_env "$bin:$PATH" SLURM_JOB_ID=42 SLURM_NTASKS=4 "$TANDEMRUN" -np 4 --dry-run \
       "$PROBE" print
-    expected="$bin/srun --mpi=pmix -n 4 --kill-on-bad-exit=1 --cpu-bind=none $TR --rank-wrapper --threads auto -- $PROBE print"
+    expected="$bin/srun --mpi=pmix -n 4 --kill-on-bad-exit=1 $TR --rank-wrapper --threads auto -- $PROBE print"
     [ "$(cat out)" = "$expected" ] || fail "expected the command: $expected"
     # More ranks than the allocation's tasks.
     run 2 clean_env "$bin:$PATH" SLURM_JOB_ID=42 SLURM_NTASKS=2 "$TANDEMRUN" -np 3 --dry-run "$PROBE"
