@@ -133,6 +133,51 @@ TEST(DataParallel, CustomTrainStepEqualsOneProcess) {
   EXPECT_LT(max_abs_difference(model->get_weights(), expected), 1e-5);
 }
 
+template <class Norm>
+std::shared_ptr<Sequential> small_cnn() {
+  return std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{
+      std::make_shared<layers::Conv2D>(
+          4, 3, layers::Conv2DOptions{.padding = "same", .layer = {.input_shape = Shape{6, 6, 1}}}),
+      std::make_shared<Norm>(), std::make_shared<layers::ReLU>(),
+      std::make_shared<layers::Flatten>(), std::make_shared<Dense>(3)});
+}
+
+// With SyncBatchNormalization the statistics are the global batch's, so N ranks with batch b
+// equal one process with batch N * b, moving statistics included (same tolerance argument as
+// above; E[x^2] - E[x]^2 adds a little rounding).
+TEST(DataParallel, SyncBatchNormalizationCnnEqualsOneProcess) {
+  const int n = replicas();
+  const int64_t b = 4, steps = 3;
+  Tensor x = random_normal(Shape{n * b * steps, 6, 6, 1}, {.seed = 21});
+  Tensor y =
+      cast(random_uniform(Shape{n * b * steps}, {.maxval = 3, .dtype = int64, .seed = 22}), int32);
+  set_random_seed(13);
+  auto model = small_cnn<layers::SyncBatchNormalization>();
+  compile_sgd(*model);
+  std::vector<Tensor> initial = model->get_weights();
+  model->fit(x, y, {.batch_size = b, .epochs = 1, .verbose = 0, .shuffle = false});
+  std::vector<Tensor> expected = single_process([&] {
+    auto reference = small_cnn<layers::SyncBatchNormalization>();
+    reference->set_weights(initial);
+    compile_sgd(*reference);
+    reference->fit(x, y, {.batch_size = n * b, .epochs = 1, .verbose = 0, .shuffle = false});
+    return reference->get_weights();
+  });
+  EXPECT_LT(max_abs_difference(model->get_weights(), expected), 2e-5);
+}
+
+// Plain BatchNormalization keeps each replica's own statistics (as in Keras): the trainable
+// weights still agree on every rank.
+TEST(DataParallel, BatchNormalizationCnnKeepsTrainableWeightsIdentical) {
+  Tensor x = random_normal(Shape{replicas() * 4 * 3, 6, 6, 1}, {.seed = 23});
+  Tensor y = cast(
+      random_uniform(Shape{replicas() * 4 * 3}, {.maxval = 3, .dtype = int64, .seed = 24}), int32);
+  auto model = small_cnn<layers::BatchNormalization>();
+  compile_sgd(*model);
+  model->fit(x, y, {.batch_size = 4, .epochs = 1, .verbose = 0});
+  world_strategy()->check_replicas_identical(model->trainable_weights());
+}
+
 // Shuffled data: every rank cuts the same (chief-seeded) order into batches.
 TEST(DataParallel, ShuffledFitKeepsReplicasIdentical) {
   auto [x, y] = data(replicas() * 8 * 3);

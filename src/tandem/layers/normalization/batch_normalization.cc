@@ -16,7 +16,10 @@ initializers::InitializerPtr or_default(const initializers::InitializerPtr& init
 }  // namespace
 
 BatchNormalization::BatchNormalization(BatchNormalizationOptions options)
-    : Layer("BatchNormalization", options.layer), options_(std::move(options)) {
+    : BatchNormalization("BatchNormalization", std::move(options)) {}
+
+BatchNormalization::BatchNormalization(std::string class_name, BatchNormalizationOptions options)
+    : Layer(std::move(class_name), options.layer), options_(std::move(options)) {
   TANDEM_CHECK(options_.momentum >= 0 && options_.momentum <= 1, ValueError,
                "BatchNormalization: expected momentum in [0, 1], received ", options_.momentum);
   TANDEM_CHECK(options_.epsilon >= 0, ValueError,
@@ -61,6 +64,10 @@ void BatchNormalization::build(const std::vector<Shape>& input_shapes) {
   Layer::build(input_shapes);
 }
 
+Moments BatchNormalization::batch_moments(const Tensor& x) const {
+  return moments(x, reduce_, /*keepdims=*/true);
+}
+
 void BatchNormalization::update_moving(Variable& moving, const Tensor& batch_value) {
   Tensor batch = cast(stop_gradient(batch_value), moving.dtype());
   moving.assign(moving.value() * options_.momentum + batch * (1.0 - options_.momentum));
@@ -71,7 +78,7 @@ Tensors BatchNormalization::call(const Tensors& inputs, const CallContext& ctx) 
   Tensor mean, variance;
   if (ctx.training) {
     // Population variance, as Keras's non-fused path; the moving variance follows the same.
-    Moments m = moments(x, reduce_, /*keepdims=*/true);
+    Moments m = batch_moments(x);
     mean = m.mean;
     variance = m.variance;
     if (!ctx.symbolic) {
@@ -111,6 +118,10 @@ json BatchNormalization::get_config() const {
 }
 
 std::shared_ptr<Layer> BatchNormalization::from_config(const json& config) {
+  return std::make_shared<BatchNormalization>(options_from_json(config));
+}
+
+BatchNormalizationOptions BatchNormalization::options_from_json(const json& config) {
   BatchNormalizationOptions o;
   if (config.contains("axis")) {
     const json& a = config["axis"];
@@ -131,7 +142,7 @@ std::shared_ptr<Layer> BatchNormalization::from_config(const json& config) {
   o.moving_mean_initializer = init("moving_mean_initializer");
   o.moving_variance_initializer = init("moving_variance_initializer");
   o.layer = options_from_config(config);
-  return std::make_shared<BatchNormalization>(o);
+  return o;
 }
 
 TANDEM_REGISTER_LAYER(BatchNormalization);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "tandem/layers/layer.h"
+#include "tandem/ops/nn.h"
 
 namespace tandem::layers {
 
@@ -31,7 +32,14 @@ class BatchNormalization : public Layer {
   json get_config() const override;
 
  protected:
+  // For subclasses that keep this layer's config under another class name.
+  BatchNormalization(std::string class_name, BatchNormalizationOptions options);
+  static BatchNormalizationOptions options_from_json(const json& config);
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;
+  // The training-time mean and population variance of x over every axis but the feature axis,
+  // shaped to broadcast against x (SyncBatchNormalization takes them over every replica's batch).
+  virtual Moments batch_moments(const Tensor& x) const;
+  const std::vector<int64_t>& reduction_axes() const { return reduce_; }
 
  private:
   // moving = moving * momentum + batch * (1 - momentum), off the gradient tape.
