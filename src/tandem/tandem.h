@@ -88,6 +88,7 @@
 #include "tandem/training/callbacks/history.h"
 #include "tandem/training/callbacks/lambda_callback.h"
 #include "tandem/training/callbacks/learning_rate_scheduler.h"
+#include "tandem/training/callbacks/learning_rate_warmup.h"
 #include "tandem/training/callbacks/model_checkpoint.h"
 #include "tandem/training/callbacks/monitor.h"
 #include "tandem/training/callbacks/progbar_logger.h"

@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include "tandem/data/dataset.h"
-#include "tandem/distributed/strategy.h"
 #include "tandem/layers/core/dense.h"
 #include "tandem/layers/core/input_layer.h"
 #include "tandem/losses/regression.h"
@@ -21,6 +20,7 @@
 #include "tandem/optimizers/sgd.h"
 #include "tandem/training/callbacks/lambda_callback.h"
 #include "testing/assertions.h"
+#include "testing/fake_replica.h"
 
 namespace tandem {
 namespace {
@@ -168,17 +168,7 @@ TEST(Fit, ProgressBarPrintsKerasLines) {
   EXPECT_EQ(out.find('\r'), std::string::npos);
 }
 
-// A strategy that claims to be replica `id` of two and answers every collective locally: what a
-// replica of a data-parallel job sees, without MPI.
-class FakeReplica : public distributed::Strategy {
- public:
-  explicit FakeReplica(int id) : id_(id) {}
-  int num_replicas_in_sync() const override { return 2; }
-  int replica_id() const override { return id_; }
-
- private:
-  int id_;
-};
+using testing::FakeReplica;
 
 TEST(Fit, OnlyTheChiefReplicaDrawsTheProgressBar) {
   clear_session();
