@@ -13,6 +13,10 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin
   zlib1g-dev
   dataset-fashion-mnist
+  # A one-node Slurm cluster for the slurm-labelled tests (cluster/localhost-slurm/up). Slurm's
+  # PMIx plugin (srun --mpi=pmix) dlopens the unversioned libpmix.so, which only libpmix-dev ships.
+  slurm-wlm munge libpmix-dev
+  procps  # pgrep and ps: the launcher and Slurm tests check that no process is left behind
 )
 
 missing=()
