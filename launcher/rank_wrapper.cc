@@ -263,7 +263,10 @@ int run_rank_wrapper(const std::vector<std::string>& args) {
       if (sig == SIGCHLD) {
         continue;
       }
-      if (!exited) kill(-child.pid, sig);
+      // Stop signals go to the program's whole process group, as a terminal's would; SIGUSR1 and
+      // SIGUSR2 (Slurm's --signal) to the program alone, whose helpers may not handle them.
+      bool to_group = sig != SIGUSR1 && sig != SIGUSR2;
+      if (!exited) kill(to_group ? -child.pid : child.pid, sig);
       if ((sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT) && !exited) {
         kill_at = std::min(kill_at, now_seconds() + kTermGraceSeconds);
       }

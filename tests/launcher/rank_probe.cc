@@ -5,6 +5,7 @@
 //   rank_probe signal R SIG           rank R prints a line and kills itself with SIG; others wait
 //   rank_probe hang R                 rank R waits forever; the others exit 0
 //   rank_probe fail-once R CODE       rank R exits CODE on the first run (TANDEM_RESTART_COUNT 0)
+//   rank_probe wait-usr1              prints "ready", exits 0 on SIGUSR1 (1 after 60 s without)
 // Extra arguments are ignored (the tests pass a unique token to find stray processes).
 #include <signal.h>
 #include <unistd.h>
@@ -14,6 +15,9 @@
 #include <string>
 
 namespace {
+
+volatile sig_atomic_t g_usr1 = 0;
+void on_usr1(int) { g_usr1 = 1; }
 
 int env_int(const char* a, const char* b, int fallback) {
   for (const char* name : {a, b}) {
@@ -76,6 +80,13 @@ int main(int argc, char** argv) {
     }
     std::printf("rank %d ok on restart %d\n", rank, restart);
     return 0;
+  }
+  if (mode == "wait-usr1") {
+    signal(SIGUSR1, on_usr1);
+    std::printf("rank %d ready\n", rank);
+    for (int i = 0; i < 600 && !g_usr1; ++i) usleep(100000);
+    std::printf("rank %d %s\n", rank, g_usr1 ? "got SIGUSR1" : "got no signal");
+    return g_usr1 ? 0 : 1;
   }
   std::fprintf(stderr, "rank_probe: unknown mode '%s'\n", mode.c_str());
   return 2;

@@ -310,6 +310,38 @@ case "$case_name" in
     expect_no_strays
     ;;
 
+  signals)
+    # SIGUSR1 (Slurm's --signal for preemption) reaches every rank's program.
+    "$TANDEMRUN" -np 2 --oversubscribe "$PROBE" wait-usr1 "$TOKEN" >out 2>err &
+    pid=$!
+    for i in $(seq 300); do
+      [ "$(grep -c ready out)" -eq 2 ] && break
+      sleep 0.1
+    done
+    [ "$(grep -c ready out)" -eq 2 ] || { kill -TERM $pid; wait $pid; fail "the ranks never started"; }
+    kill -USR1 $pid
+    wait $pid
+    status=$?
+    [ "$status" -eq 0 ] || fail "expected exit status 0 after SIGUSR1, got $status"
+    expect_out "rank 0 got SIGUSR1"
+    expect_out "rank 1 got SIGUSR1"
+    expect_no_strays
+    # SIGTERM ends the job, and no restart follows.
+    "$TANDEMRUN" -np 2 --oversubscribe --max-restarts 3 "$PROBE" hang 1 "$TOKEN" >out 2>err &
+    pid=$!
+    for i in $(seq 300); do
+      grep -q "rank 1 hangs" out && break
+      sleep 0.1
+    done
+    kill -TERM $pid
+    wait $pid
+    status=$?
+    [ "$status" -eq 143 ] || fail "expected exit status 143 after SIGTERM, got $status"
+    expect_err "tandemrun: stopped by SIGTERM; the job was ended"
+    ! grep -qF "restarting" err || fail "restarted after SIGTERM"
+    expect_no_strays
+    ;;
+
   *)
     fail "unknown case"
     ;;
