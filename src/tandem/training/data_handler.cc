@@ -22,6 +22,13 @@ std::string shape_list(const Tensors& ts) {
   return join(ts, [](const Tensor& t) { return t.shape().to_string(); });
 }
 
+// Prediction is sharded only when every replica gets at least one of the known number of batches
+// (each replica's results are then gathered back in order); otherwise, or with a step limit,
+// every replica predicts everything.
+bool shards_prediction(int64_t batches, bool steps_given, const distributed::Strategy& strategy) {
+  return !steps_given && batches >= strategy.num_replicas_in_sync();
+}
+
 }  // namespace
 
 DataHandler DataHandler::from_tensors(Tensors x, Tensors y, const TensorDataOptions& options,
@@ -42,7 +49,9 @@ DataHandler DataHandler::from_tensors(Tensors x, Tensors y, const TensorDataOpti
                  shape_list(all), "]");
   }
   TANDEM_CHECK(all[0].shape()[0] > 0, ValueError, "expected at least one sample, received 0 rows");
-  const bool shard = options.use != DataUse::kPredict;
+  const int64_t batch_count = (all[0].shape()[0] + options.batch_size - 1) / options.batch_size;
+  const bool shard = options.use != DataUse::kPredict ||
+                     shards_prediction(batch_count, options.steps_per_epoch.has_value(), strategy);
   // The shuffle seed is the chief's, so that every replica cuts the same order into batches.
   auto seed = [&strategy] {
     kernels::PhiloxStream s = next_random_stream();
@@ -56,22 +65,29 @@ DataHandler DataHandler::from_tensors(Tensors x, Tensors y, const TensorDataOpti
                            .shard = shard ? strategy.replica_id() : 0,
                            .repeat = options.steps_per_epoch.has_value()});
   std::vector<std::string> inputs(x.size()), outputs(y.size());
-  return DataHandler(batches,
-                     {.input_names = inputs,
-                      .output_names = outputs,
-                      .class_weight = options.class_weight,
-                      .steps_per_epoch = options.steps_per_epoch,
-                      .inputs_only = y.empty(),
-                      .use = options.use},
-                     strategy);
+  DataHandler handler(batches,
+                      {.input_names = inputs,
+                       .output_names = outputs,
+                       .class_weight = options.class_weight,
+                       .steps_per_epoch = options.steps_per_epoch,
+                       .inputs_only = y.empty(),
+                       .use = options.use},
+                      strategy);
+  handler.sharded_ = shard && strategy.num_replicas_in_sync() > 1;
+  return handler;
 }
 
 DataHandler DataHandler::from_dataset(const data::Dataset& dataset, DatasetDataOptions options,
                                       distributed::Strategy& strategy) {
-  const bool shard = options.use != DataUse::kPredict && strategy.num_replicas_in_sync() > 1;
+  const bool shard =
+      strategy.num_replicas_in_sync() > 1 &&
+      (options.use != DataUse::kPredict ||
+       shards_prediction(dataset.cardinality(), options.steps_per_epoch.has_value(), strategy));
   data::Dataset source =
       shard ? dataset.shard(strategy.num_replicas_in_sync(), strategy.replica_id()) : dataset;
-  return DataHandler(source, std::move(options), strategy);
+  DataHandler handler(source, std::move(options), strategy);
+  handler.sharded_ = shard;
+  return handler;
 }
 
 DataHandler::DataHandler(data::Dataset dataset, DatasetDataOptions options,

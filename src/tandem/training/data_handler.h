@@ -26,7 +26,8 @@ namespace tandem {
 
 // What the data is for, which decides its sharding: training shards it and agrees on equal step
 // counts; evaluation shards it and lets each replica read its whole shard (the summed metrics
-// then count every sample once); prediction gives every replica all of it.
+// then count every sample once); prediction shards it when every replica gets a batch, and the
+// loop gathers the results back in order (gather_round_robin), else gives every replica all of it.
 enum class DataUse { kTrain, kEvaluate, kPredict };
 
 struct TensorDataOptions {
@@ -66,6 +67,8 @@ class DataHandler {
   std::optional<Batch> next();
   // True when a dataset ran out before steps_per_epoch batches (fit stops, as Keras does).
   bool exhausted() const { return exhausted_; }
+  // True when this replica reads only its shard (batches r, r + N, ...).
+  bool sharded() const { return sharded_; }
 
  private:
   DataHandler(data::Dataset dataset, DatasetDataOptions options, distributed::Strategy& strategy);
@@ -76,6 +79,7 @@ class DataHandler {
   DatasetDataOptions options_;
   std::unique_ptr<data::IteratorBase> iterator_;
   bool exhausted_ = false;
+  bool sharded_ = false;
   std::optional<int64_t> steps_;
   int64_t step_ = 0;
 };

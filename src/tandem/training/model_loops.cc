@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "tandem/core/error.h"
+#include "tandem/distributed/gather_round_robin.h"
 #include "tandem/distributed/strategy.h"
 #include "tandem/models/model.h"
 #include "tandem/ops/shape_ops.h"
@@ -270,7 +271,6 @@ Tensor Model::predict(const Tensor& x, PredictOptions options) {
 }
 
 Tensors Model::predict(const Tensors& x, PredictOptions options) {
-  // Every replica predicts every sample, so each holds the whole result in the original order.
   DataHandler data = DataHandler::from_tensors(x, {},
                                                {.batch_size = options.batch_size.value_or(32),
                                                 .steps_per_epoch = options.steps,
@@ -312,8 +312,13 @@ Tensors Model::predict_with(DataHandler& data, const PredictOptions& options) {
   TANDEM_CHECK(step > 0, ValueError, "predict received no data (an empty dataset?)");
   callbacks.on_predict_end(logs);
   Tensors result;
-  for (const auto& parts : per_output)
-    result.push_back(parts.size() == 1 ? parts[0] : concat(parts, 0));
+  for (const auto& parts : per_output) {
+    if (data.sharded()) {
+      result.push_back(distributed::gather_round_robin(distributed::get_strategy(), parts));
+    } else {
+      result.push_back(parts.size() == 1 ? parts[0] : concat(parts, 0));
+    }
+  }
   return result;
 }
 
