@@ -209,8 +209,7 @@ AttemptResult run_attempt(const LaunchPlan& plan, const Options& o, int restart,
           (i ? ", " : "") + std::to_string(unfinished[i]) + " (" + host_of(unfinished[i]) + ")";
     }
     result.summary = "tandemrun: timeout after " + format_seconds(o.timeout_s) + " s: rank" +
-                     (unfinished.size() == 1 ? " " : "s ") + names +
-                     (unfinished.size() == 1 ? " had" : " had") +
+                     (unfinished.size() == 1 ? " " : "s ") + names + " had" +
                      " not finished; the job was ended";
     if (!unfinished.empty()) {
       std::string tail = tail_of(unfinished[0]);
