@@ -233,10 +233,20 @@ AttemptResult run_attempt(const LaunchPlan& plan, const Options& o, int restart,
                      log_of(notice->rank) + " (reported by " + plan.launcher_name() + ")";
   } else if (launcher_status != 0) {
     result.exit_status = launcher_status;
-    result.summary = "tandemrun: " + plan.launcher_name() + " exited with status " +
-                     std::to_string(launcher_status) +
-                     (exits.empty() ? " before any rank reported (see its messages above)"
-                                    : " although no rank reported a failure");
+    std::string missing;
+    for (int r = 0; r < o.np; ++r) {
+      if (!exits.count(r)) missing += (missing.empty() ? "" : ", ") + std::to_string(r);
+    }
+    std::string how = WIFSIGNALED(status) ? "was killed by " + describe_end(0, WTERMSIG(status))
+                                          : "exited with status " + std::to_string(launcher_status);
+    result.summary = "tandemrun: " + plan.launcher_name() + " " + how;
+    if (exits.empty()) {
+      result.summary += " before any rank reported (see its messages above)";
+    } else if (!missing.empty()) {
+      result.summary += "; rank(s) " + missing + " did not report how they ended";
+    } else {
+      result.summary += " although every rank ended with 0";
+    }
   } else {
     result.success = true;
   }
