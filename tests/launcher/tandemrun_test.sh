@@ -342,6 +342,24 @@ case "$case_name" in
     expect_no_strays
     ;;
 
+  launcher_killed)
+    # mpirun killed under the job: tandemrun says so, and the ranks do not outlive it.
+    "$TANDEMRUN" -np 2 --oversubscribe "$PROBE" hang 1 "$TOKEN" >out 2>err &
+    pid=$!
+    for i in $(seq 300); do
+      grep -q "rank 1 hangs" out && break
+      sleep 0.1
+    done
+    launcher=$(pgrep -P $pid)
+    [ -n "$launcher" ] || { kill -TERM $pid; wait $pid; fail "no launcher process"; }
+    kill -KILL $launcher
+    wait $pid
+    status=$?
+    [ "$status" -eq 137 ] || fail "expected exit status 137, got $status"
+    expect_err "tandemrun: mpirun was killed by signal 9 (SIGKILL); rank(s) 1 did not report how they ended"
+    expect_no_strays
+    ;;
+
   *)
     fail "unknown case"
     ;;
