@@ -13,6 +13,11 @@
 //
 //   custom_training_loop                        # all 60000 images, 3 epochs
 //   custom_training_loop --epochs 1 --train-samples 6000 --min-accuracy 0.7
+//   mpirun -np 2 custom_training_loop           # data-parallel: the lines marked [N ranks]
+//
+// On N ranks (docs/distributed.md) the same loop trains data-parallel: apply_gradients applies
+// the gradients averaged over the ranks. What the loop adds for it, as TensorFlow's strategy.run
+// loops do: each rank reads its share of the data, and the metrics are read over all ranks.
 #include <iostream>
 
 #include "example_options.h"
@@ -54,6 +59,8 @@ Tensor regularization_loss(const Model& model) {
 int main(int argc, char** argv) {
   auto opts = examples::parse_options(argc, argv, 3);
   set_random_seed(1337);
+  distributed::Strategy& strategy = distributed::get_strategy();  // [N ranks] (or implicit)
+  const bool chief = strategy.is_chief();                         // [N ranks] who prints
 
   auto [train, test] = examples::load_fashion_mnist(opts);
   auto [x_train, y_train] = prepare(train.first, train.second);
@@ -63,6 +70,10 @@ int main(int argc, char** argv) {
   data::Dataset train_dataset =
       data::Dataset::from_tensor_slices({x_train, y_train}).shuffle(1024).batch(kBatchSize);
   data::Dataset val_dataset = data::Dataset::from_tensor_slices({x_val, y_val}).batch(kBatchSize);
+  // [N ranks] Each rank takes every N-th batch; every rank runs as many steps as the smallest.
+  train_dataset = distributed::distribute_dataset(train_dataset);
+  train_dataset = train_dataset.take(strategy.agree_min(train_dataset.cardinality()));
+  val_dataset = distributed::distribute_dataset(val_dataset);
 
   auto model = build_model();
   auto optimizer =
@@ -74,10 +85,10 @@ int main(int argc, char** argv) {
   double val_acc = 0.0;
   double epoch_loss = 0.0;  // the mean training loss of the last epoch
   for (int epoch = 0; epoch < opts.epochs; ++epoch) {
-    std::cout << "Epoch " << epoch + 1 << "/" << opts.epochs << "\n";
+    if (chief) std::cout << "Epoch " << epoch + 1 << "/" << opts.epochs << "\n";
     // The loss is averaged over the steps by the bar; the accuracy is already a running value.
     Progbar progbar(train_dataset.cardinality(),
-                    {.verbose = opts.verbose, .stateful_metrics = {"accuracy"}});
+                    {.verbose = chief ? opts.verbose : 0, .stateful_metrics = {"accuracy"}});
     int64_t step = 0;
     double loss_sum = 0.0;
     for (const data::Element& batch : train_dataset) {
@@ -106,20 +117,22 @@ int main(int argc, char** argv) {
       }
     }
     epoch_loss = loss_sum / static_cast<double>(step);
-    double train_acc = train_acc_metric.result().item<float>();
+    double train_acc = global_result(train_acc_metric).item<float>();  // [N ranks] all ranks'
     train_acc_metric.reset_state();
 
     // Validation at the end of the epoch: training=false (matters for Dropout, BatchNorm).
     for (const data::Element& batch : val_dataset) {
       val_acc_metric.update_state(batch[1], (*model)(batch[0], /*training=*/false));
     }
-    val_acc = val_acc_metric.result().item<float>();
+    val_acc = global_result(val_acc_metric).item<float>();  // [N ranks] every rank's share
     val_acc_metric.reset_state();
-    std::cout << "Training acc over epoch: " << train_acc << "\n"
-              << "Validation acc: " << val_acc << "\n";
+    if (chief)
+      std::cout << "Training acc over epoch: " << train_acc << "\n"
+                << "Validation acc: " << val_acc << "\n";
   }
 
-  std::cout << "\nFinal validation accuracy: " << val_acc << " (mean training loss " << epoch_loss
-            << ")\n";
+  if (chief)
+    std::cout << "\nFinal validation accuracy: " << val_acc << " (mean training loss " << epoch_loss
+              << ")\n";
   return examples::check_bounds(opts, val_acc, epoch_loss);
 }

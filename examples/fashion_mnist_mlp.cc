@@ -25,10 +25,12 @@ int main(int argc, char** argv) {
                   .loss = std::make_shared<losses::SparseCategoricalCrossentropy>(
                       losses::SparseCategoricalCrossentropyOptions{.from_logits = true}),
                   .metrics = {"accuracy"}});
-  model->summary();
+  // Under mpirun every rank runs this program; one of them prints (fit's output is the chief's).
+  const bool chief = distributed::get_strategy().is_chief();
+  if (chief) model->summary();
   model->fit(x_train, y_train, {.epochs = opts.epochs, .verbose = opts.verbose});
 
   Logs result = model->evaluate(x_test, y_test, {.verbose = 2});
-  std::cout << "\nTest accuracy: " << result.at("accuracy") << "\n";
+  if (chief) std::cout << "\nTest accuracy: " << result.at("accuracy") << "\n";
   return examples::check_bounds(opts, result.at("accuracy"), result.at("loss"));
 }

@@ -18,6 +18,7 @@
 #include "tandem/data/datasets/mnist.h"
 #include "tandem/distributed/cross_replica.h"
 #include "tandem/distributed/data_parallel.h"
+#include "tandem/distributed/distribute_dataset.h"
 #include "tandem/distributed/init.h"
 #include "tandem/distributed/strategy.h"
 #include "tandem/io/decode_raw.h"
@@ -101,4 +102,5 @@
 #include "tandem/training/data_handler.h"
 #include "tandem/training/fit_options.h"
 #include "tandem/training/logs.h"
+#include "tandem/training/metrics_sync.h"
 #include "tandem/training/progbar.h"

@@ -6,6 +6,7 @@
 #include "tandem/core/error.h"
 #include "tandem/core/join.h"
 #include "tandem/data/ops/nodes.h"
+#include "tandem/distributed/distribute_dataset.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/indexing.h"
 #include "tandem/ops/math.h"
@@ -83,8 +84,7 @@ DataHandler DataHandler::from_dataset(const data::Dataset& dataset, DatasetDataO
       strategy.num_replicas_in_sync() > 1 &&
       (options.use != DataUse::kPredict ||
        shards_prediction(dataset.cardinality(), options.steps_per_epoch.has_value(), strategy));
-  data::Dataset source =
-      shard ? dataset.shard(strategy.num_replicas_in_sync(), strategy.replica_id()) : dataset;
+  data::Dataset source = shard ? distributed::distribute_dataset(dataset, strategy) : dataset;
   DataHandler handler(source, std::move(options), strategy);
   handler.sharded_ = shard;
   return handler;

@@ -1,28 +1,53 @@
 #include "tandem/training/metrics_sync.h"
 
+#include <functional>
+
 #include "tandem/models/model.h"
 #include "tandem/ops/math.h"
 
 namespace tandem {
 
-Logs with_global_metrics(Model& model, distributed::Strategy& strategy, Logs logs) {
-  std::vector<metrics::MetricPtr> all = model.metrics();
+namespace {
+
+// Runs `read` with every metric's state replaced by its sum over the replicas, then puts each
+// replica's own state back: results come from the metric's own code, whatever its state means.
+// Returns false, without running `read`, when the sum is the state itself (one replica).
+bool with_summed_state(distributed::Strategy& strategy,
+                       const std::vector<metrics::Metric*>& metrics,
+                       const std::function<void()>& read) {
   std::vector<Variable> state;
   std::vector<Tensor> local;
-  for (const auto& m : all)
+  for (const metrics::Metric* m : metrics)
     for (const Variable& v : m->variables()) state.push_back(v), local.push_back(v.value());
   std::vector<Tensor> summed = strategy.all_reduce_sum(local);
   bool changed = false;
   for (size_t i = 0; i < local.size(); ++i) changed |= summed[i].id() != local[i].id();
-  if (!changed) return logs;  // one replica: the state already is the global one
-  // Read each metric with the global state in place, then put the replica's own back: results
-  // are computed by the metric's own code, whatever its state means.
+  if (!changed) return false;
   for (size_t i = 0; i < state.size(); ++i) state[i].assign(summed[i]);
-  std::vector<std::string> names = model.metrics_names();
-  for (size_t i = 0; i < all.size(); ++i)
-    logs.set(names[i], cast(all[i]->result(), float64).item<double>());
+  read();
   for (size_t i = 0; i < state.size(); ++i) state[i].assign(local[i]);
+  return true;
+}
+
+}  // namespace
+
+Logs with_global_metrics(Model& model, distributed::Strategy& strategy, Logs logs) {
+  std::vector<metrics::MetricPtr> all = model.metrics();
+  std::vector<metrics::Metric*> raw;
+  for (const auto& m : all) raw.push_back(m.get());
+  with_summed_state(strategy, raw, [&] {
+    std::vector<std::string> names = model.metrics_names();
+    for (size_t i = 0; i < all.size(); ++i)
+      logs.set(names[i], cast(all[i]->result(), float64).item<double>());
+  });
   return logs;
+}
+
+Tensor global_result(metrics::Metric& metric, distributed::Strategy& strategy) {
+  Tensor result;
+  if (!with_summed_state(strategy, {&metric}, [&] { result = metric.result(); }))
+    result = metric.result();
+  return result;
 }
 
 }  // namespace tandem
