@@ -22,6 +22,8 @@ struct ExampleOptions {
   std::optional<double> min_accuracy = std::nullopt;  // exit 1 when the test accuracy is lower
   std::optional<double> max_loss = std::nullopt;      // exit 1 when the test loss is higher
   int verbose = 1;
+  // Where fit keeps the best checkpoint and its BackupAndRestore state (examples that support it).
+  std::optional<std::string> output_dir = std::nullopt;
 };
 
 inline ExampleOptions parse_options(int argc, char** argv, int default_epochs) {
@@ -43,6 +45,8 @@ inline ExampleOptions parse_options(int argc, char** argv, int default_epochs) {
       o.max_loss = std::stod(value);
     else if (flag == "--verbose")
       o.verbose = std::stoi(value);
+    else if (flag == "--output-dir")
+      o.output_dir = value;
     else
       throw std::invalid_argument("unknown option " + flag);
   }

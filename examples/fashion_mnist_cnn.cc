@@ -5,6 +5,10 @@
 //
 //   fashion_mnist_cnn                         # full data, 5 epochs
 //   fashion_mnist_cnn --epochs 2 --train-samples 6000 --min-accuracy 0.6    # what CI runs
+//   tandemrun -np 2 fashion_mnist_cnn --output-dir out     # the main job: data-parallel, with
+//        validation on the test set, the best epoch in out/best.tdm (ModelCheckpoint), and
+//        out/backup (BackupAndRestore): killed and started again, it resumes where it was
+#include <algorithm>
 #include <iostream>
 
 #include "example_options.h"
@@ -56,8 +60,18 @@ int main(int argc, char** argv) {
   // Under mpirun every rank runs this program; one of them prints (fit's output is the chief's).
   const bool chief = distributed::get_strategy().is_chief();
   if (chief) model->summary();
-  model->fit(prepare(x_train), y_train,
-             {.batch_size = 32, .epochs = opts.epochs, .verbose = opts.verbose});
+  // Keras's batch of 32 is the global batch: on N ranks each takes 32 / N per step, so the run
+  // takes the same steps as one process (docs/distributed.md: the global-batch convention).
+  const int64_t batch = std::max<int64_t>(1, 32 / distributed::get_strategy().num_replicas_in_sync());
+  FitOptions fit{.batch_size = batch, .epochs = opts.epochs, .verbose = opts.verbose};
+  if (opts.output_dir) {
+    fit.validation_data = ValidationData(prepare(x_test), y_test);
+    fit.callbacks = {std::make_shared<ModelCheckpoint>(
+                         *opts.output_dir + "/best.tdm",
+                         ModelCheckpointOptions{.monitor = "val_accuracy", .save_best_only = true}),
+                     std::make_shared<BackupAndRestore>(*opts.output_dir + "/backup")};
+  }
+  model->fit(prepare(x_train), y_train, fit);
 
   Logs result = model->evaluate(prepare(x_test), y_test, {.verbose = 2});
   if (chief) std::cout << "\nTest accuracy: " << result.at("accuracy") << "\n";
