@@ -2,7 +2,10 @@
 //   kill          rank 1 kills itself (SIGKILL) in the middle of fit's first epoch
 //   one_rank_step in a custom loop, rank 0 takes a gradient step that rank 1 never takes (rank 1
 //                 is busy elsewhere): rank 0's all-reduce stalls
-// Each must end the whole job with a message naming rank 1, never hang.
+// Each must end the whole job with a message naming rank 1, never hang. And a preemption:
+//   train DIR OUT    fit with BackupAndRestore(DIR); the chief writes the final weights to OUT
+//   preempt DIR OUT  the same, but rank 1 gets SIGUSR1 in the second epoch: every rank saves
+//                    that step and exits with status 75; `train DIR OUT` then resumes there
 #include <signal.h>
 #include <unistd.h>
 
@@ -33,6 +36,24 @@ int main(int argc, char** argv) {
   Tensor x = random_normal(Shape{256, 8}, {.seed = 1});
   Tensor y = random_normal(Shape{256, 1}, {.seed = 2});
   auto model = mlp();
+  if (mode == "train" || mode == "preempt") {
+    if (argc < 4) return 2;
+    int epochs_done = 0;
+    auto notice = std::make_shared<LambdaCallback>(LambdaCallbackOptions{
+        .on_epoch_end = [&](int, Logs&) { ++epochs_done; },
+        .on_batch_end =
+            [&](int64_t batch, Logs&) {
+              if (mode == "preempt" && rank == 1 && epochs_done == 1 && batch == 4)
+                ::raise(SIGUSR1);
+            }});
+    model->fit(x, y,
+               {.batch_size = 8,
+                .epochs = 3,
+                .verbose = 0,
+                .callbacks = {std::make_shared<BackupAndRestore>(argv[2]), notice}});
+    if (rank == 0) model->save_weights(argv[3]);
+    return 0;
+  }
   if (mode == "kill") {
     auto killer = std::make_shared<LambdaCallback>(
         LambdaCallbackOptions{.on_batch_end = [rank](int64_t batch, Logs&) {

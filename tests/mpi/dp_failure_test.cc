@@ -5,6 +5,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
 #include <string>
 
 namespace {
@@ -55,6 +59,35 @@ TEST(DataParallelFailure, GradientStepOnOneRankOnlyIsReportedNotHung) {
   EXPECT_TRUE(contains(job.output, "ranks that have not: 1")) << job.output;
   EXPECT_FALSE(contains(job.output, "which it should not have")) << job.output;
   EXPECT_LT(job.seconds, 40) << job.output;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A preemption notice to one rank (SIGUSR1, what `scancel --signal=USR1` sends): every rank stops
+// at the same step, the backup is written, the job exits 75; the job started again resumes there
+// and ends with the weights of a job that was never interrupted, byte for byte.
+TEST(DataParallelFailure, PreemptedJobResumesToTheUninterruptedWeights) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("tandem_preempt_" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(dir);
+  const std::string backup = (dir / "backup").string(), fresh = (dir / "fresh").string();
+  JobResult preempted = run_job("preempt " + backup + " " + (dir / "unused.tdm").string());
+  EXPECT_EQ(preempted.exit_code, 75) << preempted.output;
+  EXPECT_TRUE(contains(preempted.output, "Preempted: stopped after step 5 of epoch 2"))
+      << preempted.output;
+  EXPECT_TRUE(std::filesystem::exists(backup + "/backup.tdm"));
+  JobResult resumed = run_job("train " + backup + " " + (dir / "resumed.tdm").string());
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  JobResult uninterrupted = run_job("train " + fresh + " " + (dir / "uninterrupted.tdm").string());
+  EXPECT_EQ(uninterrupted.exit_code, 0) << uninterrupted.output;
+  const std::string a = read_file((dir / "resumed.tdm").string());
+  EXPECT_FALSE(a.empty());
+  EXPECT_TRUE(a == read_file((dir / "uninterrupted.tdm").string()))
+      << "the resumed job's weights differ from the uninterrupted job's";
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -96,9 +96,9 @@ class Model : public Layer {
   bool stop_training() const { return stop_training_; }
   void set_stop_training(bool stop) { stop_training_ = stop; }
   const History& history() const { return history_; }
-  // Makes the fit in progress continue at `epoch` instead of its initial_epoch: what
-  // BackupAndRestore calls from on_train_begin after restoring a backup.
-  void resume_at_epoch(int epoch) { resume_epoch_ = epoch; }
+  // Makes the fit in progress continue at `epoch`, after its first `steps` batches, instead of at
+  // its initial_epoch: what BackupAndRestore calls from on_train_begin after restoring a backup.
+  void resume_at(int epoch, int64_t steps = 0) { resume_ = std::make_pair(epoch, steps); }
 
   // ---- saving (tandem/io/model_file.h; DESIGN section 3) ----
   // The weights in weights() order, written atomically (a temporary file renamed into place).
@@ -122,7 +122,7 @@ class Model : public Layer {
 
   std::shared_ptr<CompileState> compile_state_;
   bool stop_training_ = false;
-  std::optional<int> resume_epoch_;
+  std::optional<std::pair<int, int64_t>> resume_;  // (epoch, steps) set by resume_at
   History history_;
 };
 

@@ -2,10 +2,12 @@
 // DataHandler, one train_step / test_step / predict_step each, every callback hook in order.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 
 #include "tandem/core/error.h"
 #include "tandem/distributed/gather_round_robin.h"
+#include "tandem/distributed/preemption.h"
 #include "tandem/distributed/strategy.h"
 #include "tandem/models/model.h"
 #include "tandem/ops/shape_ops.h"
@@ -101,13 +103,29 @@ Logs test_loop(Model& model, DataHandler& data, CallbackList& callbacks) {
   return logs;
 }
 
-Logs train_epoch(Model& model, DataHandler& data, CallbackList& callbacks, int epoch) {
+// Every replica ends the process together once the callbacks have saved what they keep
+// (distributed/preemption.h): the scheduler will stop the job anyway, and the exit status tells
+// the job script to requeue it.
+[[noreturn]] void end_preempted(distributed::Strategy& strategy, int epoch, int64_t steps) {
+  strategy.barrier();
+  if (strategy.is_chief())
+    std::cerr << "Preempted: stopped after step " << steps << " of epoch " << epoch + 1
+              << "; exiting with status " << distributed::kPreemptedExitCode
+              << " so that the job can be requeued\n";
+  distributed::run_preemption_exit();
+}
+
+// One epoch; `skip` batches were already trained on before a preemption (BackupAndRestore).
+Logs train_epoch(Model& model, DataHandler& data, CallbackList& callbacks, int epoch,
+                 int64_t skip) {
   distributed::Strategy& strategy = distributed::get_strategy();
   model.reset_metrics();
   data.begin_epoch(epoch);
   Logs logs;
   callbacks.on_epoch_begin(epoch, logs);
   int64_t step = 0;
+  for (; step < skip && data.next(); ++step) {
+  }
   std::optional<Batch> batch = data.next();
   bool out_of_data = strategy.agree_any(!batch);
   while (!out_of_data) {
@@ -116,10 +134,16 @@ Logs train_epoch(Model& model, DataHandler& data, CallbackList& callbacks, int e
     logs = with_global_metrics(model, strategy, model.train_step(*batch));
     callbacks.on_train_batch_end(step, logs);
     ++step;
-    // One agreement per step: whether any replica stops training or has no next batch (uneven
-    // data of unknown size), so every replica runs the same steps and none waits forever.
+    // One agreement per step: whether any replica stops training, has no next batch (uneven
+    // data of unknown size) or was told it will be preempted, so every replica runs the same
+    // steps and none waits forever.
     batch = model.stop_training() ? std::nullopt : data.next();
-    std::vector<int64_t> flags = strategy.agree_max({model.stop_training() ? 1 : 0, batch ? 0 : 1});
+    std::vector<int64_t> flags = strategy.agree_max({model.stop_training() ? 1 : 0, batch ? 0 : 1,
+                                                     distributed::preemption_requested() ? 1 : 0});
+    if (flags[2]) {
+      callbacks.on_preemption(epoch, step, logs);
+      end_preempted(strategy, epoch, step);
+    }
     if (flags[0]) model.set_stop_training(true);
     out_of_data = flags[0] || flags[1];
   }
@@ -209,13 +233,14 @@ History Model::fit_with(DataHandler& data, const FitOptions& options) {
       {.epochs = options.epochs, .steps = data.steps_per_epoch(), .verbose = options.verbose});
   stop_training_ = false;
   sync_replicas(*this);
-  resume_epoch_.reset();
+  resume_.reset();
   Logs logs;
   callbacks.on_train_begin(logs);
-  const int first_epoch = std::max(options.initial_epoch, resume_epoch_.value_or(0));
-  resume_epoch_.reset();
+  auto [first_epoch, skip] = resume_.value_or(std::make_pair(0, int64_t{0}));
+  first_epoch = std::max(options.initial_epoch, first_epoch);
+  resume_.reset();
   for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {
-    Logs epoch_logs = train_epoch(*this, data, callbacks, epoch);
+    Logs epoch_logs = train_epoch(*this, data, callbacks, epoch, epoch == first_epoch ? skip : 0);
     if (stop_training_ && epoch_logs.empty()) break;
     if (validation && validates_at(options, epoch)) {
       Logs val = test_loop(*this, *validation, callbacks);

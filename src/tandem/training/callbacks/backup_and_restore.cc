@@ -27,8 +27,11 @@ std::string describe(const std::string& name, const Tensor& t) {
   return "'" + name + "' " + dtype_name(t.dtype()) + " " + t.shape().to_string();
 }
 
-// The chief's half of a restore: reads the file into the variables; returns the saved state
-// [epoch, start seed, start stream, end seed, end stream].
+// The saved training state: [epoch, steps done in it (-1: all), the generator's seed and stream
+// when training began, and at the save].
+constexpr int64_t kStateSize = 6;
+
+// The chief's half of a restore: reads the file into the variables; returns the saved state.
 std::vector<int64_t> read_backup(const std::string& path, const std::vector<Variable>& variables) {
   io::ModelFileContents contents = io::read_model_file(path);
   std::vector<const io::ModelFileTensor*> saved;
@@ -39,7 +42,7 @@ std::vector<int64_t> read_backup(const std::string& path, const std::vector<Vari
     else
       saved.push_back(&t);
   }
-  TANDEM_CHECK(state != nullptr && state->value.num_elements() == 5, ValueError,
+  TANDEM_CHECK(state != nullptr && state->value.num_elements() == kStateSize, ValueError,
                "BackupAndRestore: '", path,
                "' is not a BackupAndRestore backup (no training state)");
   TANDEM_CHECK(saved.size() == variables.size(), ValueError, "BackupAndRestore: '", path,
@@ -78,6 +81,7 @@ void BackupAndRestore::on_train_begin(Logs&) {
   start_rng_[0] = rng.seed;
   start_rng_[1] = rng.next_stream;
   pending_rng_.reset();
+  watch_ = std::make_unique<distributed::PreemptionWatch>();
   distributed::Strategy& strategy = distributed::get_strategy();
   // The chief reads the backup (the other replicas' file systems need not have it) and hands the
   // state over; a chief that fails takes every replica down with it, none is left waiting.
@@ -88,7 +92,7 @@ void BackupAndRestore::on_train_begin(Logs&) {
                "' has no weights yet to restore into: build it (give the first layer an "
                "input_shape, or call build()) before fit");
   std::vector<Variable> variables = training_variables(model());
-  std::vector<int64_t> state(5, 0);
+  std::vector<int64_t> state(kStateSize, 0);
   std::string error;
   if (exists) {
     try {
@@ -104,14 +108,20 @@ void BackupAndRestore::on_train_begin(Logs&) {
                            backup_path() + "'; its error says why");
   }
   strategy.broadcast_variables(variables);
-  state = strategy.all_reduce_sum({constant(state, Shape{5})})[0].to_vector<int64_t>();
-  model().resume_at_epoch(int(state[0]) + 1);
+  state = strategy.all_reduce_sum({constant(state, Shape{kStateSize})})[0].to_vector<int64_t>();
+  const int epoch = int(state[0]);
+  const int64_t steps = state[1];
+  if (steps < 0) {
+    model().resume_at(epoch + 1);
+  } else {
+    model().resume_at(epoch, steps);
+  }
   // The shuffle seed of the killed run is drawn from the generator as it was when its training
-  // began; the epochs after the backup continue from where the generator was then.
-  set_random_generator_state({.seed = uint64_t(state[1]), .next_stream = uint64_t(state[2])});
-  start_rng_[0] = uint64_t(state[1]);
-  start_rng_[1] = uint64_t(state[2]);
-  pending_rng_ = std::array<uint64_t, 2>{uint64_t(state[3]), uint64_t(state[4])};
+  // began; the steps after the backup continue from where the generator was then.
+  set_random_generator_state({.seed = uint64_t(state[2]), .next_stream = uint64_t(state[3])});
+  start_rng_[0] = uint64_t(state[2]);
+  start_rng_[1] = uint64_t(state[3]);
+  pending_rng_ = std::array<uint64_t, 2>{uint64_t(state[4]), uint64_t(state[5])};
 }
 
 void BackupAndRestore::on_epoch_begin(int, Logs&) {
@@ -120,19 +130,27 @@ void BackupAndRestore::on_epoch_begin(int, Logs&) {
   pending_rng_.reset();
 }
 
-void BackupAndRestore::on_epoch_end(int epoch, Logs&) {
+void BackupAndRestore::on_epoch_end(int epoch, Logs&) { save(epoch, -1); }
+
+void BackupAndRestore::on_preemption(int epoch, int64_t steps, Logs&) { save(epoch, steps); }
+
+void BackupAndRestore::save(int epoch, int64_t steps) {
   if (!is_chief()) return;  // every replica holds the same state
   std::vector<Variable> variables = training_variables(model());
   RandomGeneratorState rng = get_random_generator_state();
-  std::vector<int64_t> state = {epoch, int64_t(start_rng_[0]), int64_t(start_rng_[1]),
-                                int64_t(rng.seed), int64_t(rng.next_stream)};
+  std::vector<int64_t> state = {epoch,
+                                steps,
+                                int64_t(start_rng_[0]),
+                                int64_t(start_rng_[1]),
+                                int64_t(rng.seed),
+                                int64_t(rng.next_stream)};
   io::ModelFileContents contents;
   for (size_t i = 0; i < variables.size(); ++i)
     contents.tensors.push_back({.name = std::to_string(i) + ":" + variables[i].name(),
                                 .group = "variables",
                                 .value = variables[i].value()});
   contents.tensors.push_back(
-      {.name = "training_state", .group = "backup", .value = constant(state, Shape{5})});
+      {.name = "training_state", .group = "backup", .value = constant(state, Shape{kStateSize})});
   std::error_code ec;
   std::filesystem::create_directories(backup_dir_, ec);
   TANDEM_CHECK(!ec, IOError, "BackupAndRestore could not create '", backup_dir_,
@@ -141,6 +159,7 @@ void BackupAndRestore::on_epoch_end(int epoch, Logs&) {
 }
 
 void BackupAndRestore::on_train_end(Logs&) {
+  watch_.reset();
   if (!options_.delete_checkpoint || !is_chief()) return;
   std::error_code ec;
   std::filesystem::remove(backup_path(), ec);

@@ -53,6 +53,12 @@ class Callback {
   virtual void on_predict_end(Logs& logs) { (void)logs; }
   virtual void on_predict_batch_begin(int64_t batch, Logs& logs) { (void)batch, (void)logs; }
   virtual void on_predict_batch_end(int64_t batch, Logs& logs) { (void)batch, (void)logs; }
+  // Tandem's addition (tf.distribute's PreemptionCheckpointHandler's moment): the job was told
+  // it will be stopped (distributed/preemption.h); every replica stopped after `steps` training
+  // steps of `epoch`, and fit ends the process once every callback has run this.
+  virtual void on_preemption(int epoch, int64_t steps, Logs& logs) {
+    (void)epoch, (void)steps, (void)logs;
+  }
 
  private:
   Model* model_ = nullptr;

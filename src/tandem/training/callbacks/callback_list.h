@@ -52,6 +52,9 @@ class CallbackList {
   void on_predict_batch_end(int64_t batch, Logs& logs) {
     each([&](Callback& c) { c.on_predict_batch_end(batch, logs); });
   }
+  void on_preemption(int epoch, int64_t steps, Logs& logs) {
+    each([&](Callback& c) { c.on_preemption(epoch, steps, logs); });
+  }
 
  private:
   template <class F>

@@ -4,6 +4,7 @@
 #include "tandem/training/callbacks/backup_and_restore.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <stdexcept>
@@ -76,6 +77,41 @@ TEST(BackupAndRestore, ResumedFitEndsWithTheUninterruptedWeights) {
     expect_same_weights(second->get_weights(), expected);
     EXPECT_FALSE(std::filesystem::exists(backup->backup_path())) << "a finished fit deletes it";
   }
+}
+
+// A preemption notice (SIGUSR1, as `scancel --signal=USR1` sends) in the middle of an epoch: the
+// process saves that exact step and exits with the requeue status; the job started again resumes
+// at that step and ends with the uninterrupted weights.
+TEST(BackupAndRestore, PreemptedFitSavesTheStepAndResumesThere) {
+  auto [x, y] = data();
+  auto reference = fresh_model();
+  reference->fit(x, y, options({}));
+  TempDir dir;
+  auto first_run = [&] {
+    auto model = fresh_model();
+    int epochs_done = 0;
+    auto notice = std::make_shared<LambdaCallback>(
+        LambdaCallbackOptions{.on_epoch_end = [&](int, Logs&) { ++epochs_done; },
+                              .on_batch_end =
+                                  [&](int64_t batch, Logs&) {
+                                    if (epochs_done == 1 && batch == 2) ::raise(SIGUSR1);
+                                  }});
+    model->fit(x, y, options({std::make_shared<BackupAndRestore>(dir.path().string()), notice}));
+  };
+  // What the process would exit with; here it throws, so the test goes on as the restarted job.
+  distributed::set_preemption_exit([] { throw Interrupted(); });
+  ::testing::internal::CaptureStderr();
+  EXPECT_THROW(first_run(), Interrupted);
+  std::string said = ::testing::internal::GetCapturedStderr();
+  distributed::set_preemption_exit(nullptr);
+  EXPECT_NE(said.find("Preempted: stopped after step 3 of epoch 2; exiting with status 75"),
+            std::string::npos)
+      << said;
+  distributed::clear_preemption();  // the restarted process starts without the notice
+  auto second = fresh_model();
+  History h = second->fit(x, y, options({std::make_shared<BackupAndRestore>(dir.path().string())}));
+  EXPECT_EQ(h.epoch().front(), 1) << "resumed inside the preempted epoch";
+  expect_same_weights(second->get_weights(), reference->get_weights());
 }
 
 TEST(BackupAndRestore, AnotherModelsBackupIsRefused) {
