@@ -109,7 +109,7 @@ TEST(DataParallel, FitEqualsOneProcessWithTheGlobalBatch) {
     return reference->get_weights();
   });
   EXPECT_LT(max_abs_difference(model->get_weights(), expected), 1e-5);
-  EXPECT_EQ(model->optimizer()->iterations().value().item<int64_t>(), steps);
+  EXPECT_EQ(model->optimizer()->iterations().item<int64_t>(), steps);
   // And the replicas are bit-identical.
   world_strategy()->check_replicas_identical(model->weights());
 }
@@ -428,6 +428,146 @@ TEST(DataParallel, DropoutDiffersPerReplica) {
   Tensor kept = dropout(ones(Shape{1, 256}), 0.5);
   Tensor all = world_strategy()->all_gather(kept);
   EXPECT_GT(max_abs_difference(std::vector<Tensor>{all[0]}, std::vector<Tensor>{all[1]}), 0.0);
+}
+
+// ---- gradient accumulation (optimizer option gradient_accumulation_steps = k) ----
+
+std::shared_ptr<optimizers::SGD> accumulating_sgd(std::optional<int64_t> k) {
+  return std::make_shared<optimizers::SGD>(optimizers::SGDOptions{
+      .learning_rate = 0.1, .momentum = 0.9, .gradient_accumulation_steps = k});
+}
+
+void compile_with(Model& model, std::shared_ptr<optimizers::Optimizer> optimizer) {
+  model.compile({.optimizer = std::move(optimizer),
+                 .loss = std::make_shared<losses::SparseCategoricalCrossentropy>(
+                     losses::SparseCategoricalCrossentropyOptions{.from_logits = true})});
+}
+
+size_t count_prefix(const std::vector<std::string>& log, size_t from, size_t to,
+                    const std::string& prefix) {
+  size_t n = 0;
+  for (size_t i = from; i < to; ++i) n += log[i].rfind(prefix, 0) == 0;
+  return n;
+}
+
+// N ranks accumulating k steps of batch b update like one process with batch N * k * b: each
+// update averages N * k batch-means of b rows. Same tolerance argument as above (6 momentum
+// updates here too).
+TEST(DataParallel, GradientAccumulationEqualsOneProcessWithTheGlobalBatch) {
+  const int n = replicas();
+  const int64_t b = 2, k = 3, updates = 6;
+  auto [x, y] = data(n * b * k * updates);
+  std::vector<std::string> log;
+  auto recording = std::make_shared<RecordingCommunicator>(comm::make_communicator(), log);
+  auto strategy = std::make_shared<DataParallel>(
+      recording,
+      distributed::DataParallelOptions{.bucket_cap_bytes = 2048, .first_bucket_bytes = 256});
+  std::vector<Tensor> initial, got;
+  {
+    auto scope = distributed::scope(strategy);
+    set_random_seed(5);
+    auto model = mlp();
+    compile_with(*model, accumulating_sgd(k));
+    initial = model->get_weights();
+    model->fit(x, y, {.batch_size = b, .epochs = 1, .verbose = 0, .shuffle = false});
+    got = model->get_weights();
+    EXPECT_EQ(model->optimizer()->iterations().item<int64_t>(), updates);
+    strategy->check_replicas_identical(model->weights());
+  }
+  // The k - 1 accumulation steps all-reduce no gradients: the first bucket goes out once per
+  // update, and nothing is left to reduce after backward (the accumulated sum rode in the
+  // buckets).
+  EXPECT_EQ(count_prefix(log, 0, log.size(), "submit gradients/bucket0["), size_t(updates));
+  EXPECT_EQ(count_prefix(log, 0, log.size(), "submit gradients/rest"), 0u);
+
+  std::vector<Tensor> expected = single_process([&] {
+    auto reference = mlp();
+    reference->set_weights(initial);
+    compile_with(*reference, accumulating_sgd(std::nullopt));
+    reference->fit(x, y, {.batch_size = n * k * b, .epochs = 1, .verbose = 0, .shuffle = false});
+    return reference->get_weights();
+  });
+  EXPECT_LT(max_abs_difference(got, expected), 1e-5);
+  EXPECT_GT(max_abs_difference(got, initial), 1e-2);  // it did train
+}
+
+// A custom loop: accumulation steps start no collective at all; the update step's buckets start
+// during backward; syncing the accumulators mid-cycle (what a save does) changes nothing.
+TEST(DataParallel, GradientAccumulationCustomLoopCommunicatesOnlyOnUpdates) {
+  const int n = replicas(), r = world_strategy()->replica_id();
+  const int64_t b = 2, k = 3, steps = 6;
+  auto [x, y] = data(n * b * steps);
+  auto loss_fn = losses::SparseCategoricalCrossentropy({.from_logits = true});
+  std::vector<std::string> log;
+  auto recording = std::make_shared<RecordingCommunicator>(comm::make_communicator(), log);
+  auto strategy = std::make_shared<DataParallel>(
+      recording,
+      distributed::DataParallelOptions{.bucket_cap_bytes = 2048, .first_bucket_bytes = 256});
+  set_random_seed(9);
+  auto model = mlp(32);
+  std::vector<Tensor> initial = model->get_weights();
+  {
+    auto scope = distributed::scope(strategy);
+    auto opt = accumulating_sgd(k);
+    opt->build(model->trainable_weights());  // the strategy learns the cycle before step 1
+    for (int64_t s = 0; s < steps; ++s) {
+      SCOPED_TRACE("step " + std::to_string(s));
+      const int64_t start = s * n * b + r * b;
+      Tensor xb = x[{Slice(start, start + b)}], yb = y[{Slice(start, start + b)}];
+      const size_t before = log.size();
+      GradientTape tape;
+      Tensor loss = loss_fn(yb, (*model)(Tensors{xb}, true)[0]);
+      auto vars = model->trainable_weights();
+      GradientOptions options;
+      options.on_gradient_ready = [&](size_t index, const std::optional<Tensor>&) {
+        log.push_back("ready " + std::to_string(index));
+      };
+      auto grads = tape.gradient(loss, vars, options);
+      const size_t backward_end = log.size();
+      opt->apply_gradients(grads, vars);
+      const bool update = (s + 1) % k == 0;
+      if (!update) {
+        // Nothing but the one-time check of a new set of variables (step 0) goes out.
+        size_t checks = count_prefix(log, before, log.size(), "submit check_same:") +
+                        count_prefix(log, before, log.size(), "submit replica_fingerprints");
+        EXPECT_EQ(count_prefix(log, before, log.size(), "submit"), checks);
+        if (s > 0) {
+          EXPECT_EQ(checks, 0u);
+        }
+      } else {
+        // The first bucket starts before the last gradient is ready; nothing after backward.
+        auto first =
+            std::find(log.begin() + long(before), log.end(), "submit gradients/bucket0[0]");
+        ASSERT_NE(first, log.end());
+        EXPECT_LT(size_t(first - log.begin()), backward_end - 1);
+        EXPECT_EQ(count_prefix(log, backward_end, log.size(), "submit"), 0u);
+      }
+      if (s == 1) {
+        // Mid-cycle the accumulators differ per rank; synced, they are equal everywhere and the
+        // cycle's update is unchanged (the average of the partial sums stands in for them).
+        strategy->sync_gradient_accumulators(opt->variables());
+        std::vector<Variable> accumulators;
+        for (const Variable& v : vars) accumulators.push_back(opt->gradient_accumulator(v));
+        strategy->check_replicas_identical(accumulators);
+      }
+    }
+    EXPECT_EQ(opt->iterations().item<int64_t>(), steps / k);
+  }
+  std::vector<Tensor> expected = single_process([&] {
+    auto reference = mlp(32);
+    reference->set_weights(initial);
+    auto opt = accumulating_sgd(std::nullopt);
+    for (int64_t u = 0; u < steps / k; ++u) {
+      const int64_t start = u * n * k * b;
+      Tensor xb = x[{Slice(start, start + n * k * b)}], yb = y[{Slice(start, start + n * k * b)}];
+      GradientTape tape;
+      Tensor loss = loss_fn(yb, (*reference)(Tensors{xb}, true)[0]);
+      auto vars = reference->trainable_weights();
+      opt->apply_gradients(tape.gradient(loss, vars), vars);
+    }
+    return reference->get_weights();
+  });
+  EXPECT_LT(max_abs_difference(model->get_weights(), expected), 1e-5);
 }
 
 }  // namespace

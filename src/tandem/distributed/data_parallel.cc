@@ -114,17 +114,63 @@ DataParallel::DataParallel(std::shared_ptr<comm::Communicator> communicator,
 
 void DataParallel::broadcast_variables(const std::vector<Variable>& variables) {
   check_same_everywhere(lines(describe(variables)), "the variables to broadcast");
-  if (variables.empty()) return;
+  // Gradient accumulators hold each replica's own partial sum: they are averaged, not copied.
+  std::vector<Variable> copied, accumulators;
+  for (const Variable& v : variables)
+    (reducer_.is_accumulator(v) ? accumulators : copied).push_back(v);
+  sync_gradient_accumulators(accumulators);
+  if (copied.empty()) return;
   std::vector<Tensor> values;
-  for (const Variable& v : variables) values.push_back(v.value());
+  for (const Variable& v : copied) values.push_back(v.value());
   Packed packed = pack_by_dtype(values);
   for (size_t g = 0; g < packed.flats.size(); ++g)
     comm_->broadcast(buffer_of(packed.flats[g]), 0, "broadcast_variables");
   if (is_chief()) return;
   std::vector<Tensor> received = unpack_by_dtype(packed, values);
-  for (size_t i = 0; i < variables.size(); ++i) {
-    Variable v = variables[i];
+  for (size_t i = 0; i < copied.size(); ++i) {
+    Variable v = copied[i];
     v.assign(received[i]);
+  }
+}
+
+void DataParallel::register_gradient_accumulation(const std::vector<Variable>& variables,
+                                                  const std::vector<Variable>& accumulators,
+                                                  const Variable& iterations, int64_t steps) {
+  reducer_.register_accumulation(variables, accumulators, iterations, steps);
+}
+
+void DataParallel::unregister_gradient_accumulation(const std::vector<Variable>& variables) {
+  reducer_.unregister_accumulation(variables);
+}
+
+std::vector<std::optional<Tensor>> DataParallel::aggregate_accumulated_gradients(
+    const std::vector<std::optional<Tensor>>& gradients, const std::vector<Variable>& variables,
+    const std::vector<Variable>& accumulators) {
+  std::vector<std::optional<Tensor>> reduced =
+      reducer_.reduce_accumulated(gradients, variables, accumulators);
+  count_step(variables);
+  return reduced;
+}
+
+void DataParallel::sync_gradient_accumulators(const std::vector<Variable>& variables) {
+  std::vector<Variable> accumulators;
+  for (const Variable& v : variables)
+    if (reducer_.is_accumulator(v)) accumulators.push_back(v);
+  // Every rank registers the same accumulators (the same optimizer calls), so every rank takes
+  // the same branches here.
+  if (accumulators.empty()) return;
+  std::vector<Tensor> values;
+  for (const Variable& v : accumulators) values.push_back(v.value());
+  // Already identical (zeros after an update, or all loaded from one file): leave them bit-exact.
+  if (identical_everywhere(values)) return;
+  Packed packed = pack_by_dtype(values);
+  std::vector<comm::Buffer> buffers;
+  for (const Tensor& flat : packed.flats) buffers.push_back(buffer_of(flat));
+  comm_->all_reduce_many(buffers, comm::ReduceOp::kAvg, "sync_gradient_accumulators");
+  std::vector<Tensor> averaged = unpack_by_dtype(packed, values);
+  for (size_t i = 0; i < accumulators.size(); ++i) {
+    Variable v = accumulators[i];
+    v.assign(averaged[i]);
   }
 }
 
@@ -155,10 +201,14 @@ void DataParallel::on_gradient_ready(size_t index, const std::optional<Tensor>& 
 std::vector<std::optional<Tensor>> DataParallel::aggregate_gradients(
     const std::vector<std::optional<Tensor>>& gradients, const std::vector<Variable>& variables) {
   std::vector<std::optional<Tensor>> reduced = reducer_.reduce(gradients, variables);
+  count_step(variables);
+  return reduced;
+}
+
+void DataParallel::count_step(const std::vector<Variable>& variables) {
   ++steps_;
   if (options_.replica_check_every > 0 && steps_ % options_.replica_check_every == 0)
     check_replicas_identical(variables);
-  return reduced;
 }
 
 std::vector<Tensor> DataParallel::all_reduce_sum(const std::vector<Tensor>& values) {
@@ -214,6 +264,18 @@ void DataParallel::check_replicas_identical(const std::vector<Variable>& variabl
   std::vector<std::string> names;
   for (const Variable& v : variables) values.push_back(v.value()), names.push_back(v.name());
   check_identical(values, names, "after " + std::to_string(steps_) + " steps");
+}
+
+bool DataParallel::identical_everywhere(const std::vector<Tensor>& values) {
+  std::vector<uint64_t> prints;
+  for (const Tensor& t : values) prints.push_back(fingerprint(t));
+  std::vector<uint64_t> all(prints.size() * size_t(comm_->size()));
+  comm_->all_gather(host_buffer(prints.data(), prints.size(), comm::ScalarType::kInt64),
+                    host_buffer(all.data(), all.size(), comm::ScalarType::kInt64),
+                    "accumulator_fingerprints");
+  for (size_t j = prints.size(); j < all.size(); ++j)
+    if (all[j] != all[j % prints.size()]) return false;
+  return true;
 }
 
 void DataParallel::check_identical(const std::vector<Tensor>& values,

@@ -45,6 +45,15 @@ class DataParallel : public Strategy {
       const std::vector<std::optional<Tensor>>& gradients,
       const std::vector<Variable>& variables) override;
 
+  void register_gradient_accumulation(const std::vector<Variable>& variables,
+                                      const std::vector<Variable>& accumulators,
+                                      const Variable& iterations, int64_t steps) override;
+  void unregister_gradient_accumulation(const std::vector<Variable>& variables) override;
+  std::vector<std::optional<Tensor>> aggregate_accumulated_gradients(
+      const std::vector<std::optional<Tensor>>& gradients, const std::vector<Variable>& variables,
+      const std::vector<Variable>& accumulators) override;
+  void sync_gradient_accumulators(const std::vector<Variable>& variables) override;
+
   std::vector<Tensor> all_reduce_sum(const std::vector<Tensor>& values) override;
   int64_t agree_min(int64_t value) override;
   std::vector<int64_t> agree_max(std::vector<int64_t> values) override;
@@ -63,6 +72,10 @@ class DataParallel : public Strategy {
   // that differ and, by `names`, the first variable that does.
   void check_identical(const std::vector<Tensor>& values, const std::vector<std::string>& names,
                        const std::string& when);
+  // True on every rank when every rank's `values` are bit-identical (one all_gather).
+  bool identical_everywhere(const std::vector<Tensor>& values);
+  // Counts an applied step and runs the periodic replica check.
+  void count_step(const std::vector<Variable>& variables);
 
   std::shared_ptr<comm::Communicator> comm_;
   DataParallelOptions options_;

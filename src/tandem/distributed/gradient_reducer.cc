@@ -19,6 +19,7 @@ namespace {
 struct Slot {
   const std::optional<Tensor>* gradient;
   const Shape* shape;
+  const Variable* accumulator = nullptr;  // added to the gradient (accumulation's update)
 };
 
 // The slots' gradients flattened one after the other (zeros where absent), then one presence flag
@@ -31,8 +32,10 @@ Tensor pack(const std::vector<Slot>& slots, DType dtype, Device device) {
   presence.reserve(slots.size());
   for (const Slot& s : slots) {
     const bool present = s.gradient->has_value() && (*s.gradient)->defined();
-    parts.push_back(present ? reshape(**s.gradient, Shape{-1})
-                            : zeros(Shape{s.shape->num_elements()}, dtype, device));
+    Tensor part = present ? reshape(**s.gradient, Shape{-1})
+                          : zeros(Shape{s.shape->num_elements()}, dtype, device);
+    if (s.accumulator) part = part + reshape(s.accumulator->value(), Shape{-1});
+    parts.push_back(part);
     presence.push_back(present ? 1.0 : 0.0);
   }
   parts.push_back(
@@ -95,8 +98,56 @@ bool GradientReducer::begin(const std::vector<Tensor>& sources) {
     plan_key_ = std::move(key);
     plan(sources);
   }
-  active_ = true;
+  active_ = decide_accumulation();
+  accumulation_only_ = !active_;
   return !same;
+}
+
+bool GradientReducer::decide_accumulation() {
+  for (Entry& e : entries_) e.fold.reset();
+  if (accumulation_.empty() || entries_.empty()) return true;
+  std::unordered_map<uint64_t, bool> update_of;  // iterations variable id -> pass ends the cycle
+  bool all_mid_cycle = true;
+  for (Entry& e : entries_) {
+    auto it = accumulation_.find(e.variable);
+    if (it == accumulation_.end()) {
+      all_mid_cycle = false;
+      continue;
+    }
+    const Accumulation& a = it->second;
+    auto [at, fresh] = update_of.emplace(a.iterations.id(), false);
+    if (fresh) at->second = (a.iterations.value().item<int64_t>() + 1) % a.steps == 0;
+    if (at->second) {
+      e.fold = a.accumulator;
+      all_mid_cycle = false;
+    }
+  }
+  return !all_mid_cycle;
+}
+
+void GradientReducer::register_accumulation(const std::vector<Variable>& variables,
+                                            const std::vector<Variable>& accumulators,
+                                            const Variable& iterations, int64_t steps) {
+  TANDEM_CHECK(variables.size() == accumulators.size() && steps >= 1, ValueError,
+               "register_gradient_accumulation: received ", variables.size(), " variables, ",
+               accumulators.size(), " accumulators and steps = ", steps);
+  unregister_accumulation(variables);
+  for (size_t i = 0; i < variables.size(); ++i) {
+    accumulation_.insert_or_assign(
+        variables[i].id(),
+        Accumulation{.accumulator = accumulators[i], .iterations = iterations, .steps = steps});
+    ++accumulator_ids_[accumulators[i].id()];
+  }
+}
+
+void GradientReducer::unregister_accumulation(const std::vector<Variable>& variables) {
+  for (const Variable& v : variables) {
+    auto it = accumulation_.find(v.id());
+    if (it == accumulation_.end()) continue;
+    auto at = accumulator_ids_.find(it->second.accumulator.id());
+    if (at != accumulator_ids_.end() && --at->second == 0) accumulator_ids_.erase(at);
+    accumulation_.erase(it);
+  }
 }
 
 // Reverse source order (backward produces the last layer's gradients first); a bucket closes when
@@ -163,7 +214,10 @@ void GradientReducer::ready(size_t index, const std::optional<Tensor>& gradient)
 void GradientReducer::launch(size_t bucket) {
   Bucket& b = buckets_[bucket];
   std::vector<Slot> slots;
-  for (size_t e : b.entries) slots.push_back({&entries_[e].gradient, &entries_[e].shape});
+  for (size_t e : b.entries) {
+    const Entry& entry = entries_[e];
+    slots.push_back({&entry.gradient, &entry.shape, entry.fold ? &*entry.fold : nullptr});
+  }
   const Entry& first = entries_[b.entries.front()];
   b.flat = pack(slots, first.dtype, first.device);
   for (size_t e : b.entries) entries_[e].gradient.reset();  // the packed copy is what counts now
@@ -197,10 +251,25 @@ void GradientReducer::drop_pending() {
   for (Bucket& b : buckets_) b.ready = 0;
   next_launch_ = 0;
   active_ = false;
+  accumulation_only_ = false;
 }
 
 std::vector<std::optional<Tensor>> GradientReducer::reduce(
     const std::vector<std::optional<Tensor>>& gradients, const std::vector<Variable>& variables) {
+  return reduce_impl(gradients, variables, nullptr);
+}
+
+std::vector<std::optional<Tensor>> GradientReducer::reduce_accumulated(
+    const std::vector<std::optional<Tensor>>& gradients, const std::vector<Variable>& variables,
+    const std::vector<Variable>& accumulators) {
+  TANDEM_CHECK(accumulators.size() == variables.size(), ValueError, "reduce_accumulated: received ",
+               accumulators.size(), " accumulators for ", variables.size(), " variables");
+  return reduce_impl(gradients, variables, &accumulators);
+}
+
+std::vector<std::optional<Tensor>> GradientReducer::reduce_impl(
+    const std::vector<std::optional<Tensor>>& gradients, const std::vector<Variable>& variables,
+    const std::vector<Variable>* accumulators) {
   std::vector<std::optional<Tensor>> out(gradients.size());
   std::vector<bool> done(gradients.size(), false);
   if (active_) {
@@ -212,6 +281,9 @@ std::vector<std::optional<Tensor>> GradientReducer::reduce(
       const Entry& e = entries_[it->second];
       const uint64_t id = gradients[i] && gradients[i]->defined() ? gradients[i]->id() : 0;
       if (!e.ready || e.gradient_id != id || next_launch_ <= e.bucket) continue;
+      // The bucket must hold what is asked for: the gradient alone, or with this accumulator.
+      const uint64_t folded = e.fold ? e.fold->id() : 0;
+      if (folded != (accumulators ? (*accumulators)[i].id() : 0)) continue;
       out[i] = e.reduced;
       done[i] = true;
     }
@@ -219,16 +291,18 @@ std::vector<std::optional<Tensor>> GradientReducer::reduce(
   }
   // The rest (gradients transformed after tape.gradient, or computed without a tape pass).
   std::vector<std::optional<Tensor>> rest_gradients;
-  std::vector<Variable> rest_variables;
+  std::vector<Variable> rest_variables, rest_accumulators;
   std::vector<size_t> rest_index;
   for (size_t i = 0; i < gradients.size(); ++i) {
     if (done[i]) continue;
     rest_gradients.push_back(gradients[i]);
     rest_variables.push_back(variables[i]);
+    if (accumulators) rest_accumulators.push_back((*accumulators)[i]);
     rest_index.push_back(i);
   }
   if (!rest_index.empty()) {
-    auto reduced = all_reduce_gradients(comm_, rest_gradients, rest_variables, "gradients/rest");
+    auto reduced = all_reduce_gradients(comm_, rest_gradients, rest_variables, "gradients/rest",
+                                        accumulators ? &rest_accumulators : nullptr);
     for (size_t j = 0; j < rest_index.size(); ++j) out[rest_index[j]] = reduced[j];
   }
   return out;
@@ -236,7 +310,8 @@ std::vector<std::optional<Tensor>> GradientReducer::reduce(
 
 std::vector<std::optional<Tensor>> all_reduce_gradients(
     comm::Communicator& comm, const std::vector<std::optional<Tensor>>& gradients,
-    const std::vector<Variable>& variables, const std::string& name) {
+    const std::vector<Variable>& variables, const std::string& name,
+    const std::vector<Variable>* accumulators) {
   // One group per (dtype, device), in first-appearance order (the same on every rank).
   std::vector<std::vector<size_t>> groups;
   std::vector<std::pair<DType, Device>> keys;
@@ -256,7 +331,8 @@ std::vector<std::optional<Tensor>> all_reduce_gradients(
   std::vector<std::optional<Tensor>> out(gradients.size());
   for (size_t g = 0; g < groups.size(); ++g) {
     std::vector<Slot> slots;
-    for (size_t i : groups[g]) slots.push_back({&gradients[i], &shapes[i]});
+    for (size_t i : groups[g])
+      slots.push_back({&gradients[i], &shapes[i], accumulators ? &(*accumulators)[i] : nullptr});
     Tensor flat = pack(slots, keys[g].first, keys[g].second);
     comm.all_reduce_many({buffer_of(flat)}, comm::ReduceOp::kAvg, name + std::to_string(g));
     std::vector<std::optional<Tensor>> reduced = unpack(flat, slots);

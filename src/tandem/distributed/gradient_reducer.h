@@ -5,6 +5,12 @@
 // flat tensor and its all-reduce (average) starts, so communication overlaps the rest of backward.
 // Buckets start in plan order on every rank, which keeps the ranks' collectives in the same order.
 // reduce() waits for them and hands back views of the averaged buckets.
+//
+// Gradient accumulation: variables registered by an accumulating optimizer are mid-cycle or at
+// their cycle's end when a pass begins (read from the optimizer's iteration counter). A pass whose
+// planned variables are all mid-cycle starts nothing (no communication at all); in any other pass
+// a variable at its cycle's end is packed as accumulator + gradient, so that the cycle's one
+// all-reduce still overlaps backward.
 #pragma once
 
 #include <cstddef>
@@ -41,7 +47,24 @@ class GradientReducer {
   // the others. Every rank must pass the same variables in the same order.
   std::vector<std::optional<Tensor>> reduce(const std::vector<std::optional<Tensor>>& gradients,
                                             const std::vector<Variable>& variables);
+  // The same for an accumulation cycle's update: the average over the ranks of accumulators[i] +
+  // gradients[i] (empty where no rank has a gradient).
+  std::vector<std::optional<Tensor>> reduce_accumulated(
+      const std::vector<std::optional<Tensor>>& gradients, const std::vector<Variable>& variables,
+      const std::vector<Variable>& accumulators);
   int buckets() const { return static_cast<int>(buckets_.size()); }
+  // True when the current pass started no collective because all its variables are mid-cycle.
+  bool accumulation_only() const { return accumulation_only_; }
+
+  // Strategy::register_gradient_accumulation / unregister_gradient_accumulation.
+  void register_accumulation(const std::vector<Variable>& variables,
+                             const std::vector<Variable>& accumulators, const Variable& iterations,
+                             int64_t steps);
+  void unregister_accumulation(const std::vector<Variable>& variables);
+  // True when `variable` is a registered accumulator.
+  bool is_accumulator(const Variable& variable) const {
+    return accumulator_ids_.count(variable.id()) > 0;
+  }
 
  private:
   struct Entry {
@@ -54,6 +77,12 @@ class GradientReducer {
     uint64_t gradient_id = 0;                       // its tensor id, to recognise it in reduce()
     bool ready = false;
     std::optional<Tensor> reduced = std::nullopt;  // set once its bucket's all-reduce is unpacked
+    std::optional<Variable> fold = std::nullopt;   // accumulator packed with the gradient, if any
+  };
+  struct Accumulation {
+    Variable accumulator;
+    Variable iterations;
+    int64_t steps = 0;
   };
   struct Bucket {
     std::vector<size_t> entries;  // indices into entries_
@@ -67,6 +96,12 @@ class GradientReducer {
   void launch(size_t bucket);
   void finish(size_t bucket);
   void drop_pending();
+  // Decides, for a pass that begins, which entries fold their accumulator; false when every
+  // planned variable is mid-cycle (the pass communicates nothing).
+  bool decide_accumulation();
+  std::vector<std::optional<Tensor>> reduce_impl(
+      const std::vector<std::optional<Tensor>>& gradients, const std::vector<Variable>& variables,
+      const std::vector<Variable>* accumulators);
 
   comm::Communicator& comm_;
   size_t first_bucket_bytes_;
@@ -79,12 +114,17 @@ class GradientReducer {
   std::vector<Bucket> buckets_;
   size_t next_launch_ = 0;
   bool active_ = false;  // a backward pass's buckets may be in flight
+  bool accumulation_only_ = false;
+  std::unordered_map<uint64_t, Accumulation> accumulation_;  // by variable id
+  std::unordered_map<uint64_t, size_t> accumulator_ids_;     // accumulator id -> registrations
 };
 
 // Averages `gradients` (aligned with `variables`, empty where absent) over the ranks now, one
-// all-reduce per dtype and device; the entries with no gradient on any rank come back empty.
+// all-reduce per dtype and device; the entries with no gradient on any rank come back empty. With
+// `accumulators` (aligned too), averages accumulators[i] + gradients[i] instead.
 std::vector<std::optional<Tensor>> all_reduce_gradients(
     comm::Communicator& comm, const std::vector<std::optional<Tensor>>& gradients,
-    const std::vector<Variable>& variables, const std::string& name);
+    const std::vector<Variable>& variables, const std::string& name,
+    const std::vector<Variable>* accumulators = nullptr);
 
 }  // namespace tandem::distributed

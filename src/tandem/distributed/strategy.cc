@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "tandem/distributed/init.h"
+#include "tandem/ops/math.h"
 
 namespace tandem::distributed {
 
@@ -17,6 +18,16 @@ std::string Strategy::prefix() const {
   if (num_replicas_in_sync() <= 1) return "";
   return "[rank " + std::to_string(replica_id()) + "/" + std::to_string(num_replicas_in_sync()) +
          "] ";
+}
+
+std::vector<std::optional<Tensor>> Strategy::aggregate_accumulated_gradients(
+    const std::vector<std::optional<Tensor>>& gradients, const std::vector<Variable>& variables,
+    const std::vector<Variable>& accumulators) {
+  (void)variables;
+  std::vector<std::optional<Tensor>> out(gradients.size());
+  for (size_t i = 0; i < gradients.size(); ++i)
+    if (gradients[i] && gradients[i]->defined()) out[i] = accumulators[i].value() + *gradients[i];
+  return out;
 }
 
 Strategy::Scope::Scope(StrategyPtr strategy) {

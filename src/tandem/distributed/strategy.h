@@ -5,6 +5,8 @@
 //   fit start            broadcast_variables(weights + optimizer state), shared_seed()
 //   tape.gradient        on_backward_begin(sources), on_gradient_ready(k, grad) per source
 //   apply_gradients      aggregate_gradients(grads, vars): the averaged gradients to apply
+//                        (with gradient accumulation: only on update steps, and
+//                        aggregate_accumulated_gradients instead)
 //   before logs          all_reduce_sum(metric state)
 //   data                 num_replicas_in_sync() / replica_id() shard; agree_min(steps)
 //   every step           agree_max({stop_training, out of data})
@@ -61,6 +63,39 @@ class Strategy {
       const std::vector<std::optional<Tensor>>& gradients, const std::vector<Variable>& variables) {
     (void)variables;
     return gradients;
+  }
+
+  // ---- gradient accumulation (an optimizer's gradient_accumulation_steps; docs/distributed.md)
+  // ---- An optimizer with gradient_accumulation_steps = k registers each variable when it builds
+  // it: accumulators[i] holds variables[i]'s local gradient sum since the last update, and the
+  // optimizer's apply call number c (0-based: `iterations`' value before the call) updates when
+  // (c + 1) % k == 0. The strategy reads `iterations` when a backward pass begins: a pass whose
+  // trainable sources are all registered and mid-cycle is accumulation-only (a data-parallel
+  // strategy communicates nothing for it); in a pass that ends their cycle, each registered
+  // variable's accumulator + gradient is reduced as backward produces the gradient.
+  virtual void register_gradient_accumulation(const std::vector<Variable>& variables,
+                                              const std::vector<Variable>& accumulators,
+                                              const Variable& iterations, int64_t steps) {
+    (void)variables, (void)accumulators, (void)iterations, (void)steps;
+  }
+  // Forgets `variables`' registrations (their optimizer is gone).
+  virtual void unregister_gradient_accumulation(const std::vector<Variable>& variables) {
+    (void)variables;
+  }
+  // The update step of a cycle: for each variable the replicas' average of accumulators[i] +
+  // gradients[i] (empty where no replica has a gradient). The accumulation-only steps call
+  // nothing: their gradients stay on the replica.
+  virtual std::vector<std::optional<Tensor>> aggregate_accumulated_gradients(
+      const std::vector<std::optional<Tensor>>& gradients, const std::vector<Variable>& variables,
+      const std::vector<Variable>& accumulators);
+  // Between updates each replica's accumulators hold its own partial sums. This makes the
+  // registered accumulators among `variables` identical on every replica (their average, which
+  // leaves the next update's averaged gradient unchanged; nothing changes when they already are),
+  // so that the chief's copy can be saved. A collective: every replica calls it with the same
+  // list. broadcast_variables does this for the accumulators it is given instead of copying the
+  // chief's.
+  virtual void sync_gradient_accumulators(const std::vector<Variable>& variables) {
+    (void)variables;
   }
 
   // ---- reductions and agreement ----

@@ -23,6 +23,11 @@ std::optional<double> optional_from(const json& config, const char* key) {
   return config[key].get<double>();
 }
 
+[[noreturn]] void throw_no_gradients(const std::vector<Variable>& vars) {
+  std::string names = join(vars, [](const Variable& v) -> const std::string& { return v.name(); });
+  throw ValueError("No gradients provided for any variable: [" + names + "]");
+}
+
 void check_positive(const char* what, const std::optional<double>& v) {
   TANDEM_CHECK(!v || *v >= 0, ValueError, "Optimizer: ", what, " must be >= 0, received ", *v);
 }
@@ -42,6 +47,17 @@ void read_common_config(const json& config, OptimizerOptions& o) {
   o.clipvalue = optional_from(config, "clipvalue");
   o.global_clipnorm = optional_from(config, "global_clipnorm");
   if (config.contains("weight_decay")) o.weight_decay = optional_from(config, "weight_decay");
+  if (config.contains("gradient_accumulation_steps")) {
+    const json& k = config["gradient_accumulation_steps"];
+    if (k.is_null()) {
+      o.gradient_accumulation_steps = std::nullopt;
+    } else {
+      TANDEM_CHECK(k.is_number_integer(), ValueError,
+                   "Optimizer: `gradient_accumulation_steps` must be an integer or null, received ",
+                   k.dump());
+      o.gradient_accumulation_steps = k.get<int64_t>();
+    }
+  }
   if (config.contains("name") && config["name"].is_string()) o.name = config["name"];
   TANDEM_CHECK(!config.value("use_ema", false), ValueError,
                "Optimizer: use_ema=True (exponential moving average of the weights) is not "
@@ -59,11 +75,42 @@ Optimizer::Optimizer(std::string class_name, OptimizerOptions options)
   check_positive("clipnorm", options_.clipnorm);
   check_positive("clipvalue", options_.clipvalue);
   check_positive("global_clipnorm", options_.global_clipnorm);
+  // As Keras 3: unset (or 0) accumulates nothing; otherwise at least 2.
+  if (options_.gradient_accumulation_steps && *options_.gradient_accumulation_steps != 0) {
+    TANDEM_CHECK(*options_.gradient_accumulation_steps >= 2, ValueError,
+                 "`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                 "gradient_accumulation_steps=",
+                 *options_.gradient_accumulation_steps);
+    accumulation_steps_ = *options_.gradient_accumulation_steps;
+  }
   iterations_ =
       Variable(zeros(Shape{}, int64, Device::cpu()), {.name = "iteration", .trainable = false});
 }
 
+Optimizer::~Optimizer() {
+  // The strategies must not hold on to this optimizer's accumulators; a destructor never throws.
+  for (auto& [weak, var] : registered_) {
+    try {
+      if (auto strategy = weak.lock()) strategy->unregister_gradient_accumulation({var});
+    } catch (...) {
+    }
+  }
+}
+
+Tensor Optimizer::iterations() const {
+  Tensor calls = iterations_.value();
+  if (accumulation_steps_ == 0) return calls;
+  return constant(Literal(calls.item<int64_t>() / accumulation_steps_), int64);
+}
+
+Variable& Optimizer::gradient_accumulator(const Variable& var) {
+  TANDEM_CHECK(accumulation_steps_ > 0, ValueError, class_name_,
+               ": gradient_accumulator needs gradient_accumulation_steps");
+  return slot(var, "gradient_accumulator");
+}
+
 double Optimizer::learning_rate() const {
+  // As Keras 3, schedules see every call, not only the updates.
   if (const auto* schedule = std::get_if<SchedulePtr>(&options_.learning_rate)) {
     return (**schedule)(iterations_.value().item<int64_t>());
   }
@@ -106,11 +153,25 @@ json Optimizer::get_config() const {
           {"ema_momentum", 0.99},
           {"ema_overwrite_frequency", nullptr},
           {"jit_compile", false},
+          {"gradient_accumulation_steps",
+           accumulation_steps_ ? json(accumulation_steps_) : json(nullptr)},
           {"is_legacy_optimizer", false}};
 }
 
 void Optimizer::build_once(const Variable& var) {
-  if (built_.emplace(var.id(), true).second) build_slots(var);
+  if (!built_.emplace(var.id(), true).second) return;
+  if (accumulation_steps_ > 0) {
+    // As Keras 3's build: the accumulator comes before the subclass's slots.
+    Variable accumulator = add_slot(var, "gradient_accumulator");
+    accumulators_.push_back(accumulator);
+    accumulated_.push_back(var);
+    // The strategy learns which backward passes are accumulation-only (no communication).
+    distributed::StrategyPtr strategy = distributed::get_strategy_ptr();
+    strategy->register_gradient_accumulation({var}, {accumulator}, iterations_,
+                                             accumulation_steps_);
+    registered_.emplace_back(strategy, var);
+  }
+  build_slots(var);
 }
 
 void Optimizer::build(const std::vector<Variable>& var_list) {
@@ -184,17 +245,17 @@ void Optimizer::apply_gradients(const std::vector<GradientAndVariable>& grads_an
   std::vector<std::optional<Tensor>> local;
   std::vector<Variable> vars;
   for (const auto& [g, v] : grads_and_vars) local.push_back(g), vars.push_back(v);
+  if (accumulation_steps_ > 0) {
+    accumulate_or_update(local, vars);
+    return;
+  }
   std::vector<std::optional<Tensor>> grads =
       distributed::get_strategy().aggregate_gradients(local, vars);
   std::vector<GradientAndVariable> pairs;
   pairs.reserve(grads_and_vars.size());
   for (size_t i = 0; i < vars.size(); ++i)
     if (grads[i] && grads[i]->defined()) pairs.emplace_back(grads[i], vars[i]);
-  if (pairs.empty()) {
-    std::string names =
-        join(grads_and_vars, [](const auto& p) -> const std::string& { return p.second.name(); });
-    throw ValueError("No gradients provided for any variable: [" + names + "]");
-  }
+  if (pairs.empty()) throw_no_gradients(vars);
   for (const auto& [g, v] : pairs) {
     TANDEM_CHECK(g->shape() == v.shape(), ValueError, class_name_,
                  ".apply_gradients: the gradient for variable '", v.name(), "' has shape ",
@@ -205,10 +266,14 @@ void Optimizer::apply_gradients(const std::vector<GradientAndVariable>& grads_an
                  dtype_name(g->dtype()), ", expected the variable's dtype ", dtype_name(v.dtype()));
   }
   for (const auto& [g, v] : pairs) build_once(v);
+  update(std::move(pairs), iterations_.value().item<int64_t>());
+}
 
+void Optimizer::update(std::vector<GradientAndVariable> pairs, int64_t raw_step) {
   pairs = clip(pairs);
   double lr = learning_rate();
-  int64_t step = iterations_.value().item<int64_t>() + 1;
+  // The 1-based update number (Keras 3 reads optimizer.iterations, the updates so far).
+  int64_t step = (accumulation_steps_ ? raw_step / accumulation_steps_ : raw_step) + 1;
   if (options_.weight_decay) {
     double decay = lr * *options_.weight_decay;
     for (auto& [g, v] : pairs) {
@@ -217,7 +282,49 @@ void Optimizer::apply_gradients(const std::vector<GradientAndVariable>& grads_an
     }
   }
   for (auto& [g, v] : pairs) update_step(*g, v, lr, step);
-  iterations_.assign(constant(Literal(step), int64).to(iterations_.device()));
+  iterations_.assign(constant(Literal(raw_step + 1), int64).to(iterations_.device()));
+}
+
+void Optimizer::accumulate_or_update(const std::vector<std::optional<Tensor>>& local,
+                                     const std::vector<Variable>& vars) {
+  std::vector<size_t> present;
+  for (size_t i = 0; i < vars.size(); ++i) {
+    if (!local[i] || !local[i]->defined()) continue;
+    present.push_back(i);
+    const Tensor& g = *local[i];
+    const Variable& v = vars[i];
+    TANDEM_CHECK(g.shape() == v.shape(), ValueError, class_name_,
+                 ".apply_gradients: the gradient for variable '", v.name(), "' has shape ",
+                 g.shape().to_list_string(), ", expected the variable's shape ",
+                 v.shape().to_list_string());
+    TANDEM_CHECK(g.dtype() == v.dtype(), ValueError, class_name_,
+                 ".apply_gradients: the gradient for variable '", v.name(), "' has dtype ",
+                 dtype_name(g.dtype()), ", expected the variable's dtype ", dtype_name(v.dtype()));
+  }
+  // Every variable gets its accumulator (another replica may have a gradient where this one has
+  // none), so that all replicas hold the same optimizer variables.
+  for (const Variable& v : vars) build_once(v);
+  const int64_t raw_step = iterations_.value().item<int64_t>();
+  if ((raw_step + 1) % accumulation_steps_ != 0) {
+    // An accumulation-only step: this replica's own gradients, no communication.
+    if (present.empty()) throw_no_gradients(vars);
+    for (size_t i : present) gradient_accumulator(vars[i]).assign_add(*local[i]);
+    iterations_.assign(constant(Literal(raw_step + 1), int64).to(iterations_.device()));
+    return;
+  }
+  // The update: the mean of the cycle's gradients (averaged over the replicas), then zeroed
+  // accumulators. Keras 3 updates the variables that have a gradient in this call.
+  std::vector<Variable> accumulators;
+  for (const Variable& v : vars) accumulators.push_back(gradient_accumulator(v));
+  std::vector<std::optional<Tensor>> sums =
+      distributed::get_strategy().aggregate_accumulated_gradients(local, vars, accumulators);
+  std::vector<GradientAndVariable> pairs;
+  for (size_t i = 0; i < vars.size(); ++i)
+    if (sums[i] && sums[i]->defined())
+      pairs.emplace_back(*sums[i] / double(accumulation_steps_), vars[i]);
+  if (pairs.empty()) throw_no_gradients(vars);
+  update(std::move(pairs), raw_step);
+  for (Variable& acc : accumulators_) acc.assign(zeros(acc.shape(), acc.dtype(), acc.device()));
 }
 
 void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,

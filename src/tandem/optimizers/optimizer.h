@@ -1,9 +1,20 @@
-// Optimizer: the tf.keras.optimizers contract (Keras 2.11's optimizer). apply_gradients takes
-// (gradient, variable) pairs, clips, applies weight decay, runs each subclass's update rule, and
-// counts iterations. Slot variables are created lazily on the first apply_gradients, one set per
-// variable, named "<slot>/<variable name>" (e.g. "m/dense/kernel").
+// Optimizer: the tf.keras.optimizers contract (Keras 2.11's optimizer, plus Keras 3's
+// gradient_accumulation_steps). apply_gradients takes (gradient, variable) pairs, clips, applies
+// weight decay, runs each subclass's update rule, and counts iterations. Slot variables are created
+// lazily on the first apply_gradients, one set per variable, named "<slot>/<variable name>" (e.g.
+// "m/dense/kernel").
+//
+// Gradient accumulation (gradient_accumulation_steps = k, Keras 3's semantics): every call adds
+// the gradients to per-variable accumulators ("gradient_accumulator/<variable name>", optimizer
+// variables, so checkpoints hold them); every k-th call updates the variables with the mean of the
+// k calls' gradients (clipped after averaging, then weight decay), and zeroes the accumulators.
+// The `iteration` variable counts calls (learning-rate schedules read it); iterations() is the
+// number of updates, calls / k. Under data parallelism the k - 1 accumulation-only steps
+// communicate nothing and the update step all-reduces the accumulated sum once
+// (docs/distributed.md, "Gradient accumulation").
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -17,6 +28,10 @@
 #include "tandem/core/variable.h"
 #include "tandem/optimizers/learning_rate_schedule.h"
 
+namespace tandem::distributed {
+class Strategy;
+}
+
 namespace tandem::optimizers {
 
 // A constant learning rate or a schedule of the iteration count.
@@ -25,13 +40,15 @@ using LearningRate = std::variant<double, SchedulePtr>;
 // The options every optimizer takes after its own hyperparameters. Each optimizer's options
 // struct (AdamOptions, ...) is one flat aggregate, so that designated initializers can name any
 // field: Adam({.learning_rate = 0.01, .amsgrad = true, .clipnorm = 1.0}). Order: clipnorm,
-// clipvalue, global_clipnorm, weight_decay, name.
+// clipvalue, global_clipnorm, weight_decay, gradient_accumulation_steps, name.
 #define TANDEM_OPTIMIZER_COMMON_OPTIONS(default_weight_decay)                                      \
   std::optional<double> clipnorm = std::nullopt;        /* per-variable gradient norm cap */       \
   std::optional<double> clipvalue = std::nullopt;       /* element-wise gradient cap */            \
   std::optional<double> global_clipnorm = std::nullopt; /* cap on the norm of all gradients */     \
   std::optional<double> weight_decay = default_weight_decay; /* decoupled: var -= lr * wd * var */ \
-  std::string name = ""                                      /* empty: the class name ("Adam") */
+  /* update every k calls with the mean of their gradients (k >= 2; unset or 0: every call) */     \
+  std::optional<int64_t> gradient_accumulation_steps = std::nullopt;                               \
+  std::string name = "" /* empty: the class name ("Adam") */
 
 struct OptimizerOptions {
   LearningRate learning_rate = 0.001;
@@ -46,6 +63,7 @@ OptimizerOptions base_options(const Options& o) {
           .clipvalue = o.clipvalue,
           .global_clipnorm = o.global_clipnorm,
           .weight_decay = o.weight_decay,
+          .gradient_accumulation_steps = o.gradient_accumulation_steps,
           .name = o.name};
 }
 // Fills the common fields (learning_rate, clip, decay, name) of `o` from a Keras config.
@@ -59,6 +77,7 @@ void read_common_config(const nlohmann::json& config, Options& o) {
   o.clipvalue = base.clipvalue;
   o.global_clipnorm = base.global_clipnorm;
   o.weight_decay = base.weight_decay;
+  o.gradient_accumulation_steps = base.gradient_accumulation_steps;
   o.name = base.name;
 }
 
@@ -68,12 +87,13 @@ using GradientAndVariable = std::pair<std::optional<Tensor>, Variable>;
 class Optimizer {
  public:
   Optimizer(std::string class_name, OptimizerOptions options);
-  virtual ~Optimizer() = default;
+  virtual ~Optimizer();
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
 
-  // One optimisation step. Pairs without a gradient are skipped; ValueError when none has one, or
-  // when a gradient's shape or dtype differs from its variable's. Increments iterations().
+  // One optimisation step (with gradient accumulation: one accumulation step, and the update on
+  // every k-th call). Pairs without a gradient are skipped; ValueError when none has one, or when
+  // a gradient's shape or dtype differs from its variable's. Increments the `iteration` variable.
   void apply_gradients(const std::vector<GradientAndVariable>& grads_and_vars);
   // Same as apply_gradients over zip(grads, vars).
   void apply_gradients(const std::vector<std::optional<Tensor>>& grads,
@@ -84,16 +104,26 @@ class Optimizer {
   // before the first step, e.g. to restore or broadcast them.
   void build(const std::vector<Variable>& var_list);
 
-  // The number of apply_gradients calls so far (an int64 scalar variable).
-  const Variable& iterations() const { return iterations_; }
-  // The learning rate that the next step uses (the schedule evaluated at iterations()).
+  // The number of updates so far, an int64 scalar (Keras 3's optimizer.iterations): the
+  // apply_gradients calls, divided by gradient_accumulation_steps (floor) when that is set.
+  Tensor iterations() const;
+  // The `iteration` variable: every apply_gradients call so far (Keras 3's
+  // optimizer._iterations). Checkpoints save it; learning-rate schedules read it.
+  const Variable& iteration_variable() const { return iterations_; }
+  // gradient_accumulation_steps, or 0 when the optimizer updates on every call.
+  int64_t gradient_accumulation_steps() const { return accumulation_steps_; }
+  // The accumulator of `var`'s gradients (gradient accumulation only; ValueError otherwise).
+  Variable& gradient_accumulator(const Variable& var);
+  // The learning rate that the next step uses (the schedule evaluated at the `iteration`
+  // variable).
   double learning_rate() const;
   // Replaces a constant learning rate (ReduceLROnPlateau, LearningRateScheduler). TypeError when
   // the optimizer was built with a schedule, as in Keras.
   void set_learning_rate(double value);
   bool has_schedule() const;
 
-  // iterations followed by every slot variable, in creation order (what a checkpoint saves).
+  // `iteration` followed by every slot variable (gradient accumulators included), in creation
+  // order (what a checkpoint saves).
   std::vector<Variable> variables() const;
   const std::string& class_name() const { return class_name_; }
   const std::string& name() const { return name_; }
@@ -105,7 +135,7 @@ class Optimizer {
   // Creates this optimizer's slots for `var` with add_slot (called once per variable, lazily).
   virtual void build_slots(const Variable& var) { (void)var; }
   // The subclass's update rule for one variable. `lr` is this step's learning rate; `step` is the
-  // 1-based step number (iterations() + 1), which Adam-style bias corrections use.
+  // 1-based update number (iterations() + 1), which Adam-style bias corrections use.
   virtual void update_step(const Tensor& gradient, Variable& var, double lr, int64_t step) = 0;
 
   // A slot for `var` initialised to `initial` (zeros when absent), named "<slot_name>/<var name>".
@@ -118,6 +148,11 @@ class Optimizer {
   // build_slots(var) unless it ran already for this variable.
   void build_once(const Variable& var);
   std::vector<GradientAndVariable> clip(const std::vector<GradientAndVariable>& pairs) const;
+  // Clip, weight decay and the subclass's rule for one update; `raw_step` is the call count.
+  void update(std::vector<GradientAndVariable> pairs, int64_t raw_step);
+  // apply_gradients with gradient accumulation.
+  void accumulate_or_update(const std::vector<std::optional<Tensor>>& local,
+                            const std::vector<Variable>& vars);
 
   std::string class_name_;
   std::string name_;
@@ -126,6 +161,11 @@ class Optimizer {
   std::vector<Variable> slot_order_;
   std::map<std::pair<uint64_t, std::string>, Variable> slots_;  // (variable id, slot name)
   std::map<uint64_t, bool> built_;                              // variable id -> slots made
+  int64_t accumulation_steps_ = 0;
+  std::vector<Variable> accumulators_;  // in creation order
+  std::vector<Variable> accumulated_;   // their variables
+  // The strategies the variables were registered with, to unregister them when this is destroyed.
+  std::vector<std::pair<std::weak_ptr<distributed::Strategy>, Variable>> registered_;
 };
 
 using OptimizerPtr = std::shared_ptr<Optimizer>;

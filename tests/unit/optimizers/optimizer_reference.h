@@ -56,7 +56,7 @@ inline void expect_matches_reference(
     reference(w, g, step);
     expect_values(var.value(), w, tol);
   }
-  EXPECT_EQ(optimizer->iterations().value().item<int64_t>(), steps);
+  EXPECT_EQ(optimizer->iterations().item<int64_t>(), steps);
 }
 
 // Both dtypes: float64 tightly, float32 to single precision.
