@@ -123,6 +123,7 @@ CommOptions options_from_env() {
   if (env_number("TANDEM_FUSION_PACK_LIMIT", &v))
     options.fusion_pack_limit = static_cast<size_t>(v);
   if (env_number("TANDEM_COMM_DEBUG", &v)) options.fingerprint = v != 0;
+  if (env_number("TANDEM_COMM_CHECK", &v)) options.check = v != 0;
   if (const char* text = std::getenv("TANDEM_FUSION_COMPRESSION"); text && *text) {
     const std::string mode = text;
     if (mode == "float16") {

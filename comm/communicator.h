@@ -87,14 +87,19 @@ struct CommOptions {
   // saves. Ignored with compression, which converts every float32 buffer.
   // TANDEM_FUSION_PACK_LIMIT (bytes) overrides the default.
   size_t fusion_pack_limit = size_t{256} << 10;
-  // Debug mode: before each collective the ranks compare what they call (name, kind, size, dtype,
-  // op, root) and fail with the differences instead of hanging or mixing unrelated data. Costs
-  // one small all-gather per collective. TANDEM_COMM_DEBUG=1 turns it on.
+  // Debug mode: before each collective the ranks all-gather what they call (name, kind, size,
+  // dtype, op, root), not only its hash as `check` does. Costs one more small all-gather per
+  // collective. TANDEM_COMM_DEBUG=1 turns it on.
   bool fingerprint = false;
   // kFloat16 or kBFloat16: all_reduce_many sends float32 buffers in that type (half the bytes,
   // 16-bit precision); kFloat32 sends them as they are. TANDEM_FUSION_COMPRESSION=float16|bfloat16
   // |none overrides.
   ScalarType compression = ScalarType::kFloat32;
+  // Before each collective the ranks compare a hash of what they call (kind, name, sequence,
+  // element count, dtype, op, root) in one small all-reduce, and a mismatch fails the call on
+  // every rank with what each rank called, instead of mixing unrelated data or hanging. Must be
+  // the same on every rank. TANDEM_COMM_CHECK=0 turns it off (mpi backend).
+  bool check = true;
 };
 
 // The defaults above with the environment overrides applied; throws CommError on a malformed value.

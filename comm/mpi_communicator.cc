@@ -48,12 +48,7 @@ class MpiCommunicator : public Communicator {
   ~MpiCommunicator() override {
     // Freed at once when idle, so an application that initialised MPI itself may finalise it
     // right after; with collectives still in flight the comm thread frees it when they end.
-    auto state = state_;
-    auto runtime = runtime_;
-    runtime_->run_sync([state, runtime] {
-      state->closing = true;
-      runtime->free_closed_communicators();
-    });
+    runtime_->close(state_);
   }
 
   int rank() const override { return state_->rank; }
@@ -68,7 +63,8 @@ class MpiCommunicator : public Communicator {
     // A split is a collective of this communicator: it takes a sequence number, so a rank that
     // never calls it is reported by the watchdog like a stalled all-reduce.
     std::shared_ptr<mpi::CommState> child =
-        runtime_->split(state_, color, key, next_sequence_++, options().timeout);
+        runtime_->split(state_, color, key, next_sequence_++, options().timeout, options().check,
+                        options().fingerprint);
     auto result = std::make_unique<MpiCommunicator>(runtime_, child);
     result->set_options(options());
     return result;
@@ -85,6 +81,7 @@ class MpiCommunicator : public Communicator {
     p->comm = state_;
     p->state = std::make_shared<mpi::WorkState>();
     p->timeout = options().timeout;
+    p->check = options().check;
     p->fingerprint = options().fingerprint;
     auto work = std::make_unique<MpiWork>(p->state);
     runtime_->start(std::move(p));

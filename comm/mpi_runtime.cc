@@ -15,6 +15,8 @@ namespace {
 
 constexpr int kQueryTag = 1;  // payload: the stalled sequence number
 constexpr int kReplyTag = 2;  // payload: how many collectives the replying rank has started
+// Set in a reply when the replying rank has left its program and waits in the barrier at exit.
+constexpr uint64_t kExitingBit = uint64_t{1} << 63;
 
 // Waiting for stall replies longer than this only delays the abort: a live rank answers within
 // milliseconds because its comm thread never blocks.
@@ -185,29 +187,89 @@ std::string rank_list(const std::vector<int>& ranks) {
   return s;
 }
 
+// A 64-bit mix of `words` (position-dependent, so reordered fields hash differently).
+uint64_t mix(const uint64_t* words, size_t n) {
+  uint64_t h = 0x9e3779b97f4a7c15ull;
+  for (size_t i = 0; i < n; ++i) {
+    h ^= words[i];
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+  }
+  return h;
+}
+
+// "all_reduce 'grads' (sequence 3)", or "split (sequence 3)".
+std::string what_of(const Pending& p) {
+  const std::string head =
+      p.split.empty() ? std::string(kind_name(p.c.kind)) + " '" + p.c.name + "'" : "split";
+  return head + " (sequence " + std::to_string(p.c.sequence) + ")";
+}
+
+// Fills the check's send buffer: the call's hash, its complement (so one MPI_MAX gives the
+// maximum and the minimum hash), and the debug flag.
+void prepare_check(Pending* p) {
+  p->own = fingerprint_of(p->c);
+  if (!p->split.empty()) {
+    p->own.kind = kSplitKind;  // color and key differ between ranks by design
+    p->own.count = 0;
+  }
+  const uint64_t h = hash_of(p->own);
+  p->check_send[0] = h;
+  p->check_send[1] = ~h;
+  p->check_send[2] = p->fingerprint ? 1 : 0;
+}
+
+// After the check's all-reduce: whether the ranks must all-gather their fingerprints (some hash
+// differs, or some rank is in debug mode). Every rank computes the same answer.
+bool needs_prints(const Pending& p) {
+  return p.check_recv[0] != ~p.check_recv[1] || p.check_recv[2] != 0;
+}
+
 }  // namespace
 
 Fingerprint fingerprint_of(const Collective& c) {
   Fingerprint f;
   f.sequence = c.sequence;
-  // all_gather_v inputs differ by design; the gathered total must agree.
+  // all_gather_v inputs differ by design; the gathered total and the counts must agree.
   f.count = c.kind == CollectiveKind::kBarrier ? 0 : c.out.count;
+  if (c.kind == CollectiveKind::kAllGatherV) {
+    std::vector<uint64_t> counts(c.counts.begin(), c.counts.end());
+    f.counts_hash = mix(counts.data(), counts.size());
+  }
   f.kind = static_cast<int32_t>(c.kind);
-  f.dtype = static_cast<int32_t>(c.in.dtype);
-  f.op = static_cast<int32_t>(c.op);
-  f.root = c.root;
+  f.dtype =
+      static_cast<int32_t>(c.kind == CollectiveKind::kBarrier ? ScalarType::kFloat32 : c.in.dtype);
+  f.op = static_cast<int32_t>(c.kind == CollectiveKind::kAllReduce ||
+                                      c.kind == CollectiveKind::kReduceScatter
+                                  ? c.op
+                                  : ReduceOp::kSum);
+  f.root = c.kind == CollectiveKind::kBroadcast ? c.root : 0;
   std::strncpy(f.name, c.name.c_str(), sizeof f.name - 1);
   return f;
 }
 
+uint64_t hash_of(const Fingerprint& f) {
+  uint64_t words[sizeof(Fingerprint) / sizeof(uint64_t)];
+  std::memcpy(words, &f, sizeof words);
+  return mix(words, sizeof words / sizeof words[0]);
+}
+
 std::string describe(const Fingerprint& f) {
+  if (f.kind == kSplitKind) return "split (sequence " + std::to_string(f.sequence) + ")";
   const Collective c{.kind = static_cast<CollectiveKind>(f.kind)};
-  std::string s = std::string(kind_name(c.kind)) + " '" + f.name + "' (sequence " +
-                  std::to_string(f.sequence) + ", " + std::to_string(f.count) + " x " +
-                  dtype_name(static_cast<ScalarType>(f.dtype));
+  std::string s =
+      std::string(kind_name(c.kind)) + " '" + f.name + "' (sequence " + std::to_string(f.sequence);
+  if (c.kind != CollectiveKind::kBarrier)
+    s += ", " + std::to_string(f.count) + " x " + dtype_name(static_cast<ScalarType>(f.dtype));
   if (c.kind == CollectiveKind::kAllReduce || c.kind == CollectiveKind::kReduceScatter)
     s += std::string(", ") + op_name(static_cast<ReduceOp>(f.op));
   if (c.kind == CollectiveKind::kBroadcast) s += ", root " + std::to_string(f.root);
+  if (c.kind == CollectiveKind::kAllGatherV) {
+    char digest[32];
+    std::snprintf(digest, sizeof digest, ", counts #%08x",
+                  static_cast<unsigned>(f.counts_hash >> 32));
+    s += digest;
+  }
   return s + ")";
 }
 
@@ -227,7 +289,7 @@ std::string Runtime::describe_mismatch(const Pending& p) const {
   }
   if (groups.size() == 1) return "";
   std::string msg = "[rank " + std::to_string(world_rank_) + "/" + std::to_string(world_size_) +
-                    "] collective mismatch (TANDEM_COMM_DEBUG): ";
+                    "] collective mismatch: ";
   for (size_t g = 0; g < groups.size(); ++g)
     msg += std::string(g ? "; " : "") + (groups[g].second.size() == 1 ? "rank " : "ranks ") +
            rank_list(groups[g].second) + (groups[g].second.size() == 1 ? " calls " : " call ") +
@@ -305,15 +367,57 @@ void Runtime::initialise() {
   }
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &world_size_);
+  if (initialised_by_us_) {
+    MPI_Comm_dup(MPI_COMM_WORLD, &exit_comm_);
+    MPI_Comm_set_errhandler(exit_comm_, MPI_ERRORS_RETURN);
+  }
 }
 
 Runtime::~Runtime() {
+  // The process is exiting. After a collective failed here, or with collectives not complete, its
+  // peers may sit inside one: finalising MPI under them made Open MPI 4.1's mpirun crash or hang
+  // (issue 14), so the job is aborted instead.
+  const std::string reason = exit_abort_reason();
+  // In the blocking mode any thread may call MPI, and the comm thread may be stuck in a collective.
+  if (!reason.empty() && blocking_) abort_job(reason);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
+    abort_reason_ = reason;
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+}
+
+std::string Runtime::exit_abort_reason() {
+  if (!initialised_by_us_) {
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (finalized) return "";  // the application finalised MPI itself: nothing left to abort
+  }
+  const std::string prefix =
+      "[rank " + std::to_string(world_rank_) + "/" + std::to_string(world_size_) + "] ";
+  if (poisoned_.load()) {
+    std::lock_guard<std::mutex> lock(poison_mutex_);
+    return prefix + "exiting after " + poison_ +
+           "; aborting the job instead of finalizing MPI, since the other ranks may still be "
+           "inside that collective or a later one\n";
+  }
+  std::string pending;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const Pending* p : in_flight_) pending += (pending.empty() ? "" : ", ") + what_of(*p);
+  }
+  if (pending.empty()) return "";
+  return prefix + "exiting with collectives not complete (" + pending +
+         "): aborting the job instead of finalizing MPI under ranks that may be waiting in them\n";
+}
+
+void Runtime::abort_job(const std::string& message) {
+  std::fputs(message.c_str(), stderr);
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, 1);
+  std::_Exit(1);  // MPI_Abort does not return
 }
 
 void Runtime::run_sync(const std::function<void()>& task) {
@@ -335,9 +439,11 @@ void Runtime::run_sync(const std::function<void()>& task) {
 }
 
 void Runtime::start(std::unique_ptr<Pending> p) {
+  ++p->comm->outstanding;
   auto shared = std::make_shared<std::unique_ptr<Pending>>(std::move(p));
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    in_flight_.push_back(shared->get());
     tasks_.push_back([this, shared] { begin(std::move(*shared)); });
   }
   wake_.notify_all();
@@ -345,7 +451,8 @@ void Runtime::start(std::unique_ptr<Pending> p) {
 
 std::shared_ptr<CommState> Runtime::split(const std::shared_ptr<CommState>& parent, int color,
                                           int key, uint64_t sequence,
-                                          std::chrono::milliseconds timeout) {
+                                          std::chrono::milliseconds timeout, bool check,
+                                          bool fingerprint) {
   std::shared_ptr<CommState> child;
   run_sync([&] {
     Pending p;
@@ -353,6 +460,8 @@ std::shared_ptr<CommState> Runtime::split(const std::shared_ptr<CommState>& pare
     p.c.name = "split";
     p.comm = parent;
     p.timeout = timeout;
+    p.check = check;
+    p.fingerprint = fingerprint;
     p.split = "color " + std::to_string(color) + ", key " + std::to_string(key);
     p.start = std::chrono::steady_clock::now();
     ++parent->started;
@@ -363,17 +472,25 @@ std::shared_ptr<CommState> Runtime::split(const std::shared_ptr<CommState>& pare
       std::lock_guard<std::mutex> lock(watch_mutex_);
       current_ = &p;
     }
+    // The polling mode posts a communicator's collectives in order: the ones before this split
+    // must have left their checks (posted their own MPI calls) before it posts anything.
+    auto earlier_in_check = [&] {
+      return std::any_of(active_.begin(), active_.end(), [&](const auto& q) {
+        return q->comm == parent && q->stage != Stage::kRun;
+      });
+    };
+    while (!blocking_ && earlier_in_check()) progress();
+    // Then it is checked like every collective, with calls that wait: the split blocks anyway.
+    const std::string error = check_blocking(&p);
     MPI_Comm comm = MPI_COMM_NULL;
-    const int rc = MPI_Comm_split(parent->comm, color, key, &comm);
+    const int rc = error.empty() ? MPI_Comm_split(parent->comm, color, key, &comm) : MPI_SUCCESS;
     if (blocking_) {
       std::lock_guard<std::mutex> lock(watch_mutex_);
       current_ = nullptr;
     }
     --parent->active;
-    if (rc != MPI_SUCCESS)
-      throw CommError("[rank " + std::to_string(world_rank_) + "/" + std::to_string(world_size_) +
-                      "] split (sequence " + std::to_string(sequence) +
-                      ") failed in MPI: " + mpi_error_text(rc));
+    if (!error.empty()) throw CommError(error);
+    if (rc != MPI_SUCCESS) throw CommError(mpi_failure(p, "", rc));
     child = adopt(comm);
   });
   return child;
@@ -425,6 +542,8 @@ void Runtime::loop() {
       }
       tasks.swap(tasks_);
       stopping = stop_ && tasks.empty();
+      if (!abort_reason_.empty())
+        abort_job(abort_reason_);  // the polling mode's exit (see ~Runtime)
     }
     for (auto& t : tasks) t();
     const bool finished = progress();
@@ -446,17 +565,60 @@ void Runtime::loop() {
   shutdown_mpi();
 }
 
+void Runtime::close(const std::shared_ptr<CommState>& s) {
+  auto mark = [this, s] {
+    s->closing = true;
+    free_closed_communicators();
+  };
+  if (poisoned_.load() || s->outstanding.load() > 0) {
+    // Not now: waiting could block behind a collective its peers never join. A process that
+    // exits before they complete aborts the job (~Runtime).
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      tasks_.push_back(mark);
+    }
+    wake_.notify_all();
+    return;
+  }
+  run_sync(mark);
+}
+
 void Runtime::free_closed_communicators() {
+  // After a failed collective nothing is freed: its peers may still be inside it, and this process
+  // aborts the job when it exits.
+  if (poisoned_.load()) return;
   std::lock_guard<std::mutex> lock(comms_mutex_);
   for (auto it = comms_.begin(); it != comms_.end();) {
-    if ((*it)->closing && (*it)->active == 0) {
-      MPI_Comm_free(&(*it)->comm);
-      MPI_Comm_free(&(*it)->side);
-      MPI_Comm_free(&(*it)->check);
-      it = comms_.erase(it);
-    } else {
-      ++it;
+    CommState& s = **it;
+    if (s.closing && s.comm != MPI_COMM_NULL && s.active == 0 && s.outstanding.load() == 0) {
+      MPI_Comm_free(&s.comm);
+      MPI_Comm_free(&s.check);
     }
+    if (s.comm == MPI_COMM_NULL && !initialised_by_us_) {
+      MPI_Comm_free(&s.side);  // the application may finalise MPI as soon as we return
+      it = comms_.erase(it);
+      continue;
+    }
+    // Otherwise the side channel stays until exit: a rank that dropped its communicator and
+    // left its program still answers its peers' stall queries (freed in shutdown_mpi).
+    ++it;
+  }
+}
+
+// Waits until every rank has come to exit, answering stall queries meanwhile. A rank that returns
+// from main while its peers sit in a collective it skipped must not finalise MPI under them:
+// Open MPI 4.1's mpirun then crashed (SIGSEGV in PMIx_server_finalize) or hung in about half of
+// the runs once the peers' watchdog aborted the job. Waiting here instead, the peers' watchdog
+// reports the skipped collective and aborts the job as when a rank sleeps.
+void Runtime::exit_barrier() {
+  exiting_ = true;
+  MPI_Request request = MPI_REQUEST_NULL;
+  if (MPI_Ibarrier(exit_comm_, &request) != MPI_SUCCESS) return;
+  for (;;) {
+    int flag = 0;
+    if (MPI_Test(&request, &flag, MPI_STATUS_IGNORE) != MPI_SUCCESS || flag) break;
+    serve_queries();
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
 }
 
@@ -469,11 +631,13 @@ void Runtime::shutdown_mpi() {
     watch_cv_.notify_all();
     watchdog_.join();
   }
-  for (auto& s : comms_) {
-    MPI_Comm_free(&s->comm);
-    MPI_Comm_free(&s->side);
-    MPI_Comm_free(&s->check);
+  if (exit_comm_ != MPI_COMM_NULL) {
+    exit_barrier();
+    MPI_Comm_free(&exit_comm_);
   }
+  for (auto& s : comms_)
+    for (MPI_Comm* c : {&s->comm, &s->side, &s->check})
+      if (*c != MPI_COMM_NULL) MPI_Comm_free(c);
   comms_.clear();
   for (auto& r : replies_) MPI_Wait(&r.first, MPI_STATUS_IGNORE);
   replies_.clear();
@@ -572,12 +736,96 @@ int Runtime::start_mpi(Pending* p, bool blocking) {
   return rc;
 }
 
-void Runtime::fail(Pending* p, const std::string& error) {
-  std::lock_guard<std::mutex> lock(p->state->mutex);
-  p->state->error = error;
-  p->state->done = true;
-  p->state->ready.store(true, std::memory_order_release);
-  p->state->done_cv.notify_all();
+void Runtime::fail(Pending* p, const std::string& error) { complete(*p, error); }
+
+// Publishes the outcome of `p` to its Work (exactly once per collective).
+void Runtime::complete(Pending& p, std::string error) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = std::find(in_flight_.begin(), in_flight_.end(), &p);
+    if (it != in_flight_.end()) {
+      *it = in_flight_.back();
+      in_flight_.pop_back();
+    }
+  }
+  --p.comm->outstanding;
+  std::lock_guard<std::mutex> lock(p.state->mutex);
+  p.state->error = std::move(error);
+  p.state->done = true;
+  p.state->ready.store(true, std::memory_order_release);
+  p.state->done_cv.notify_all();
+}
+
+// The message of a call that failed inside MPI; marks this process as one that must abort the
+// job rather than finalise MPI (its peers may be left inside the collective).
+std::string Runtime::mpi_failure(const Pending& p, const char* stage, int mpi_status) {
+  const std::string what =
+      std::string(stage) + what_of(p) + " failed in MPI: " + mpi_error_text(mpi_status);
+  {
+    std::lock_guard<std::mutex> lock(poison_mutex_);
+    if (poison_.empty()) poison_ = what;
+  }
+  poisoned_ = true;
+  return "[rank " + std::to_string(world_rank_) + "/" + std::to_string(world_size_) + "] " + what;
+}
+
+// Blocking calls: every rank says what it calls before it runs (see Fingerprint). Returns "" when
+// all agree, else the error for `p` (a mismatch names each rank's call, on every rank).
+// In the polling mode (a split) the same exchange runs as non-blocking calls waited for: they
+// must match the peers' non-blocking checks, and MPI never matches blocking with non-blocking.
+std::string Runtime::check_blocking(Pending* p) {
+  if (!p->check && !p->fingerprint) return "";
+  prepare_check(p);
+  const CommState& s = *p->comm;
+  auto wait = [](int rc, MPI_Request* r) {
+    return rc == MPI_SUCCESS ? MPI_Wait(r, MPI_STATUS_IGNORE) : rc;
+  };
+  MPI_Request request = MPI_REQUEST_NULL;
+  int rc = blocking_
+               ? MPI_Allreduce(p->check_send, p->check_recv, 3, MPI_UINT64_T, MPI_MAX, s.check)
+               : wait(MPI_Iallreduce(p->check_send, p->check_recv, 3, MPI_UINT64_T, MPI_MAX,
+                                     s.check, &request),
+                      &request);
+  if (rc == MPI_SUCCESS && needs_prints(*p)) {
+    p->prints.resize(static_cast<size_t>(s.size));
+    const int bytes = static_cast<int>(sizeof(Fingerprint));
+    rc = blocking_
+             ? MPI_Allgather(&p->own, bytes, MPI_BYTE, p->prints.data(), bytes, MPI_BYTE, s.side)
+             : wait(MPI_Iallgather(&p->own, bytes, MPI_BYTE, p->prints.data(), bytes, MPI_BYTE,
+                                   s.side, &request),
+                    &request);
+    if (rc == MPI_SUCCESS) return describe_mismatch(*p);
+  }
+  return rc == MPI_SUCCESS ? "" : mpi_failure(*p, "the check before ", rc);
+}
+
+// Polling mode: the check request of `p` completed with `rc`; starts the next request (the
+// fingerprint all-gather or the collective). False when `p` is finished.
+bool Runtime::advance_check(Pending* p, int rc) {
+  if (rc != MPI_SUCCESS) {
+    complete(*p, mpi_failure(*p, "the check before ", rc));
+    return false;
+  }
+  if (p->stage == Stage::kCheck && needs_prints(*p)) {
+    const CommState& s = *p->comm;
+    p->stage = Stage::kFingerprint;
+    p->prints.resize(static_cast<size_t>(s.size));
+    const int bytes = static_cast<int>(sizeof(Fingerprint));
+    rc = MPI_Iallgather(&p->own, bytes, MPI_BYTE, p->prints.data(), bytes, MPI_BYTE, s.side,
+                        &p->request);
+    if (rc == MPI_SUCCESS) return true;
+    complete(*p, mpi_failure(*p, "the check before ", rc));
+    return false;
+  }
+  if (p->stage == Stage::kFingerprint) {
+    const std::string mismatch = describe_mismatch(*p);
+    if (!mismatch.empty()) {
+      fail(p, mismatch);
+      return false;
+    }
+  }
+  p->stage = Stage::kRun;
+  return launch_collective(p);
 }
 
 // Starts the MPI collective of `p`; false when it failed (and `p` is finished).
@@ -605,15 +853,14 @@ void Runtime::begin(std::unique_ptr<Pending> p) {
     return;
   }
   bool running = false;
-  if (p->fingerprint) {
-    // Debug mode: first all-gather every rank's description of this call on the check channel.
-    p->own = fingerprint_of(p->c);
-    p->prints.resize(static_cast<size_t>(s.size));
-    p->verifying = true;
-    const int bytes = static_cast<int>(sizeof(Fingerprint));
-    running = MPI_Iallgather(&p->own, bytes, MPI_BYTE, p->prints.data(), bytes, MPI_BYTE, s.check,
-                             &p->request) == MPI_SUCCESS;
-    if (!running) fail(p.get(), "fingerprint exchange failed in MPI");
+  if (p->check || p->fingerprint) {
+    // First the check on its own channel (see Fingerprint); progress() starts the rest.
+    prepare_check(p.get());
+    p->stage = Stage::kCheck;
+    const int rc = MPI_Iallreduce(p->check_send, p->check_recv, 3, MPI_UINT64_T, MPI_MAX, s.check,
+                                  &p->request);
+    running = rc == MPI_SUCCESS;
+    if (!running) complete(*p, mpi_failure(*p, "the check before ", rc));
   } else {
     running = launch_collective(p.get());
   }
@@ -629,21 +876,10 @@ void Runtime::run_blocking(std::unique_ptr<Pending> p) {
     std::lock_guard<std::mutex> lock(watch_mutex_);
     current_ = p.get();
   }
-  bool ok = true;
-  if (p->fingerprint) {
-    p->own = fingerprint_of(p->c);
-    p->prints.resize(static_cast<size_t>(s.size));
-    const int bytes = static_cast<int>(sizeof(Fingerprint));
-    if (MPI_Allgather(&p->own, bytes, MPI_BYTE, p->prints.data(), bytes, MPI_BYTE, s.check) !=
-        MPI_SUCCESS) {
-      fail(p.get(), "fingerprint exchange failed in MPI");
-      ok = false;
-    } else if (std::string mismatch = describe_mismatch(*p); !mismatch.empty()) {
-      fail(p.get(), mismatch);
-      ok = false;
-    }
-  }
-  if (ok) {
+  const std::string error = check_blocking(p.get());
+  if (!error.empty()) {
+    fail(p.get(), error);
+  } else {
     try {
       int rc = start_mpi(p.get(), true);
       // The collectives without a blocking form here (all_gather_v, all_to_all, barrier).
@@ -674,6 +910,7 @@ void Runtime::watch() {
       stalled.comm = current_->comm;
       stalled.timeout = current_->timeout;
       stalled.split = current_->split;
+      stalled.check = current_->check;
       lock.unlock();
       report_stall(stalled);
     }
@@ -687,9 +924,7 @@ void Runtime::finish(Pending& p, int mpi_status) {
   const Collective& c = p.c;
   std::string error;
   if (mpi_status != MPI_SUCCESS) {
-    error = "[rank " + std::to_string(world_rank_) + "/" + std::to_string(world_size_) + "] " +
-            kind_name(c.kind) + " '" + c.name + "' (sequence " + std::to_string(c.sequence) +
-            ") failed in MPI: " + mpi_error_text(mpi_status);
+    error = mpi_failure(p, "", mpi_status);
   } else if (c.kind == CollectiveKind::kAllReduce || c.kind == CollectiveKind::kReduceScatter) {
     const float scale = c.op == ReduceOp::kAvg ? 1.0f / static_cast<float>(p.comm->size) : 1.0f;
     if (is_16bit_float(c.in.dtype) && !c.wire_16bit) {
@@ -698,38 +933,50 @@ void Runtime::finish(Pending& p, int mpi_status) {
       divide(c.out, p.comm->size);
     }
   }
-  std::lock_guard<std::mutex> lock(p.state->mutex);
-  p.state->error = error;
-  p.state->done = true;
-  p.state->ready.store(true, std::memory_order_release);
-  p.state->done_cv.notify_all();
+  complete(p, std::move(error));
 }
 
 bool Runtime::progress() {
   bool any = false;
+  // Each rank must post a communicator's collectives in one order: a collective leaves its check
+  // (posting a fingerprint all-gather or its own MPI call) only after every earlier collective
+  // of its communicator has, whenever its own check request completes.
+  std::vector<const CommState*> checking;
   for (auto it = active_.begin(); it != active_.end();) {
-    int flag = 0;
-    MPI_Status status;
-    int rc = MPI_Test(&(*it)->request, &flag, &status);
-    if (rc == MPI_SUCCESS && flag && (*it)->verifying) {
-      (*it)->verifying = false;
-      const std::string mismatch = describe_mismatch(**it);
-      if (mismatch.empty() && launch_collective(it->get())) {
-        ++it;
+    Pending* p = it->get();
+    const bool in_check = p->stage != Stage::kRun;
+    if (!in_check || !p->check_complete) {
+      int flag = 0;
+      const int rc = MPI_Test(&p->request, &flag, MPI_STATUS_IGNORE);
+      if (rc != MPI_SUCCESS || flag) {
+        p->check_complete = in_check;
+        p->check_rc = rc;
+        if (!in_check) {
+          any = true;
+          finish(*p, rc);
+          --p->comm->active;
+          it = active_.erase(it);
+          continue;
+        }
+      }
+    }
+    if (!in_check) {
+      ++it;
+      continue;
+    }
+    const bool behind =
+        std::find(checking.begin(), checking.end(), p->comm.get()) != checking.end();
+    if (p->check_complete && !behind) {
+      any = true;
+      p->check_complete = false;
+      if (!advance_check(p, p->check_rc)) {
+        --p->comm->active;
+        it = active_.erase(it);
         continue;
       }
-      if (!mismatch.empty()) fail(it->get(), mismatch);
-      --(*it)->comm->active;
-      it = active_.erase(it);
-      any = true;
-    } else if (rc != MPI_SUCCESS || flag) {
-      finish(**it, rc);
-      --(*it)->comm->active;
-      it = active_.erase(it);
-      any = true;
-    } else {
-      ++it;
     }
+    if (p->stage != Stage::kRun) checking.push_back(p->comm.get());
+    ++it;
   }
   return any;
 }
@@ -745,7 +992,8 @@ void Runtime::serve_queries() {
       uint64_t sequence = 0;
       MPI_Recv(&sequence, 1, MPI_UINT64_T, status.MPI_SOURCE, kQueryTag, s->side,
                MPI_STATUS_IGNORE);
-      auto reply = std::make_unique<uint64_t>(s->started.load());
+      auto reply =
+          std::make_unique<uint64_t>(s->started.load() | (exiting_.load() ? kExitingBit : 0));
       MPI_Request request;
       MPI_Isend(reply.get(), 1, MPI_UINT64_T, status.MPI_SOURCE, kReplyTag, s->side, &request);
       replies_.emplace_back(request, std::move(reply));
@@ -777,6 +1025,7 @@ void Runtime::report_stall(const Pending& p) {
     MPI_Isend(&query[static_cast<size_t>(r)], 1, MPI_UINT64_T, r, kQueryTag, s.side, &sends.back());
   }
   std::vector<int64_t> started(static_cast<size_t>(s.size), -1);
+  std::vector<bool> exiting(static_cast<size_t>(s.size), false);
   started[static_cast<size_t>(s.rank)] = static_cast<int64_t>(s.started.load());
   int missing = s.size - 1;
   const auto deadline = std::chrono::steady_clock::now() + kReplyWindow;
@@ -793,9 +1042,10 @@ void Runtime::report_stall(const Pending& p) {
     MPI_Recv(&count, 1, MPI_UINT64_T, status.MPI_SOURCE, kReplyTag, s.side, MPI_STATUS_IGNORE);
     int64_t& slot = started[static_cast<size_t>(status.MPI_SOURCE)];
     if (slot < 0) --missing;
-    slot = static_cast<int64_t>(count);
+    slot = static_cast<int64_t>(count & ~kExitingBit);
+    exiting[static_cast<size_t>(status.MPI_SOURCE)] = (count & kExitingBit) != 0;
   }
-  std::vector<int> reached, not_reached, silent;
+  std::vector<int> reached, not_reached, silent, left;
   for (int r = 0; r < s.size; ++r) {
     const int64_t n = started[static_cast<size_t>(r)];
     const int world = s.world_ranks[static_cast<size_t>(r)];
@@ -806,6 +1056,7 @@ void Runtime::report_stall(const Pending& p) {
     } else {
       not_reached.push_back(world);
     }
+    if (n >= 0 && exiting[static_cast<size_t>(r)]) left.push_back(world);
   }
   std::ostringstream msg;
   msg << "[rank " << world_rank_ << "/" << world_size_ << "] collective stalled: ";
@@ -820,7 +1071,16 @@ void Runtime::report_stall(const Pending& p) {
   msg << ") did not complete within " << static_cast<double>(timeout.count()) / 1000.0
       << " s; ranks that reached it: " << rank_list(reached)
       << "; ranks that have not: " << rank_list(not_reached);
-  if (!silent.empty()) msg << "; ranks that did not answer (dead or hung): " << rank_list(silent);
+  if (!left.empty())
+    msg << "; ranks that have left their program (waiting to exit): " << rank_list(left);
+  if (!silent.empty())
+    msg << "; ranks that did not answer (dead, hung or exited): " << rank_list(silent);
+  if (not_reached.empty() && silent.empty())
+    msg << (p.check ? "; every rank is inside it, so the stall is in MPI itself (a lost process "
+                      "or transport), not a missing or mismatched call"
+                    : "; every rank is inside it: the ranks may call collectives that do not "
+                      "match (kind, size, dtype or root), which the check TANDEM_COMM_CHECK=0 "
+                      "turned off would name");
   msg << ". Aborting the job (TANDEM_COMM_TIMEOUT sets the limit).\n";
   std::fputs(msg.str().c_str(), stderr);
   std::fflush(stderr);

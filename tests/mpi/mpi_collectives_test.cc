@@ -353,8 +353,7 @@ TEST(MpiCommunicator, DebugModeReportsMismatchedCallsInsteadOfHanging) {
     ADD_FAILURE() << "expected CommError";
   } catch (const CommError& e) {
     const std::string what = e.what();
-    EXPECT_NE(what.find("collective mismatch (TANDEM_COMM_DEBUG): rank"), std::string::npos)
-        << what;
+    EXPECT_NE(what.find("collective mismatch: rank"), std::string::npos) << what;
     EXPECT_NE(what.find("; rank 1 calls all_reduce 'grads' (sequence "), std::string::npos) << what;
     EXPECT_NE(what.find(", 5 x float32, sum)"), std::string::npos) << what;
     EXPECT_NE(what.find(", 8 x float32, sum)"), std::string::npos) << what;
@@ -364,6 +363,138 @@ TEST(MpiCommunicator, DebugModeReportsMismatchedCallsInsteadOfHanging) {
   comm.all_reduce({.data = data.data(), .count = 8}, {.data = data.data(), .count = 8},
                   ReduceOp::kMax, "after");
   EXPECT_EQ(data[0], static_cast<float>(comm.size()));
+}
+
+// "rank 0 calls" / "ranks 0, 2 call": the ranks other than 1, as the mismatch report names them.
+std::string others_call(int size) {
+  std::string ranks;
+  for (int r = 0; r < size; ++r)
+    if (r != 1) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
+  return (size == 2 ? "rank " : "ranks ") + ranks + (size == 2 ? " calls " : " call ");
+}
+
+// Expects `call` to throw the same mismatch report on every rank, naming rank 1's call and the
+// others'; returns the message.
+template <class F>
+std::string expect_mismatch(F call, const std::string& rank1, const std::string& others) {
+  Communicator& comm = world();
+  try {
+    call();
+    ADD_FAILURE() << "expected a collective mismatch";
+    return "";
+  } catch (const CommError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("[rank " + std::to_string(comm.rank()) + "/" + std::to_string(comm.size()) +
+                        "] collective mismatch: "),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find("rank 1 calls " + rank1), std::string::npos) << what;
+    EXPECT_NE(what.find(others_call(comm.size()) + others), std::string::npos) << what;
+    return what;
+  }
+}
+
+// Without debug mode: rank 1 all-reduces int32 where the others reduce float32 (the same bytes).
+// The always-on check fails the call on every rank before any data moves.
+TEST(MpiCommunicator, MismatchedDtypeFailsOnEveryRankWithoutDebugMode) {
+  Communicator& comm = world();
+  ASSERT_FALSE(comm.options().fingerprint);
+  ASSERT_TRUE(comm.options().check);
+  std::vector<float> f(8, 1.5f);
+  std::vector<int32_t> i(8, 7);
+  const bool odd = comm.rank() == 1;
+  const Buffer b = odd ? Buffer{.data = i.data(), .count = 8, .dtype = ScalarType::kInt32}
+                       : Buffer{.data = f.data(), .count = 8};
+  const std::string what =
+      expect_mismatch([&] { comm.all_reduce(b, b, ReduceOp::kSum, "grads"); },
+                      "all_reduce 'grads' (sequence ", "all_reduce 'grads' (sequence ");
+  EXPECT_NE(what.find(", 8 x int32, sum)"), std::string::npos) << what;
+  EXPECT_NE(what.find(", 8 x float32, sum)"), std::string::npos) << what;
+  // Nothing was mixed: every rank still holds its own values.
+  EXPECT_EQ(f[3], 1.5f);
+  EXPECT_EQ(i[3], 7);
+  // The ranks are still in step: a matching call reduces as usual.
+  comm.all_reduce({.data = f.data(), .count = 8}, {.data = f.data(), .count = 8}, ReduceOp::kSum,
+                  "after");
+  EXPECT_EQ(f[0], 1.5f * static_cast<float>(comm.size()));
+}
+
+TEST(MpiCommunicator, MismatchedCountAndOpAreNamed) {
+  Communicator& comm = world();
+  std::vector<float> data(8, 1.0f);
+  const bool odd = comm.rank() == 1;
+  const Buffer b{.data = data.data(), .count = odd ? size_t{5} : size_t{8}};
+  std::string what = expect_mismatch([&] { comm.all_reduce(b, b, ReduceOp::kSum, "grads"); },
+                                     "all_reduce 'grads'", "all_reduce 'grads'");
+  EXPECT_NE(what.find(", 5 x float32, sum)"), std::string::npos) << what;
+  EXPECT_NE(what.find(", 8 x float32, sum)"), std::string::npos) << what;
+  const Buffer all{.data = data.data(), .count = 8};
+  what = expect_mismatch(
+      [&] { comm.all_reduce(all, all, odd ? ReduceOp::kMax : ReduceOp::kSum, "loss"); },
+      "all_reduce 'loss'", "all_reduce 'loss'");
+  EXPECT_NE(what.find(", 8 x float32, max)"), std::string::npos) << what;
+  EXPECT_EQ(data[7], 1.0f);
+}
+
+// Rank 1 broadcasts where the others all-reduce: named as such, not reported as a stall.
+TEST(MpiCommunicator, BroadcastWhereOthersAllReduceIsNamed) {
+  Communicator& comm = world();
+  std::vector<float> data(8, static_cast<float>(comm.rank()));
+  const Buffer b{.data = data.data(), .count = 8};
+  const std::string what = expect_mismatch(
+      [&] {
+        if (comm.rank() == 1) {
+          comm.broadcast(b, 0, "weights");
+        } else {
+          comm.all_reduce(b, b, ReduceOp::kSum, "weights");
+        }
+      },
+      "broadcast 'weights' (sequence ", "all_reduce 'weights' (sequence ");
+  EXPECT_NE(what.find(", 8 x float32, root 0)"), std::string::npos) << what;
+  EXPECT_EQ(data[0], static_cast<float>(comm.rank()));
+}
+
+// A split is checked like a collective; all_gather_v's counts must agree too.
+TEST(MpiCommunicator, MismatchedSplitAndGatherCountsAreNamed) {
+  Communicator& comm = world();
+  expect_mismatch(
+      [&] {
+        if (comm.rank() == 1) {
+          comm.split(0, 0);
+        } else {
+          comm.barrier("sync");
+        }
+      },
+      "split (sequence ", "barrier 'sync' (sequence ");
+  // Every rank sends one element, but rank 1 says rank 0 sends 2 and itself 0 (same total).
+  const size_t n = static_cast<size_t>(comm.size());
+  std::vector<size_t> counts(n, 1);
+  if (comm.rank() == 1) counts = std::vector<size_t>(n, 1), counts[0] = 2, counts[1] = 0;
+  std::vector<float> in(counts[static_cast<size_t>(comm.rank())], 1.0f), out(n, 0.0f);
+  const std::string what = expect_mismatch(
+      [&] {
+        comm.all_gather_v({.data = in.data(), .count = in.size()}, {.data = out.data(), .count = n},
+                          counts, "rows");
+      },
+      "all_gather_v 'rows' (sequence ", "all_gather_v 'rows' (sequence ");
+  EXPECT_NE(what.find(", counts #"), std::string::npos) << what;
+  comm.barrier("after");
+}
+
+// The check can be turned off (TANDEM_COMM_CHECK=0); matching calls then work as before.
+TEST(MpiCommunicator, CheckOffStillReduces) {
+  Communicator& comm = world();
+  const CommOptions saved = comm.options();
+  CommOptions options = saved;
+  options.check = false;
+  comm.set_options(options);
+  std::vector<double> data(3, 2.0);
+  const Buffer b{.data = data.data(), .count = 3, .dtype = ScalarType::kFloat64};
+  comm.all_reduce(b, b, ReduceOp::kSum, "unchecked");
+  EXPECT_EQ(data[2], 2.0 * comm.size());
+  auto child = comm.split(comm.rank() % 2, comm.rank());
+  child->barrier("child");
+  comm.set_options(saved);
 }
 
 }  // namespace

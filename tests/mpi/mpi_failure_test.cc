@@ -81,7 +81,7 @@ TEST(MpiFailure, KilledRankEndsTheJobWithAMessage) {
   EXPECT_NE(job.exit_code, 0) << job.output;
   // Either mpirun notices the dead process first, or the watchdog finds it silent.
   EXPECT_TRUE(contains(job.output, "signal 9") ||
-              contains(job.output, "did not answer (dead or hung): 1"))
+              contains(job.output, "did not answer (dead, hung or exited): 1"))
       << job.output;
   EXPECT_FALSE(contains(job.output, "which it should not have")) << job.output;
   EXPECT_LT(job.seconds, 30) << job.output;
