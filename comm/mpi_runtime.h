@@ -2,7 +2,10 @@
 // collective, in submission order; compute threads only enqueue and wait on Work handles, so none
 // of them ever blocks inside MPI. Two modes (see Runtime::blocking_): blocking MPI calls with a
 // watchdog thread on the side channel (MPI_THREAD_MULTIPLE), or non-blocking calls polled by the
-// comm thread, which then serves the side channel and the timeout itself. Internal to comm/.
+// comm thread, which then serves the side channel and the timeout itself. Before each collective
+// the ranks check that they all call the same one (see Fingerprint). At exit a process finalises
+// MPI only after every rank has come to exit, and aborts the job instead when a collective failed
+// in MPI on it or is not complete. Internal to comm/.
 #pragma once
 
 #include <mpi.h>
