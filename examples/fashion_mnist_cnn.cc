@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
   if (chief) model->summary();
   // Keras's batch of 32 is the global batch: on N ranks each takes 32 / N per step, so the run
   // takes the same steps as one process (docs/distributed.md: the global-batch convention).
-  const int64_t batch = std::max<int64_t>(1, 32 / distributed::get_strategy().num_replicas_in_sync());
+  const int64_t batch =
+      std::max<int64_t>(1, 32 / distributed::get_strategy().num_replicas_in_sync());
   FitOptions fit{.batch_size = batch, .epochs = opts.epochs, .verbose = opts.verbose};
   if (opts.output_dir) {
     fit.validation_data = ValidationData(prepare(x_test), y_test);
