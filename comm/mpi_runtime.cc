@@ -368,6 +368,9 @@ void Runtime::initialise() {
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &world_size_);
   if (initialised_by_us_) {
+    // Open MPI reports the error of a non-blocking collective (the polling mode) through the
+    // world's handler, not its communicator's: return it to us instead of killing the process.
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_dup(MPI_COMM_WORLD, &exit_comm_);
     MPI_Comm_set_errhandler(exit_comm_, MPI_ERRORS_RETURN);
   }

@@ -116,14 +116,16 @@ std::vector<int> processes_with(const std::string& tag) {
 // runs 10 times under `timeout`; every run must end by itself with MPI_Abort's exit code 1 and
 // the expected report, and leave no process behind.
 void expect_ends_every_time(const std::string& mode,
-                            const std::function<void(const JobResult&)>& check) {
-  constexpr int kRuns = 10;
-  for (int run = 0; run < kRuns; ++run) {
+                            const std::function<void(const JobResult&)>& check, int runs = 10,
+                            const std::string& env = "") {
+  for (int run = 0; run < runs; ++run) {
     const std::string tag =
         "early-exit-" + std::to_string(getpid()) + "-" + mode + "-" + std::to_string(run);
-    SCOPED_TRACE(mode + " run " + std::to_string(run + 1) + " of " + std::to_string(kRuns));
+    SCOPED_TRACE(env + " " + mode + " run " + std::to_string(run + 1) + " of " +
+                 std::to_string(runs));
     // A hang ends with 124 (SIGTERM worked) or 137 (it took SIGKILL) from timeout.
-    const JobResult job = run_job(mode + " " + tag, 3, "TANDEM_COMM_TIMEOUT=1 timeout -k 5 30");
+    const JobResult job =
+        run_job(mode + " " + tag, 3, env + " TANDEM_COMM_TIMEOUT=1 timeout -k 5 30");
     EXPECT_EQ(job.exit_code, 1) << "124/137: the job hung; 139: mpirun crashed\n" << job.output;
     EXPECT_FALSE(contains(job.output, "which it should not have")) << job.output;
     EXPECT_LT(job.seconds, 15) << job.output;
@@ -140,38 +142,52 @@ void expect_ends_every_time(const std::string& mode,
   }
 }
 
+void expect_leave_report(const JobResult& job) {
+  EXPECT_TRUE(contains(job.output,
+                       "collective stalled: all_reduce 'grads' (sequence 1, 8 x float32, sum) "
+                       "did not complete within 1 s; ranks that reached it: 0, 2; ranks that "
+                       "have not: 1; ranks that have left their program (waiting to exit): 1."))
+      << job.output;
+}
+
+void expect_truncate_report(const JobResult& job) {
+  EXPECT_TRUE(contains(job.output,
+                       "[rank 1/3] exiting after broadcast 'params' (sequence 1) failed in MPI: "
+                       "MPI_ERR_TRUNCATE"))
+      << job.output;
+  EXPECT_TRUE(contains(job.output, "aborting the job instead of finalizing MPI")) << job.output;
+}
+
+void expect_pending_report(const JobResult& job) {
+  EXPECT_TRUE(contains(job.output,
+                       "[rank 1/3] exiting with collectives not complete (all_reduce 'grads' "
+                       "(sequence 1)): aborting the job instead of finalizing MPI"))
+      << job.output;
+}
+
 // Rank 1 returns from main instead of calling 'grads': it waits at exit (answering the stall
 // query) until its peers' watchdog aborts the job, instead of finalising MPI under them.
 TEST(MpiEarlyExit, RankReturningFromMainNeverHangsTheJob) {
-  expect_ends_every_time("leave", [](const JobResult& job) {
-    EXPECT_TRUE(contains(job.output,
-                         "collective stalled: all_reduce 'grads' (sequence 1, 8 x float32, sum) "
-                         "did not complete within 1 s; ranks that reached it: 0, 2; ranks that "
-                         "have not: 1; ranks that have left their program (waiting to exit): 1."))
-        << job.output;
-  });
+  expect_ends_every_time("leave", expect_leave_report);
 }
 
 // Rank 1's broadcast fails with MPI_ERR_TRUNCATE (the check is off so that it reaches MPI) and it
 // returns from main: it aborts the job at exit.
 TEST(MpiEarlyExit, RankWhoseCollectiveFailedAbortsTheJob) {
-  expect_ends_every_time("truncate", [](const JobResult& job) {
-    EXPECT_TRUE(contains(job.output,
-                         "[rank 1/3] exiting after broadcast 'params' (sequence 1) failed in MPI: "
-                         "MPI_ERR_TRUNCATE"))
-        << job.output;
-    EXPECT_TRUE(contains(job.output, "aborting the job instead of finalizing MPI")) << job.output;
-  });
+  expect_ends_every_time("truncate", expect_truncate_report);
 }
 
 // Rank 1 returns from main with 'grads' started and not complete: it aborts the job at exit.
 TEST(MpiEarlyExit, RankExitingWithCollectivesOutstandingAbortsTheJob) {
-  expect_ends_every_time("pending", [](const JobResult& job) {
-    EXPECT_TRUE(contains(job.output,
-                         "[rank 1/3] exiting with collectives not complete (all_reduce 'grads' "
-                         "(sequence 1)): aborting the job instead of finalizing MPI"))
-        << job.output;
-  });
+  expect_ends_every_time("pending", expect_pending_report);
+}
+
+// The same three in the polling mode (its exit and error paths differ), 3 runs each.
+TEST(MpiEarlyExit, PollingModeEndsTheJobToo) {
+  const std::string poll = "TANDEM_MPI_PROGRESS=poll";
+  expect_ends_every_time("leave", expect_leave_report, 3, poll);
+  expect_ends_every_time("truncate", expect_truncate_report, 3, poll);
+  expect_ends_every_time("pending", expect_pending_report, 3, poll);
 }
 
 }  // namespace
