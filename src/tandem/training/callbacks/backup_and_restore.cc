@@ -135,8 +135,12 @@ void BackupAndRestore::on_epoch_end(int epoch, Logs&) { save(epoch, -1); }
 void BackupAndRestore::on_preemption(int epoch, int64_t steps, Logs&) { save(epoch, steps); }
 
 void BackupAndRestore::save(int epoch, int64_t steps) {
-  if (!is_chief()) return;  // every replica holds the same state
   std::vector<Variable> variables = training_variables(model());
+  // Every replica holds the same state but for gradient accumulators in mid-cycle, which hold
+  // each replica's own partial sums: averaging them changes no later update and makes the
+  // chief's copy everyone's. Collective, and a no-op without accumulation.
+  distributed::get_strategy().sync_gradient_accumulators(variables);
+  if (!is_chief()) return;
   RandomGeneratorState rng = get_random_generator_state();
   std::vector<int64_t> state = {epoch,
                                 steps,
