@@ -125,7 +125,7 @@ void expect_ends_every_time(const std::string& mode,
                  std::to_string(runs));
     // A hang ends with 124 (SIGTERM worked) or 137 (it took SIGKILL) from timeout.
     const JobResult job =
-        run_job(mode + " " + tag, 3, env + " TANDEM_COMM_TIMEOUT=1 timeout -k 5 30");
+        run_job(mode + " " + tag, 3, env + " TANDEM_COMM_TIMEOUT=0.5 timeout -k 5 30");
     EXPECT_EQ(job.exit_code, 1) << "124/137: the job hung; 139: mpirun crashed\n" << job.output;
     EXPECT_FALSE(contains(job.output, "which it should not have")) << job.output;
     EXPECT_LT(job.seconds, 15) << job.output;
@@ -145,7 +145,7 @@ void expect_ends_every_time(const std::string& mode,
 void expect_leave_report(const JobResult& job) {
   EXPECT_TRUE(contains(job.output,
                        "collective stalled: all_reduce 'grads' (sequence 1, 8 x float32, sum) "
-                       "did not complete within 1 s; ranks that reached it: 0, 2; ranks that "
+                       "did not complete within 0.5 s; ranks that reached it: 0, 2; ranks that "
                        "have not: 1; ranks that have left their program (waiting to exit): 1."))
       << job.output;
 }
