@@ -251,6 +251,9 @@ TEST(DataParallel, DifferentModelsAreNamed) {
   } catch (const DistributedError& e) {
     std::string message = e.what();
     EXPECT_NE(message.find("differ between ranks"), std::string::npos) << message;
+    const std::string rank = "[rank " + std::to_string(world_strategy()->replica_id()) + "/" +
+                             std::to_string(replicas()) + "] ";
+    EXPECT_EQ(message.rfind(rank, 0), 0u) << "errors name their rank first: " << message;
     EXPECT_NE(message.find("rank 1 has"), std::string::npos) << message;
   }
 }

@@ -94,14 +94,21 @@ std::vector<Tensor> unpack_by_dtype(const Packed& p, const std::vector<Tensor>& 
   return out;
 }
 
+std::shared_ptr<comm::Communicator> non_null(std::shared_ptr<comm::Communicator> comm) {
+  TANDEM_CHECK(comm != nullptr, ValueError, "DataParallel needs a communicator, received null");
+  return comm;
+}
+
 }  // namespace
 
 DataParallel::DataParallel(std::shared_ptr<comm::Communicator> communicator,
                            DataParallelOptions options)
-    : comm_(std::move(communicator)),
+    : comm_(non_null(std::move(communicator))),
       options_(options),
       reducer_(*comm_, options.first_bucket_bytes, options.bucket_cap_bytes) {
-  TANDEM_CHECK(comm_ != nullptr, ValueError, "DataParallel needs a communicator, received null");
+  // Every error this process raises from now on says which rank it comes from.
+  set_error_prefix("[rank " + std::to_string(comm_->rank()) + "/" + std::to_string(comm_->size()) +
+                   "] ");
   // Unseeded random ops (weight initializers, shuffles) then draw the same numbers on every rank,
   // so a model built after this point starts identical everywhere; ops that must differ per rank
   // (dropout) mix in the replica id (ops/random.h).
@@ -234,7 +241,7 @@ std::vector<int64_t> DataParallel::agree_max(std::vector<int64_t> values) {
 }
 
 Tensor DataParallel::all_gather(const Tensor& value) {
-  TANDEM_CHECK(value.rank() >= 1, ValueError, prefix(),
+  TANDEM_CHECK(value.rank() >= 1, ValueError,
                "all_gather needs a tensor with a first dimension, received a scalar");
   std::vector<int64_t> inner = value.shape().as_list();
   inner.erase(inner.begin());
@@ -295,8 +302,8 @@ void DataParallel::check_identical(const std::vector<Tensor>& values,
       break;
     }
   }
-  TANDEM_CHECK(differing.empty(), DistributedError, prefix(),
-               "the replicas' variables are not identical ", when, ": ", differing);
+  TANDEM_CHECK(differing.empty(), DistributedError, "the replicas' variables are not identical ",
+               when, ": ", differing);
 }
 
 void DataParallel::check_same_everywhere(const std::string& description, const std::string& what) {
@@ -323,7 +330,7 @@ void DataParallel::check_same_everywhere(const std::string& description, const s
     while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
     std::string first = i < a.size() ? a[i] : "(nothing)";
     std::string other = i < b.size() ? b[i] : "(nothing)";
-    throw DistributedError(prefix() + what + " differ between ranks: at item " + std::to_string(i) +
+    throw DistributedError(what + " differ between ranks: at item " + std::to_string(i) +
                            " rank 0 has '" + first + "' but rank " + std::to_string(r) + " has '" +
                            other + "' (rank 0 has " + std::to_string(a.size()) + " items, rank " +
                            std::to_string(r) + " has " + std::to_string(b.size()) + ")");

@@ -8,7 +8,7 @@
 namespace tandem::distributed {
 
 Tensor gather_round_robin(Strategy& strategy, const std::vector<Tensor>& batches) {
-  TANDEM_CHECK(!batches.empty(), ValueError, strategy.prefix(),
+  TANDEM_CHECK(!batches.empty(), ValueError,
                "gather_round_robin needs at least one batch on every replica");
   const int n = strategy.num_replicas_in_sync();
   std::vector<int64_t> sizes;
@@ -35,7 +35,7 @@ Tensor gather_round_robin(Strategy& strategy, const std::vector<Tensor>& batches
     const size_t index = size_t(first_batch[size_t(r)] + local);
     for (int64_t k = 0; k < all_sizes[index]; ++k) order.push_back(row_of_batch[index] + k);
   }
-  TANDEM_CHECK(int64_t(order.size()) == rows.shape()[0], ValueError, strategy.prefix(),
+  TANDEM_CHECK(int64_t(order.size()) == rows.shape()[0], ValueError,
                "gather_round_robin: the replicas' batch counts are not a round-robin deal "
                "(a replica has more batches than the one before it)");
   return gather(rows, constant(order, Shape{int64_t(order.size())}));

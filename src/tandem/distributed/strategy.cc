@@ -14,12 +14,6 @@ StrategyPtr scoped;  // the innermost Strategy::Scope's strategy (scope_mutex)
 
 }  // namespace
 
-std::string Strategy::prefix() const {
-  if (num_replicas_in_sync() <= 1) return "";
-  return "[rank " + std::to_string(replica_id()) + "/" + std::to_string(num_replicas_in_sync()) +
-         "] ";
-}
-
 std::vector<std::optional<Tensor>> Strategy::aggregate_accumulated_gradients(
     const std::vector<std::optional<Tensor>>& gradients, const std::vector<Variable>& variables,
     const std::vector<Variable>& accumulators) {

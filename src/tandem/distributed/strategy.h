@@ -38,8 +38,6 @@ class Strategy {
   virtual int replica_id() const { return 0; }
   // The replica that prints, writes files and is broadcast from (rank 0).
   bool is_chief() const { return replica_id() == 0; }
-  // "[rank r/N] " in multi-replica runs, "" otherwise: the start of every error message.
-  std::string prefix() const;
 
   // ---- parameter sync ----
   // Every replica takes the chief's values. First checks that all replicas hold the same list

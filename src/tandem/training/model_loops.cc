@@ -94,7 +94,7 @@ Logs test_loop(Model& model, DataHandler& data, CallbackList& callbacks) {
                "evaluate received no data (an empty dataset?)");
   // Metrics take their state's shape from the first batch, so a replica without one could not
   // join the sum.
-  TANDEM_CHECK(strategy.agree_min(step) > 0, DistributedError, strategy.prefix(),
+  TANDEM_CHECK(strategy.agree_min(step) > 0, DistributedError,
                "evaluate needs at least one batch on every replica; one replica's shard is empty "
                "(fewer batches than the ",
                strategy.num_replicas_in_sync(), " replicas: use a smaller batch_size)");

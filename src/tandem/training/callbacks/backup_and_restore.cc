@@ -103,8 +103,7 @@ void BackupAndRestore::on_train_begin(Logs&) {
   }
   if (strategy.agree_any(!error.empty())) {
     TANDEM_CHECK(error.empty(), ValueError, error);
-    throw DistributedError(strategy.prefix() +
-                           "BackupAndRestore: the chief (rank 0) could not restore '" +
+    throw DistributedError("BackupAndRestore: the chief (rank 0) could not restore '" +
                            backup_path() + "'; its error says why");
   }
   strategy.broadcast_variables(variables);
