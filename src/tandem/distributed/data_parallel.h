@@ -35,6 +35,8 @@ class DataParallel : public Strategy {
   int replica_id() const override { return comm_->rank(); }
   comm::Communicator& communicator() { return *comm_; }
   const DataParallelOptions& options() const { return options_; }
+  // The gradient buckets started during backward and the time spent waiting for them afterwards.
+  const GradientReducer::Stats& gradient_stats() const { return reducer_.stats(); }
 
   void broadcast_variables(const std::vector<Variable>& variables) override;
   uint64_t shared_seed(uint64_t seed) override;

@@ -1,6 +1,7 @@
 #include "tandem/distributed/gradient_reducer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <tuple>
 
@@ -223,13 +224,17 @@ void GradientReducer::launch(size_t bucket) {
   for (size_t e : b.entries) entries_[e].gradient.reset();  // the packed copy is what counts now
   b.work = comm_.iall_reduce_many({buffer_of(*b.flat)}, comm::ReduceOp::kAvg,
                                   "gradients/bucket" + std::to_string(bucket));
+  ++stats_.buckets_started;
 }
 
 void GradientReducer::finish(size_t bucket) {
   Bucket& b = buckets_[bucket];
   if (!b.work) return;
   std::unique_ptr<comm::Work> work = std::move(b.work);
+  const auto start = std::chrono::steady_clock::now();
   work->wait();
+  stats_.seconds_waited +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::vector<std::optional<Tensor>> none(b.entries.size());
   std::vector<Slot> slots;
   for (size_t i = 0; i < b.entries.size(); ++i)

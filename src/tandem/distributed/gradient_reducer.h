@@ -53,6 +53,13 @@ class GradientReducer {
       const std::vector<std::optional<Tensor>>& gradients, const std::vector<Variable>& variables,
       const std::vector<Variable>& accumulators);
   int buckets() const { return static_cast<int>(buckets_.size()); }
+  // What the reductions cost so far: buckets started from the gradient-ready hook, and the time
+  // spent waiting for their all-reduces after backward (the communication it did not hide).
+  struct Stats {
+    int64_t buckets_started = 0;
+    double seconds_waited = 0;
+  };
+  const Stats& stats() const { return stats_; }
   // True when the current pass started no collective because all its variables are mid-cycle.
   bool accumulation_only() const { return accumulation_only_; }
 
@@ -113,6 +120,7 @@ class GradientReducer {
   std::unordered_map<uint64_t, size_t> entry_of_variable_;
   std::vector<Bucket> buckets_;
   size_t next_launch_ = 0;
+  Stats stats_;
   bool active_ = false;  // a backward pass's buckets may be in flight
   bool accumulation_only_ = false;
   std::unordered_map<uint64_t, Accumulation> accumulation_;  // by variable id
