@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Slurm tests on the localhost cluster (cluster/localhost-slurm/up):
 #   slurm_test.sh <case> <templates dir> <fashion_mnist_mlp> <tandemrun> <rank_probe>
+#                 [<dp_failure_helper>]
 set -uo pipefail
 
 case_name=$1
@@ -8,6 +9,7 @@ TEMPLATES=$2
 EXAMPLE=$3
 TANDEMRUN=$4
 PROBE=$5
+HELPER=${6:-}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/slurm-test.XXXXXX")
 chmod 755 "$WORK"
 TOKEN="slurm-test-token-$$-$RANDOM$RANDOM"
@@ -62,12 +64,32 @@ submit() {
 
 expect_in() { grep -qF -- "$2" "$WORK/$1" || fail "$1 lacks: $2"; }
 
+# wait_for <seconds> <what> <command...>: until the command succeeds.
+wait_for() {
+  local seconds=$1 what=$2 i
+  shift 2
+  for i in $(seq $((seconds * 5))); do
+    "$@" && return 0
+    sleep 0.2
+  done
+  fail "timed out after $seconds s waiting for $what"
+}
+job_ended() { [ -z "$(squeue -h -j "$1" -o %T 2>/dev/null)" ]; }
+# Requeued (pending again), the node idle and the first run's slurmstepds gone: a run started
+# before they finish fails, its step's PMIx socket (named after the job and step) still in use.
+job_requeued() {
+  [ "$(squeue -h -j "$1" -o %T 2>/dev/null)" = PENDING ] &&
+    [ "$(sinfo -h -n localhost -o %T 2>/dev/null)" = idle ] &&
+    ! pgrep -f "^slurmstepd: \[$1\." >/dev/null
+}
+
+# No process may carry the token or this test's directory (the preemption jobs' arguments).
 expect_no_strays() {
   for i in $(seq 50); do
-    pgrep -f -- "$TOKEN" >/dev/null || return 0
+    pgrep -f -- "$TOKEN" >/dev/null || pgrep -f -- "$WORK" >/dev/null || return 0
     sleep 0.1
   done
-  fail "processes left running: $(pgrep -af -- "$TOKEN")"
+  fail "processes left running: $(pgrep -af -- "$TOKEN"; pgrep -af -- "$WORK")"
 }
 
 case "$case_name" in
@@ -94,6 +116,82 @@ case "$case_name" in
     expect_in tandemrun.out "  [1] rank 1 is about to fail"
     grep -qF "rank 1 is about to fail" "$WORK/tandem-logs-$JOB/rank-1.log" ||
       fail "tandem-logs-$JOB/rank-1.log lacks rank 1's output"
+    expect_no_strays
+    ;;
+
+  preempt_usr1 | preempt_term)
+    # Preemption (issue 13): a 2-rank job training with BackupAndRestore (dp_failure_helper, 16
+    # epochs of 16 steps from seeded weights; in mode slow its steps after the first epoch sleep
+    # 50 ms on a job's first run, so the signal arrives mid-training) is sent a preemption notice
+    # once rank 0 has printed "training started". Every rank stops at the same step, the chief
+    # saves it, the job's status is 75; run again, the job resumes at that step and ends with the
+    # uninterrupted job's weights, byte for byte.
+    #   preempt_usr1: scancel --signal=USR1 (what the templates' --signal=USR1@T sends) to a
+    #     --no-requeue job: it fails with ExitCode 75 and is resubmitted.
+    #   preempt_term: scancel --signal=TERM to a requeueable job: the template requeues it on 75
+    #     and its second run resumes.
+    export OMP_NUM_THREADS=1
+    EPOCHS=16
+    submit 0 reference.out "$TEMPLATES/multi-node.sbatch" "$HELPER" train "$WORK/reference-backup" \
+      "$WORK/reference.tdm" $EPOCHS
+    [ -s "$WORK/reference.tdm" ] || fail "the uninterrupted job wrote no weights"
+    if [ "$case_name" = preempt_usr1 ]; then
+      signal=USR1
+      requeue=--no-requeue
+    else
+      signal=TERM
+      requeue=--requeue
+    fi
+    timeout 30 sbatch --parsable --output="$WORK/preempted.out" "${FIT[@]}" $requeue \
+      "$TEMPLATES/multi-node.sbatch" "$HELPER" slow "$WORK/backup" "$WORK/preempted.tdm" \
+      $EPOCHS >"$WORK/sbatch.id" 2>"$WORK/sbatch.err"
+    JOB=$(head -n 1 "$WORK/sbatch.id" | cut -d';' -f1)
+    [ -n "$JOB" ] || fail "sbatch did not submit: $(cat "$WORK/sbatch.err")"
+    JOBS+=("$JOB")
+    wait_for 60 "job $JOB to start training" grep -sqF "training started" "$WORK/preempted.out"
+    scancel --signal=$signal "$JOB" || fail "scancel --signal=$signal $JOB failed"
+    if [ "$case_name" = preempt_usr1 ]; then
+      wait_for 60 "job $JOB to end" job_ended "$JOB"
+      code=$(scontrol show job "$JOB" | grep -o 'ExitCode=[0-9]*:[0-9]*' | head -n 1)
+      [ "$code" = "ExitCode=75:0" ] || fail "job $JOB: scontrol says $code, expected 75:0"
+      expect_in preempted.out "job $JOB is not requeueable (--no-requeue): resubmit it to resume"
+    else
+      # The template requeues the job; Slurm holds a requeued job back for about two minutes
+      # (its EligibleTime). Once the node has cleaned up after the first run, let it start now.
+      wait_for 60 "job $JOB to be requeued" job_requeued "$JOB"
+      scontrol update jobid="$JOB" StartTime=now || fail "could not release job $JOB"
+      wait_for 60 "job $JOB to end" job_ended "$JOB"
+      scontrol show job "$JOB" | grep -q 'Restarts=1 ' || fail "job $JOB did not run twice"
+      code=$(scontrol show job "$JOB" | grep -o 'ExitCode=[0-9]*:[0-9]*' | head -n 1)
+      [ "$code" = "ExitCode=0:0" ] || fail "job $JOB: scontrol says $code, expected 0:0"
+      expect_in preempted.out "tandem: preempted (exit status 75): requeueing job $JOB (restart 1)"
+    fi
+    # Every rank stopped, at the same step; the chief saved it.
+    stop0=$(grep -o 'rank 0 stopped for preemption after [0-9]* steps' "$WORK/preempted.out")
+    stop1=$(grep -o 'rank 1 stopped for preemption after [0-9]* steps' "$WORK/preempted.out")
+    [ -n "$stop0" ] || fail "rank 0 did not stop for the preemption"
+    [ -n "$stop1" ] || fail "rank 1 did not stop for the preemption"
+    [ "${stop0#rank 0}" = "${stop1#rank 1}" ] || fail "the ranks stopped at different steps"
+    where=$(grep -o 'Preempted: stopped after step [0-9]* of epoch [0-9]*' "$WORK/preempted.out")
+    [ -n "$where" ] || fail "no 'Preempted: stopped after step S of epoch E' line"
+    step=$(echo "$where" | awk '{print $5}')
+    epoch=$(echo "$where" | awk '{print $8}')
+    expect_in preempted.out "srun: error: localhost: tasks 0-1: Exited with exit code 75"
+    if [ "$case_name" = preempt_usr1 ]; then
+      [ -s "$WORK/backup/backup.tdm" ] || fail "no backup in $WORK/backup"
+      [ ! -e "$WORK/preempted.tdm" ] || fail "the preempted job wrote final weights"
+      # Run again (without the sleeps: they change nothing but the time).
+      submit 0 resumed.out "$TEMPLATES/multi-node.sbatch" "$HELPER" train "$WORK/backup" \
+        "$WORK/preempted.tdm" $EPOCHS
+      resumed=resumed.out
+    else
+      resumed=preempted.out
+    fi
+    # The second run started right after the saved step, not from the beginning.
+    expect_in $resumed "first step of this run: epoch $epoch step $((step + 1))"
+    [ -s "$WORK/preempted.tdm" ] || fail "the resumed job wrote no weights"
+    cmp -s "$WORK/reference.tdm" "$WORK/preempted.tdm" ||
+      fail "the resumed job's final weights differ from the uninterrupted job's"
     expect_no_strays
     ;;
 
