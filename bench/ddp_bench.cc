@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "bench_models.h"
 #include "python_peer.h"
 #include "tandem/distributed/strategy.h"
 #include "tandem/tandem.h"
@@ -92,22 +93,6 @@ std::shared_ptr<Sequential> mlp() {
       std::make_shared<layers::Dense>(10)});
 }
 
-std::shared_ptr<Sequential> cnn() {
-  auto conv = [](int64_t filters, std::optional<Shape> input_shape = std::nullopt) {
-    return std::make_shared<layers::Conv2D>(
-        filters, 3,
-        layers::Conv2DOptions{
-            .padding = "same", .use_bias = false, .layer = {.input_shape = input_shape}});
-  };
-  return std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{
-      conv(32, Shape{28, 28, 1}), std::make_shared<layers::BatchNormalization>(),
-      std::make_shared<layers::ReLU>(), std::make_shared<layers::MaxPooling2D>(), conv(64),
-      std::make_shared<layers::BatchNormalization>(), std::make_shared<layers::ReLU>(),
-      std::make_shared<layers::MaxPooling2D>(), std::make_shared<layers::Flatten>(),
-      std::make_shared<layers::Dense>(128, layers::DenseOptions{.activation = "relu"}),
-      std::make_shared<layers::Dropout>(0.3), std::make_shared<layers::Dense>(10)});
-}
-
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -121,7 +106,7 @@ int worker(const std::string& name, int steps) {
   Tensor images = reshape(cast(train.first, float32) / 255.0, Shape{-1, 28, 28, 1});
   Tensor labels = train.second;
   set_random_seed(0);
-  auto model = name == "mlp" ? mlp() : cnn();
+  auto model = name == "mlp" ? mlp() : bench::fashion_mnist_cnn();
   const int64_t batch = name == "mlp" ? 128 : 64;
   model->compile({.optimizer = "adam",
                   .loss = std::make_shared<losses::SparseCategoricalCrossentropy>(

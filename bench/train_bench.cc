@@ -13,6 +13,7 @@
 #include <fstream>
 #include <string>
 
+#include "bench_models.h"
 #include "python_peer.h"
 #include "tandem/tandem.h"
 
@@ -69,22 +70,6 @@ std::shared_ptr<Sequential> mlp() {
       std::make_shared<layers::Dense>(10)});
 }
 
-std::shared_ptr<Sequential> cnn() {
-  auto conv = [](int64_t filters, std::optional<Shape> input_shape = std::nullopt) {
-    return std::make_shared<layers::Conv2D>(
-        filters, 3,
-        layers::Conv2DOptions{
-            .padding = "same", .use_bias = false, .layer = {.input_shape = input_shape}});
-  };
-  return std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{
-      conv(32, Shape{28, 28, 1}), std::make_shared<layers::BatchNormalization>(),
-      std::make_shared<layers::ReLU>(), std::make_shared<layers::MaxPooling2D>(), conv(64),
-      std::make_shared<layers::BatchNormalization>(), std::make_shared<layers::ReLU>(),
-      std::make_shared<layers::MaxPooling2D>(), std::make_shared<layers::Flatten>(),
-      std::make_shared<layers::Dense>(128, layers::DenseOptions{.activation = "relu"}),
-      std::make_shared<layers::Dropout>(0.3), std::make_shared<layers::Dense>(10)});
-}
-
 double tandem_rate(Sequential& model, const Tensor& images, const Tensor& labels, int64_t batch,
                    int steps) {
   model.compile({.optimizer = "adam",
@@ -111,7 +96,7 @@ int main(int argc, char** argv) {
   Tensor labels = train.second;
   int threads = omp_get_max_threads();  // the peer gets as many threads as our kernels use
   for (const std::string name : {"mlp", "cnn"}) {
-    auto model = name == "mlp" ? mlp() : cnn();
+    auto model = name == "mlp" ? mlp() : bench::fashion_mnist_cnn();
     int64_t batch = name == "mlp" ? 32 : 64;
     int n = name == "mlp" ? steps : steps / 5;
     double ours = tandem_rate(*model, images, labels, batch, n);

@@ -1,45 +1,25 @@
 // A data-parallel job with a dead or missing rank ends on its own, naming that rank: runs
 // dp_failure_helper under mpirun as a subprocess (as mpi_failure_test does for comm/).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <random>
 #include <string>
 
+#include "job_runner.h"
+
 namespace {
 
-struct JobResult {
-  int exit_code = -1;
-  std::string output;
-  double seconds = 0;
-};
+using tandem::testing::contains;
+using tandem::testing::JobResult;
 
 JobResult run_job(const std::string& mode) {
-  std::string command =
-      "OMP_NUM_THREADS=1 TANDEM_COMM_TIMEOUT=3 " TANDEM_MPIEXEC " " TANDEM_MPIEXEC_FLAGS
-      " " TANDEM_MPIEXEC_NUMPROC_FLAG " 2 " TANDEM_DP_FAILURE_HELPER " ";
-  command += mode;
-  command += " 2>&1";
-  JobResult result;
-  const auto start = std::chrono::steady_clock::now();
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char chunk[4096];
-  size_t n = 0;
-  while ((n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0) result.output.append(chunk, n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return result;
-}
-
-bool contains(const std::string& text, const std::string& needle) {
-  return text.find(needle) != std::string::npos;
+  return tandem::testing::run_command("OMP_NUM_THREADS=1 TANDEM_COMM_TIMEOUT=3 " TANDEM_MPIEXEC
+                                      " " TANDEM_MPIEXEC_FLAGS " " TANDEM_MPIEXEC_NUMPROC_FLAG
+                                      " 2 " TANDEM_DP_FAILURE_HELPER " " +
+                                      mode);
 }
 
 // Rank 1 dies mid-epoch: the job ends with a non-zero status, and the report names rank 1.

@@ -15,35 +15,19 @@
 #include <thread>
 #include <vector>
 
+#include "job_runner.h"
+
 namespace {
 
-struct JobResult {
-  int exit_code = -1;
-  std::string output;
-  double seconds = 0;
-};
+using tandem::testing::contains;
+using tandem::testing::JobResult;
 
 // `prefix` goes before mpirun: environment variables, or a `timeout` command.
 JobResult run_job(const std::string& mode, int ranks, const std::string& prefix = "") {
-  const std::string command =
-      "TANDEM_COMM_TIMEOUT=2 " + prefix +
-      " " TANDEM_MPIEXEC " " TANDEM_MPIEXEC_FLAGS " " TANDEM_MPIEXEC_NUMPROC_FLAG " " +
-      std::to_string(ranks) + " " TANDEM_FAILURE_HELPER " " + mode + " 2>&1";
-  JobResult result;
-  const auto start = std::chrono::steady_clock::now();
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char chunk[4096];
-  size_t n = 0;
-  while ((n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0) result.output.append(chunk, n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return result;
-}
-
-bool contains(const std::string& text, const std::string& needle) {
-  return text.find(needle) != std::string::npos;
+  return tandem::testing::run_command("TANDEM_COMM_TIMEOUT=2 " + prefix +
+                                      " " TANDEM_MPIEXEC " " TANDEM_MPIEXEC_FLAGS
+                                      " " TANDEM_MPIEXEC_NUMPROC_FLAG " " +
+                                      std::to_string(ranks) + " " TANDEM_FAILURE_HELPER " " + mode);
 }
 
 void expect_stall_report(const JobResult& job) {
