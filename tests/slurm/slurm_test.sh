@@ -187,8 +187,17 @@ case "$case_name" in
     else
       resumed=preempted.out
     fi
-    # The second run started right after the saved step, not from the beginning.
-    expect_in $resumed "first step of this run: epoch $epoch step $((step + 1))"
+    # The second run started right after the saved step, not from the beginning. The first run
+    # started at epoch 1 step 1 and stopped after its N-th step, step S of epoch E (E >= 2), so an
+    # epoch has (N - S) / (E - 1) steps; after an epoch's last step comes the next epoch's first.
+    steps_run=$(echo "$stop0" | awk '{print $7}')
+    [ "$epoch" -ge 2 ] || fail "the job stopped in epoch $epoch, before training started"
+    per_epoch=$(((steps_run - step) / (epoch - 1)))
+    if [ "$step" -eq "$per_epoch" ]; then
+      expect_in $resumed "first step of this run: epoch $((epoch + 1)) step 1"
+    else
+      expect_in $resumed "first step of this run: epoch $epoch step $((step + 1))"
+    fi
     [ -s "$WORK/preempted.tdm" ] || fail "the resumed job wrote no weights"
     cmp -s "$WORK/reference.tdm" "$WORK/preempted.tdm" ||
       fail "the resumed job's final weights differ from the uninterrupted job's"
