@@ -272,9 +272,13 @@ TANDEM_INLINE auto apply_binary(T a, T b) {
     } else {
       T r = 1;  // integer power by squaring; negative exponents give 0 (1 for a = 1)
       if (is_negative(b)) return static_cast<T>(a == T(1) ? 1 : 0);
+      // Overflow wraps around as in TensorFlow; signed products are taken in the unsigned type
+      // (signed overflow is undefined behaviour, found by UBSan).
+      using W = std::conditional_t<std::is_signed_v<T>, std::make_unsigned<T>, std::common_type<T>>;
+      using U = typename W::type;
       for (T e = b; e > T(0); e = static_cast<T>(e >> 1)) {
-        if (e & T(1)) r = static_cast<T>(r * a);
-        a = static_cast<T>(a * a);
+        if (e & T(1)) r = static_cast<T>(static_cast<U>(r) * static_cast<U>(a));
+        a = static_cast<T>(static_cast<U>(a) * static_cast<U>(a));
       }
       return r;
     }
