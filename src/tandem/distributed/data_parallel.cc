@@ -5,6 +5,7 @@
 
 #include "tandem/autodiff/gradient_tape.h"
 #include "tandem/core/error.h"
+#include "tandem/distributed/comm_buffer.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/op_utils.h"
 #include "tandem/ops/random.h"
@@ -16,13 +17,6 @@ namespace {
 
 comm::Buffer host_buffer(void* data, size_t count, comm::ScalarType dtype) {
   return {.data = data, .count = count, .dtype = dtype, .device = -1};
-}
-
-comm::Buffer buffer_of(const Tensor& t) {
-  return {.data = ops::mutable_data(t),
-          .count = static_cast<size_t>(t.num_elements()),
-          .dtype = static_cast<kernels::ScalarType>(t.dtype()),
-          .device = t.device().is_cuda() ? t.device().index() : -1};
 }
 
 // "dense/kernel float32 [784, 256]", one line per variable.

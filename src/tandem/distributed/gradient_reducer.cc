@@ -7,6 +7,7 @@
 
 #include "tandem/autodiff/gradient_tape.h"
 #include "tandem/core/error.h"
+#include "tandem/distributed/comm_buffer.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/math.h"
 #include "tandem/ops/op_utils.h"
@@ -57,13 +58,6 @@ std::vector<std::optional<Tensor>> unpack(const Tensor& flat, const std::vector<
     offset += n;
   }
   return out;
-}
-
-comm::Buffer buffer_of(const Tensor& flat) {
-  return {.data = ops::mutable_data(flat),
-          .count = static_cast<size_t>(flat.num_elements()),
-          .dtype = static_cast<kernels::ScalarType>(flat.dtype()),
-          .device = flat.device().is_cuda() ? flat.device().index() : -1};
 }
 
 }  // namespace
