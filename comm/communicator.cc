@@ -265,8 +265,8 @@ void Communicator::all_to_all(const Buffer& in, const Buffer& out, const std::st
 }
 void Communicator::barrier(const std::string& name) { ibarrier(name)->wait(); }
 void Communicator::all_reduce_many(const std::vector<Buffer>& buffers, ReduceOp op,
-                                   const std::string& name) {
-  iall_reduce_many(buffers, op, name)->wait();
+                                   const std::string& name, std::optional<ScalarType> compression) {
+  iall_reduce_many(buffers, op, name, compression)->wait();
 }
 
 }  // namespace tandem::comm

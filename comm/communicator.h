@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -129,9 +130,12 @@ class Communicator {
   std::unique_ptr<Work> iall_to_all(const Buffer& in, const Buffer& out, const std::string& name);
   std::unique_ptr<Work> ibarrier(const std::string& name);
   // All-reduces each buffer in place; small buffers of one dtype share one collective through the
-  // persistent fusion buffers (options().fusion_threshold).
+  // persistent fusion buffers (options().fusion_threshold). `compression` is the wire type of
+  // float32 host buffers (kFloat32: exact; kFloat16 / kBFloat16: half the bytes); nullopt takes
+  // options().compression. Callers whose sums must be exact (metric totals) pass kFloat32.
   std::unique_ptr<Work> iall_reduce_many(const std::vector<Buffer>& buffers, ReduceOp op,
-                                         const std::string& name);
+                                         const std::string& name,
+                                         std::optional<ScalarType> compression = std::nullopt);
 
   // Blocking forms: the non-blocking one, then wait().
   void all_reduce(const Buffer& in, const Buffer& out, ReduceOp op, const std::string& name);
@@ -142,7 +146,8 @@ class Communicator {
   void reduce_scatter(const Buffer& in, const Buffer& out, ReduceOp op, const std::string& name);
   void all_to_all(const Buffer& in, const Buffer& out, const std::string& name);
   void barrier(const std::string& name = "barrier");
-  void all_reduce_many(const std::vector<Buffer>& buffers, ReduceOp op, const std::string& name);
+  void all_reduce_many(const std::vector<Buffer>& buffers, ReduceOp op, const std::string& name,
+                       std::optional<ScalarType> compression = std::nullopt);
 
   const CommOptions& options() const { return options_; }
   void set_options(const CommOptions& options) { options_ = options; }

@@ -99,9 +99,19 @@ std::shared_ptr<std::vector<char>> Communicator::acquire_fusion_buffer(size_t by
 }
 
 std::unique_ptr<Work> Communicator::iall_reduce_many(const std::vector<Buffer>& buffers,
-                                                     ReduceOp op, const std::string& name) {
+                                                     ReduceOp op, const std::string& name,
+                                                     std::optional<ScalarType> wire_type) {
   const size_t threshold = options_.fusion_threshold;
-  const ScalarType compression = options_.compression;
+  const ScalarType compression = wire_type.value_or(options_.compression);
+  if (compression != ScalarType::kFloat32 && compression != ScalarType::kFloat16 &&
+      compression != ScalarType::kBFloat16) {
+    std::string message = prefix();
+    message += "all_reduce_many '";
+    message += name;
+    message += "': compression must be float32 (none), float16 or bfloat16, received ";
+    message += dtype_name(compression);
+    throw CommError(message);
+  }
   auto compressed = [&](const Buffer& b) {
     return compression != ScalarType::kFloat32 && b.dtype == ScalarType::kFloat32 && b.device < 0;
   };

@@ -93,13 +93,25 @@ std::shared_ptr<comm::Communicator> non_null(std::shared_ptr<comm::Communicator>
   return comm;
 }
 
+std::optional<comm::ScalarType> checked_compression(std::optional<comm::ScalarType> compression) {
+  TANDEM_CHECK(!compression || *compression == comm::ScalarType::kFloat32 ||
+                   *compression == comm::ScalarType::kFloat16 ||
+                   *compression == comm::ScalarType::kBFloat16,
+               ValueError,
+               "DataParallelOptions::compression must be float32 (none), float16 or bfloat16, "
+               "received ",
+               comm::dtype_name(*compression));
+  return compression;
+}
+
 }  // namespace
 
 DataParallel::DataParallel(std::shared_ptr<comm::Communicator> communicator,
                            DataParallelOptions options)
     : comm_(non_null(std::move(communicator))),
       options_(options),
-      reducer_(*comm_, options.first_bucket_bytes, options.bucket_cap_bytes) {
+      reducer_(*comm_, options.first_bucket_bytes, options.bucket_cap_bytes,
+               checked_compression(options.compression)) {
   // Every error this process raises from now on says which rank it comes from.
   set_error_prefix("[rank " + std::to_string(comm_->rank()) + "/" + std::to_string(comm_->size()) +
                    "] ");
@@ -167,7 +179,8 @@ void DataParallel::sync_gradient_accumulators(const std::vector<Variable>& varia
   Packed packed = pack_by_dtype(values);
   std::vector<comm::Buffer> buffers;
   for (const Tensor& flat : packed.flats) buffers.push_back(buffer_of(flat));
-  comm_->all_reduce_many(buffers, comm::ReduceOp::kAvg, "sync_gradient_accumulators");
+  comm_->all_reduce_many(buffers, comm::ReduceOp::kAvg, "sync_gradient_accumulators",
+                         comm::ScalarType::kFloat32);
   std::vector<Tensor> averaged = unpack_by_dtype(packed, values);
   for (size_t i = 0; i < accumulators.size(); ++i) {
     Variable v = accumulators[i];
@@ -217,7 +230,9 @@ std::vector<Tensor> DataParallel::all_reduce_sum(const std::vector<Tensor>& valu
   Packed packed = pack_by_dtype(values);
   std::vector<comm::Buffer> buffers;
   for (const Tensor& flat : packed.flats) buffers.push_back(buffer_of(flat));
-  comm_->all_reduce_many(buffers, comm::ReduceOp::kSum, "all_reduce_sum");
+  // Exact whatever the gradients' compression: metric totals and counts must not be rounded.
+  comm_->all_reduce_many(buffers, comm::ReduceOp::kSum, "all_reduce_sum",
+                         comm::ScalarType::kFloat32);
   return unpack_by_dtype(packed, values);
 }
 

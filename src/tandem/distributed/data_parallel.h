@@ -22,6 +22,11 @@ struct DataParallelOptions {
   // Every this many optimizer steps, check that the replicas' variables are still bit-identical
   // (DistributedError naming the ranks that differ). 0: only at the first step of a variable set.
   int64_t replica_check_every = 0;
+  // The wire type of float32 gradients: kFloat16 or kBFloat16 halve the bytes all-reduced, at
+  // 16-bit precision (Horovod's Compression.fp16, DDP's fp16 hook); kFloat32 sends them exact.
+  // nullopt: TANDEM_FUSION_COMPRESSION (float16|bfloat16|none), else exact. Metric state and
+  // every other sum stay exact whatever this says.
+  std::optional<comm::ScalarType> compression = std::nullopt;
 };
 
 class DataParallel : public Strategy {

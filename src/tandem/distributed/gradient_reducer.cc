@@ -63,8 +63,12 @@ std::vector<std::optional<Tensor>> unpack(const Tensor& flat, const std::vector<
 }  // namespace
 
 GradientReducer::GradientReducer(comm::Communicator& comm, size_t first_bucket_bytes,
-                                 size_t bucket_cap_bytes)
-    : comm_(comm), first_bucket_bytes_(first_bucket_bytes), bucket_cap_bytes_(bucket_cap_bytes) {}
+                                 size_t bucket_cap_bytes,
+                                 std::optional<comm::ScalarType> compression)
+    : comm_(comm),
+      first_bucket_bytes_(first_bucket_bytes),
+      bucket_cap_bytes_(bucket_cap_bytes),
+      compression_(compression) {}
 
 GradientReducer::~GradientReducer() {
   // Buffers must outlive their collectives; errors were already reported by the pass that used
@@ -217,7 +221,7 @@ void GradientReducer::launch(size_t bucket) {
   b.flat = pack(slots, first.dtype, first.device);
   for (size_t e : b.entries) entries_[e].gradient.reset();  // the packed copy is what counts now
   b.work = comm_.iall_reduce_many({buffer_of(*b.flat)}, comm::ReduceOp::kAvg,
-                                  "gradients/bucket" + std::to_string(bucket));
+                                  "gradients/bucket" + std::to_string(bucket), compression_);
   ++stats_.buckets_started;
 }
 
@@ -301,7 +305,7 @@ std::vector<std::optional<Tensor>> GradientReducer::reduce_impl(
   }
   if (!rest_index.empty()) {
     auto reduced = all_reduce_gradients(comm_, rest_gradients, rest_variables, "gradients/rest",
-                                        accumulators ? &rest_accumulators : nullptr);
+                                        accumulators ? &rest_accumulators : nullptr, compression_);
     for (size_t j = 0; j < rest_index.size(); ++j) out[rest_index[j]] = reduced[j];
   }
   return out;
@@ -310,7 +314,7 @@ std::vector<std::optional<Tensor>> GradientReducer::reduce_impl(
 std::vector<std::optional<Tensor>> all_reduce_gradients(
     comm::Communicator& comm, const std::vector<std::optional<Tensor>>& gradients,
     const std::vector<Variable>& variables, const std::string& name,
-    const std::vector<Variable>* accumulators) {
+    const std::vector<Variable>* accumulators, std::optional<comm::ScalarType> compression) {
   // One group per (dtype, device), in first-appearance order (the same on every rank).
   std::vector<std::vector<size_t>> groups;
   std::vector<std::pair<DType, Device>> keys;
@@ -333,7 +337,8 @@ std::vector<std::optional<Tensor>> all_reduce_gradients(
     for (size_t i : groups[g])
       slots.push_back({&gradients[i], &shapes[i], accumulators ? &(*accumulators)[i] : nullptr});
     Tensor flat = pack(slots, keys[g].first, keys[g].second);
-    comm.all_reduce_many({buffer_of(flat)}, comm::ReduceOp::kAvg, name + std::to_string(g));
+    comm.all_reduce_many({buffer_of(flat)}, comm::ReduceOp::kAvg, name + std::to_string(g),
+                         compression);
     std::vector<std::optional<Tensor>> reduced = unpack(flat, slots);
     for (size_t j = 0; j < groups[g].size(); ++j) out[groups[g][j]] = reduced[j];
   }

@@ -29,7 +29,10 @@ namespace tandem::distributed {
 
 class GradientReducer {
  public:
-  GradientReducer(comm::Communicator& comm, size_t first_bucket_bytes, size_t bucket_cap_bytes);
+  // `compression`: the wire type of float32 gradients (comm's iall_reduce_many; nullopt: the
+  // communicator's default, TANDEM_FUSION_COMPRESSION).
+  GradientReducer(comm::Communicator& comm, size_t first_bucket_bytes, size_t bucket_cap_bytes,
+                  std::optional<comm::ScalarType> compression = std::nullopt);
   ~GradientReducer();
 
   // A backward pass towards `sources` begins. Returns true when the planned set of variables
@@ -113,6 +116,7 @@ class GradientReducer {
   comm::Communicator& comm_;
   size_t first_bucket_bytes_;
   size_t bucket_cap_bytes_;
+  std::optional<comm::ScalarType> compression_;
   std::vector<uint64_t> plan_key_;  // variable ids of the planned sources, in source order
   std::vector<Tensor> planned_values_;
   std::vector<Entry> entries_;
@@ -133,6 +137,7 @@ class GradientReducer {
 std::vector<std::optional<Tensor>> all_reduce_gradients(
     comm::Communicator& comm, const std::vector<std::optional<Tensor>>& gradients,
     const std::vector<Variable>& variables, const std::string& name,
-    const std::vector<Variable>* accumulators = nullptr);
+    const std::vector<Variable>* accumulators = nullptr,
+    std::optional<comm::ScalarType> compression = std::nullopt);
 
 }  // namespace tandem::distributed
