@@ -54,6 +54,14 @@ int64_t autotune_threads() {
 
 using detail::NodePtr;
 
+NodePtr DatasetNode::with_input(NodePtr) const {
+  throw ValueError("internal: with_input on a dataset node without an input");
+}
+
+NodePtr DatasetNode::with_source_files(std::vector<std::string>) const {
+  throw ValueError("internal: with_source_files on a dataset node that reads no files");
+}
+
 Dataset::Dataset(std::shared_ptr<const DatasetNode> node)
     : node_(std::move(node)), epoch_(std::make_shared<std::atomic<uint64_t>>(0)) {
   TANDEM_CHECK(node_ != nullptr, ValueError, "Dataset: null node");
@@ -206,6 +214,12 @@ Dataset Dataset::cache(const std::string& filename) const {
 Dataset Dataset::prefetch(int64_t buffer_size) const {
   return Dataset(detail::make_prefetch_node(node_, buffer_size));
 }
+
+Dataset Dataset::with_options(const Options& options) const {
+  return Dataset(detail::make_options_node(node_, options));
+}
+
+Options Dataset::options() const { return detail::find_options(node_); }
 
 Dataset Dataset::interleave(InterleaveFunction fn, const InterleaveOptions& options) const {
   TANDEM_CHECK(fn != nullptr, ValueError, "interleave: the function is empty");

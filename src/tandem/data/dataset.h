@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tandem/data/element.h"
+#include "tandem/data/options.h"
 
 namespace tandem::data {
 
@@ -48,6 +49,19 @@ class DatasetNode : public std::enable_shared_from_this<DatasetNode> {
   virtual std::unique_ptr<IteratorBase> make_iterator(const IteratorContext& ctx) const = 0;
   // Number of elements, INFINITE_CARDINALITY or UNKNOWN_CARDINALITY.
   virtual int64_t cardinality() const = 0;
+
+  // How whole-pipeline rewrites (sharding by file) and lookups (options) walk a pipeline. A
+  // transformation of one dataset returns it from input() and makes a copy of itself over
+  // another input with with_input(); sources, zip and concatenate have no input().
+  virtual std::shared_ptr<const DatasetNode> input() const { return nullptr; }
+  virtual std::shared_ptr<const DatasetNode> with_input(
+      std::shared_ptr<const DatasetNode> input) const;
+  // A file source returns the files it reads, in order, and makes a copy reading only `files`.
+  virtual const std::vector<std::string>* source_files() const { return nullptr; }
+  virtual std::shared_ptr<const DatasetNode> with_source_files(
+      std::vector<std::string> files) const;
+  // The options this node attaches (with_options), if it is an options node.
+  virtual const Options* attached_options() const { return nullptr; }
 };
 
 class Dataset;
@@ -150,9 +164,14 @@ class Dataset {
   Dataset prefetch(int64_t buffer_size = AUTOTUNE) const;
   // Maps each element to a dataset and interleaves their elements (tf.data.Dataset.interleave).
   Dataset interleave(InterleaveFunction fn, const InterleaveOptions& options = {}) const;
+  // This dataset with `options` attached (tf.data.Dataset.with_options); transformations applied
+  // afterwards keep them. The nearest with_options upstream wins.
+  Dataset with_options(const Options& options) const;
 
   // ---- Inspection and iteration ----
   int64_t cardinality() const { return node_->cardinality(); }
+  // The options attached upstream with with_options, else the defaults.
+  Options options() const;
   // The epoch the next iteration runs as; each iteration (range-for or make_iterator()) then
   // advances it. Shuffles with reshuffle_each_iteration derive their order from (seed, epoch), so
   // set_epoch(e) replays epoch e's order. Shared by copies of this handle.

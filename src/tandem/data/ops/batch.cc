@@ -235,6 +235,10 @@ using Combine = std::function<Element(const std::vector<Element>&)>;
 
 class BatchNode : public DatasetNode {
  public:
+  NodePtr input() const override { return input_; }
+  NodePtr with_input(NodePtr input) const override {
+    return std::make_shared<BatchNode>(std::move(input), batch_size_, drop_remainder_, combine_);
+  }
   BatchNode(NodePtr input, int64_t batch_size, bool drop_remainder, Combine combine)
       : input_(std::move(input)),
         batch_size_(batch_size),
@@ -294,6 +298,8 @@ class BatchNode : public DatasetNode {
 
 class UnbatchNode : public DatasetNode {
  public:
+  NodePtr input() const override { return input_; }
+  NodePtr with_input(NodePtr input) const override { return make_unbatch_node(std::move(input)); }
   explicit UnbatchNode(NodePtr input) : input_(std::move(input)) {}
   int64_t cardinality() const override {
     return input_->cardinality() == INFINITE_CARDINALITY ? INFINITE_CARDINALITY

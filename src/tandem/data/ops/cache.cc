@@ -16,6 +16,8 @@ struct CacheState {
 
 class CacheNode : public DatasetNode {
  public:
+  NodePtr input() const override { return input_; }
+  NodePtr with_input(NodePtr input) const override { return make_cache_node(std::move(input)); }
   explicit CacheNode(NodePtr input)
       : input_(std::move(input)), state_(std::make_shared<CacheState>()) {}
   int64_t cardinality() const override { return input_->cardinality(); }

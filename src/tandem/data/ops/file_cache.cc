@@ -297,6 +297,8 @@ class FileFillIterator : public IteratorBase {
   uint64_t count_ = 0;
 };
 
+// No input(): sharding by file must not rewrite the pipeline below a file cache, whose one
+// file every replica would then fill with its own share.
 class FileCacheNode : public DatasetNode {
  public:
   FileCacheNode(NodePtr input, std::string path)

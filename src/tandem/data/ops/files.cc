@@ -32,6 +32,38 @@ Tensor string_scalar(std::string value) {
   return t;
 }
 
+// list_files: the matched file names as string scalars, in sorted order, shuffled every epoch
+// when asked (tf.data.Dataset.list_files; the whole list fits in the shuffle buffer). A file
+// source, so that sharding by file splits the list before the shuffle: every replica's share is
+// then fixed whatever the shuffle seeds.
+class ListFilesNode : public DatasetNode {
+ public:
+  ListFilesNode(std::vector<std::string> files, bool shuffle, uint64_t seed)
+      : files_(std::move(files)), shuffle_(shuffle), seed_(seed) {
+    Tensor names =
+        Tensor::empty(Shape{static_cast<int64_t>(files_.size())}, DType::kString, Device::cpu());
+    auto* dst = static_cast<std::string*>(const_cast<void*>(names.raw_data()));
+    for (size_t i = 0; i < files_.size(); ++i) dst[i] = files_[i];
+    names_ = make_tensor_slices_node({names}, {});
+    if (shuffle_ && !files_.empty())
+      names_ = make_shuffle_node(names_, static_cast<int64_t>(files_.size()), seed_, true);
+  }
+  int64_t cardinality() const override { return names_->cardinality(); }
+  std::unique_ptr<IteratorBase> make_iterator(const IteratorContext& ctx) const override {
+    return names_->make_iterator(ctx);
+  }
+  const std::vector<std::string>* source_files() const override { return &files_; }
+  NodePtr with_source_files(std::vector<std::string> files) const override {
+    return std::make_shared<ListFilesNode>(std::move(files), shuffle_, seed_);
+  }
+
+ private:
+  std::vector<std::string> files_;
+  bool shuffle_;
+  uint64_t seed_;
+  NodePtr names_;
+};
+
 }  // namespace
 
 NodePtr make_list_files_node(const std::vector<std::string>& patterns, bool shuffle,
@@ -47,20 +79,16 @@ NodePtr make_list_files_node(const std::vector<std::string>& patterns, bool shuf
   TANDEM_CHECK(!files.empty(), IOError, "list_files: no files matched pattern ", all);
   std::sort(files.begin(), files.end());
   files.erase(std::unique(files.begin(), files.end()), files.end());
-  Tensor names =
-      Tensor::empty(Shape{static_cast<int64_t>(files.size())}, DType::kString, Device::cpu());
-  auto* dst = static_cast<std::string*>(const_cast<void*>(names.raw_data()));
-  for (size_t i = 0; i < files.size(); ++i) dst[i] = files[i];
-  NodePtr node = make_tensor_slices_node({names}, {});
-  // tf.data.Dataset.list_files shuffles every epoch; the whole list fits in the buffer.
-  if (shuffle) node = make_shuffle_node(node, static_cast<int64_t>(files.size()), seed, true);
-  return node;
+  return std::make_shared<ListFilesNode>(std::move(files), shuffle, seed);
 }
 
 namespace {
-
 class TextLineNode : public DatasetNode {
  public:
+  const std::vector<std::string>* source_files() const override { return &filenames_; }
+  NodePtr with_source_files(std::vector<std::string> files) const override {
+    return make_text_line_node(std::move(files));
+  }
   explicit TextLineNode(std::vector<std::string> filenames) : filenames_(std::move(filenames)) {
     TANDEM_CHECK(!filenames_.empty(), ValueError, "TextLineDataset: expected at least one file");
   }

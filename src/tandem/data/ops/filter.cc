@@ -7,6 +7,10 @@ namespace {
 
 class FilterNode : public DatasetNode {
  public:
+  NodePtr input() const override { return input_; }
+  NodePtr with_input(NodePtr input) const override {
+    return make_filter_node(std::move(input), predicate_);
+  }
   FilterNode(NodePtr input, Predicate predicate)
       : input_(std::move(input)), predicate_(std::move(predicate)) {}
   int64_t cardinality() const override {

@@ -87,6 +87,10 @@ class InterleaveIterator : public IteratorBase {
 
 class InterleaveNode : public DatasetNode {
  public:
+  NodePtr input() const override { return input_; }
+  NodePtr with_input(NodePtr input) const override {
+    return make_interleave_node(std::move(input), fn_, options_);
+  }
   InterleaveNode(NodePtr input, InterleaveFunction fn, InterleaveOptions options)
       : input_(std::move(input)), fn_(std::move(fn)), options_(options) {
     TANDEM_CHECK(options.cycle_length > 0 || options.cycle_length == AUTOTUNE, ValueError,

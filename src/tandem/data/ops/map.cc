@@ -337,6 +337,10 @@ class ParallelMapIterator : public IteratorBase {
 
 class MapNode : public DatasetNode {
  public:
+  NodePtr input() const override { return input_; }
+  NodePtr with_input(NodePtr input) const override {
+    return make_map_node(std::move(input), fn_, options_);
+  }
   MapNode(NodePtr input, MapFunction fn, MapOptions options)
       : input_(std::move(input)), fn_(std::move(fn)), options_(options) {
     TANDEM_CHECK(options.num_parallel_calls >= 0 || options.num_parallel_calls == AUTOTUNE,

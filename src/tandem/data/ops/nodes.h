@@ -54,6 +54,14 @@ NodePtr make_list_files_node(const std::vector<std::string>& patterns, bool shuf
 NodePtr make_text_line_node(std::vector<std::string> filenames);
 // tfrecord.cc
 NodePtr make_tfrecord_node(std::vector<std::string> filenames, TFRecordDatasetOptions options);
+// options.cc: with_options, and the options attached nearest to `node` upstream (else defaults).
+NodePtr make_options_node(NodePtr input, Options options);
+Options find_options(const NodePtr& node);
+// auto_shard.cc: `node` rebuilt over its file source reading only files index, index +
+// num_shards, ... (in the source's order); nullptr when no file source feeds it through
+// transformations of one input, or when the source reads fewer than num_shards files. `files`
+// gets the number of files the source reads (0 when there is none).
+NodePtr shard_by_file(const NodePtr& node, int64_t num_shards, int64_t index, int64_t& files);
 
 // sources.cc: row i of t along the first dimension, as a view sharing t's (host) storage.
 Tensor slice_row(const Tensor& t, int64_t i);

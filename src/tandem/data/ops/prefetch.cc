@@ -89,6 +89,10 @@ class PrefetchIterator : public IteratorBase {
 
 class PrefetchNode : public DatasetNode {
  public:
+  NodePtr input() const override { return input_; }
+  NodePtr with_input(NodePtr input) const override {
+    return std::make_shared<PrefetchNode>(std::move(input), buffer_size_);
+  }
   PrefetchNode(NodePtr input, int64_t buffer_size)
       : input_(std::move(input)),
         buffer_size_(buffer_size == AUTOTUNE ? kAutotuneBuffer : buffer_size) {

@@ -42,6 +42,10 @@ class ShuffleIterator : public IteratorBase {
 
 class ShuffleNode : public DatasetNode {
  public:
+  NodePtr input() const override { return input_; }
+  NodePtr with_input(NodePtr input) const override {
+    return std::make_shared<ShuffleNode>(std::move(input), buffer_size_, seed_, reshuffle_);
+  }
   ShuffleNode(NodePtr input, int64_t buffer_size, uint64_t seed, bool reshuffle)
       : input_(std::move(input)), buffer_size_(buffer_size), seed_(seed), reshuffle_(reshuffle) {
     TANDEM_CHECK(buffer_size > 0, ValueError, "shuffle: buffer_size must be positive, received ",

@@ -9,6 +9,10 @@ namespace {
 
 class RepeatNode : public DatasetNode {
  public:
+  NodePtr input() const override { return input_; }
+  NodePtr with_input(NodePtr input) const override {
+    return std::make_shared<RepeatNode>(std::move(input), count_);
+  }
   RepeatNode(NodePtr input, int64_t count) : input_(std::move(input)), count_(count) {}
   int64_t cardinality() const override {
     int64_t n = input_->cardinality();
@@ -64,6 +68,10 @@ class RepeatNode : public DatasetNode {
 // once nothing further can be kept.
 class PositionalNode : public DatasetNode {
  public:
+  NodePtr input() const override { return input_; }
+  NodePtr with_input(NodePtr input) const override {
+    return std::make_shared<PositionalNode>(std::move(input), kind_, a_, b_);
+  }
   enum class Kind { kTake, kSkip, kShard };
   PositionalNode(NodePtr input, Kind kind, int64_t a, int64_t b)
       : input_(std::move(input)), kind_(kind), a_(a), b_(b) {}
@@ -128,6 +136,10 @@ class PositionalNode : public DatasetNode {
 
 class EnumerateNode : public DatasetNode {
  public:
+  NodePtr input() const override { return input_; }
+  NodePtr with_input(NodePtr input) const override {
+    return std::make_shared<EnumerateNode>(std::move(input), start_);
+  }
   EnumerateNode(NodePtr input, int64_t start) : input_(std::move(input)), start_(start) {}
   int64_t cardinality() const override { return input_->cardinality(); }
   std::unique_ptr<IteratorBase> make_iterator(const IteratorContext& ctx) const override {

@@ -9,6 +9,10 @@ namespace {
 
 class TFRecordNode : public DatasetNode {
  public:
+  const std::vector<std::string>* source_files() const override { return &filenames_; }
+  NodePtr with_source_files(std::vector<std::string> files) const override {
+    return make_tfrecord_node(std::move(files), options_);
+  }
   TFRecordNode(std::vector<std::string> filenames, TFRecordDatasetOptions options)
       : filenames_(std::move(filenames)), options_(std::move(options)) {
     TANDEM_CHECK(!filenames_.empty(), ValueError, "TFRecordDataset: expected at least one file");
