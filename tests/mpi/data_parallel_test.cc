@@ -203,23 +203,38 @@ TEST(DataParallel, UnevenShardsRunEqualStepCounts) {
   double loss = h["loss"].back();
   std::vector<int64_t> agreed = world_strategy()->agree_max({int64_t(loss * 1e9)});
   EXPECT_EQ(agreed[0], int64_t(loss * 1e9)) << "epoch logs differ between ranks";
+  // One batch for several replicas: the same named error on every rank, not a hang.
+  auto [x1, y1] = data(4);
+  try {
+    model->fit(x1, y1, {.batch_size = 4, .verbose = 0});
+    ADD_FAILURE() << "expected ValueError";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("the data makes only 1 batch(es) for " +
+                                         std::to_string(n) + " replicas"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 // evaluate counts every sample exactly once on a dataset whose size no rank count divides.
+// 103 rows: 13 batches of 8, not divisible by 2, 3 or 4 ranks; 10 rows: 2 batches, so that on 3
+// and 4 ranks some replicas' shards are empty (they still build and add their metrics).
 TEST(DataParallel, EvaluateEqualsOneProcessExactly) {
-  auto [x, y] = data(103);
-  set_random_seed(6);
-  auto model = mlp();
-  compile_sgd(*model);
-  Logs distributed_logs = model->evaluate(x, y, {.batch_size = 8, .verbose = 0});
-  Logs local_logs =
-      single_process([&] { return model->evaluate(x, y, {.batch_size = 8, .verbose = 0}); });
-  EXPECT_EQ(distributed_logs.at("accuracy"), local_logs.at("accuracy"));
-  EXPECT_NEAR(distributed_logs.at("loss"), local_logs.at("loss"), 1e-6);
-  data::Dataset ds = data::Dataset::from_tensor_slices(std::vector<Tensor>{x, y}).batch(8);
-  Logs from_dataset = model->evaluate(ds, {.verbose = 0});
-  EXPECT_EQ(from_dataset.at("accuracy"), local_logs.at("accuracy"));
-  EXPECT_NEAR(from_dataset.at("loss"), local_logs.at("loss"), 1e-6);
+  for (int64_t rows : {103, 10}) {
+    auto [x, y] = data(rows);
+    set_random_seed(6);
+    auto model = mlp();
+    compile_sgd(*model);
+    Logs distributed_logs = model->evaluate(x, y, {.batch_size = 8, .verbose = 0});
+    Logs local_logs =
+        single_process([&] { return model->evaluate(x, y, {.batch_size = 8, .verbose = 0}); });
+    EXPECT_EQ(distributed_logs.at("accuracy"), local_logs.at("accuracy")) << rows << " rows";
+    EXPECT_NEAR(distributed_logs.at("loss"), local_logs.at("loss"), 1e-6) << rows << " rows";
+    data::Dataset ds = data::Dataset::from_tensor_slices(std::vector<Tensor>{x, y}).batch(8);
+    Logs from_dataset = model->evaluate(ds, {.verbose = 0});
+    EXPECT_EQ(from_dataset.at("accuracy"), local_logs.at("accuracy")) << rows << " rows";
+    EXPECT_NEAR(from_dataset.at("loss"), local_logs.at("loss"), 1e-6) << rows << " rows";
+  }
 }
 
 // predict shards the batches and gathers them back: every rank holds every prediction, in order,
@@ -277,6 +292,7 @@ class RecordingCommunicator : public comm::Communicator {
  protected:
   std::unique_ptr<comm::Work> submit(comm::Collective c) override {
     log_.push_back("submit " + c.name);
+    log_.push_back(std::string("wire ") + comm::dtype_name(c.in.dtype) + " " + c.name);
     return forward(*inner_, std::move(c));
   }
 
@@ -344,6 +360,78 @@ TEST(DataParallel, CustomLoopEqualsOneProcess) {
   EXPECT_LT(max_abs_difference(model->get_weights(), expected), 1e-5);
 }
 
+// DataParallelOptions::compression sends the gradient buckets in float16 and nothing else: the
+// summed metric state stays float32, so evaluate is still exact.
+TEST(DataParallel, CompressionAppliesToGradientsOnly) {
+  std::vector<std::string> log;
+  auto recording = std::make_shared<RecordingCommunicator>(comm::make_communicator(), log);
+  auto strategy = std::make_shared<DataParallel>(
+      recording, distributed::DataParallelOptions{.compression = comm::ScalarType::kFloat16});
+  auto scope = distributed::scope(strategy);
+  set_random_seed(9);
+  auto model = mlp();
+  compile_sgd(*model);
+  auto [x, y] = data(64);
+  model->fit(x, y, {.batch_size = 8, .verbose = 0});
+  auto wired = [&](const std::string& dtype, const std::string& name) {
+    return std::any_of(log.begin(), log.end(), [&](const std::string& line) {
+      return line.rfind("wire " + dtype + " " + name, 0) == 0;
+    });
+  };
+  EXPECT_TRUE(wired("float16", "gradients/bucket")) << "gradients were not compressed";
+  EXPECT_FALSE(wired("float32", "gradients/bucket")) << "a gradient bucket went uncompressed";
+  EXPECT_TRUE(wired("float32", "all_reduce_sum")) << "metric state was not summed in float32";
+  EXPECT_FALSE(wired("float16", "all_reduce_sum")) << "metric state was compressed";
+  auto [ex, ey] = data(103);
+  Logs distributed_logs = model->evaluate(ex, ey, {.batch_size = 8, .verbose = 0});
+  Logs local_logs =
+      single_process([&] { return model->evaluate(ex, ey, {.batch_size = 8, .verbose = 0}); });
+  EXPECT_EQ(distributed_logs.at("accuracy"), local_logs.at("accuracy"));
+  EXPECT_NEAR(distributed_logs.at("loss"), local_logs.at("loss"), 1e-6);
+  // Only float32 (none), float16 and bfloat16 are wire types.
+  EXPECT_THROW(DataParallel(recording, {.compression = comm::ScalarType::kInt32}), ValueError);
+}
+
+// Batch logs are summed over the replicas only when a callback reads them: without one, fit sums
+// the metric state once per epoch (one collective per step less), and the epoch logs are the same
+// global values either way.
+TEST(DataParallel, BatchLogsAreSummedOnlyWhenACallbackReadsThem) {
+  auto [x, y] = data(64);
+  auto run = [&](const Callbacks& callbacks, std::vector<std::string>& log) {
+    auto recording = std::make_shared<RecordingCommunicator>(comm::make_communicator(), log);
+    auto scope = distributed::scope(std::make_shared<DataParallel>(recording));
+    set_random_seed(10);
+    auto model = mlp();
+    compile_sgd(*model);
+    History history =
+        model->fit(x, y, {.batch_size = 8, .epochs = 2, .verbose = 0, .callbacks = callbacks});
+    return history["loss"];
+  };
+  auto sums = [](const std::vector<std::string>& log) {
+    return std::count(log.begin(), log.end(), "submit all_reduce_sum[0]");
+  };
+  std::vector<std::string> quiet_log, reading_log;
+  std::vector<double> batch_losses;
+  std::vector<double> quiet = run({}, quiet_log);
+  std::vector<double> reading = run(
+      {std::make_shared<LambdaCallback>(LambdaCallbackOptions{
+          .on_batch_end = [&](int64_t, Logs& logs) { batch_losses.push_back(logs.at("loss")); }})},
+      reading_log);
+  const int64_t steps = 8 / replicas();  // 8 batches of 8 rows, dealt round-robin
+  // Besides the metric sums, fit sums once how many batches the step agreement drops.
+  EXPECT_EQ(sums(quiet_log), 1 + 2) << "one metric sum per epoch";
+  EXPECT_EQ(sums(reading_log), 1 + 2 * steps) << "one metric sum per step";
+  EXPECT_EQ(quiet, reading) << "the epoch logs must be the same global values";
+  // The batch logs the callback read are global: the same on every replica.
+  ASSERT_EQ(batch_losses.size(), size_t(2 * steps));
+  Tensor mine = constant(batch_losses, Shape{int64_t(batch_losses.size())});
+  Tensor all = world_strategy()->all_gather(mine);
+  std::vector<double> every = all.to_vector<double>();
+  for (size_t i = 0; i < every.size(); ++i)
+    EXPECT_EQ(every[i], batch_losses[i % batch_losses.size()])
+        << "replica " << i / batch_losses.size();
+}
+
 // A folder every rank names the same way (the chief's random number), removed by the chief.
 class SharedTempDir {
  public:
@@ -361,6 +449,56 @@ class SharedTempDir {
  private:
   std::string path_;
 };
+
+// A TFRecord dataset of 5 files is sharded by file (AutoShardPolicy AUTO, at least as many files
+// as ranks): each rank evaluates whole files, and the summed metrics count every row once.
+TEST(DataParallel, EvaluateShardedByFileEqualsOneProcess) {
+  auto [x, y] = data(53);
+  SharedTempDir dir;
+  std::vector<std::string> files;
+  for (int f = 0; f < 5; ++f)
+    files.push_back(dir.path() + "/rows" + std::to_string(f) + ".tfrecord");
+  if (world_strategy()->is_chief()) {
+    std::filesystem::create_directories(dir.path());
+    for (int f = 0; f < 5; ++f) {
+      io::TFRecordWriter writer(files[size_t(f)]);
+      for (int64_t row = f; row < 53; row += 5) writer.write(std::to_string(row));
+      writer.close();
+    }
+  }
+  world_strategy()->barrier();
+  auto rows_of = [&, x = x, y = y](const data::Dataset& records) {
+    return records
+        .map([x, y](const data::Element& e) {
+          int64_t row = std::stoll(e[0].item<std::string>());
+          return data::Element{x[{row}], y[{row}]};
+        })
+        .batch(4);
+  };
+  set_random_seed(8);
+  auto model = mlp();
+  compile_sgd(*model);
+  Logs distributed_logs = model->evaluate(rows_of(data::TFRecordDataset(files)), {.verbose = 0});
+  Logs local_logs = single_process(
+      [&] { return model->evaluate(rows_of(data::TFRecordDataset(files)), {.verbose = 0}); });
+  EXPECT_EQ(distributed_logs.at("accuracy"), local_logs.at("accuracy"));
+  EXPECT_NEAR(distributed_logs.at("loss"), local_logs.at("loss"), 1e-6);
+  // FILE on more ranks than files is the named error, on every rank.
+  data::Dataset one_file = data::TFRecordDataset(files[0]).with_options(
+      {.experimental_distribute = {.auto_shard_policy = data::AutoShardPolicy::kFile}});
+  try {
+    model->evaluate(rows_of(one_file), {.verbose = 0});
+    ADD_FAILURE() << "expected ValueError";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("AutoShardPolicy FILE needs at least as many files as "
+                                         "replicas, but the dataset reads 1 file(s)"),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("[rank " + std::to_string(world_strategy()->replica_id())),
+              std::string::npos)
+        << e.what();
+  }
+}
 
 struct Interrupted : std::runtime_error {
   Interrupted() : std::runtime_error("interrupted") {}

@@ -31,18 +31,14 @@ std::string host_name() {
   return name;
 }
 
-// GPU = local rank modulo the visible devices (CUDA_VISIBLE_DEVICES is respected by the count).
-std::string device_for(int local_rank) {
-  const int gpus = cuda_device_count();
-  return gpus > 0 ? "cuda:" + std::to_string(local_rank % gpus) : "cpu";
-}
-
 void print_table(comm::Communicator& comm) {
   RankRecord mine;
   mine.local_rank = comm.local_rank();
   mine.threads = omp_get_max_threads();
   std::snprintf(mine.host, sizeof(mine.host), "%s", host_name().c_str());
-  std::snprintf(mine.device, sizeof(mine.device), "%s", device_for(comm.local_rank()).c_str());
+  const Device device = replica_device(comm.local_rank());
+  std::snprintf(mine.device, sizeof(mine.device), "%s",
+                device.is_cpu() ? "cpu" : device.to_string().c_str());
   std::vector<RankRecord> all(size_t(comm.size()));
   comm.all_gather({.data = &mine, .count = sizeof(mine), .dtype = comm::ScalarType::kUInt8},
                   {.data = all.data(),
@@ -84,6 +80,10 @@ StrategyPtr init() {
   static StrategyPtr strategy;
   std::call_once(once, [] { strategy = make_default(); });
   return strategy;
+}
+
+Device replica_device(int local_rank, int gpus) {
+  return gpus > 0 ? Device::cuda(local_rank % gpus) : Device::cpu();
 }
 
 std::string format_rank_table(const std::vector<RankInfo>& rows) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "tandem/core/device.h"
+
 namespace tandem::distributed {
 
 class Strategy;
@@ -18,6 +20,13 @@ class Strategy;
 // A launcher whose variables disagree with MPI (srun starting N singletons) ends with
 // DistributedError naming both.
 std::shared_ptr<Strategy> init();
+
+// The device of the replica with `local_rank` on a node where `gpus` GPUs are visible (DESIGN
+// section 4; CUDA_VISIBLE_DEVICES decides the count): cuda:(local_rank % gpus), or the CPU when
+// there is none. The startup table reports it and the NCCL communicator uses it. It is not yet
+// the process's default device, because most CUDA kernels are not written yet (DESIGN section 5):
+// place a model there with DeviceScope once they are.
+Device replica_device(int local_rank, int gpus = cuda_device_count());
 
 // One row of the startup table.
 struct RankInfo {

@@ -58,13 +58,13 @@ DataHandler DataHandler::from_tensors(Tensors x, Tensors y, const TensorDataOpti
     kernels::PhiloxStream s = next_random_stream();
     return strategy.shared_seed(data::detail::mix_seed(s.seed, s.stream));
   };
-  data::Dataset batches =
-      tensor_batches(all, {.batch_size = options.batch_size,
-                           .shuffle = options.shuffle,
-                           .seed = seed,
-                           .num_shards = shard ? strategy.num_replicas_in_sync() : 1,
-                           .shard = shard ? strategy.replica_id() : 0,
-                           .repeat = options.steps_per_epoch.has_value()});
+  TensorBatchesOptions batching{.batch_size = options.batch_size,
+                                .shuffle = options.shuffle,
+                                .seed = seed,
+                                .num_shards = shard ? strategy.num_replicas_in_sync() : 1,
+                                .shard = shard ? strategy.replica_id() : 0,
+                                .repeat = options.steps_per_epoch.has_value()};
+  data::Dataset batches = tensor_batches(all, batching);
   std::vector<std::string> inputs(x.size()), outputs(y.size());
   DataHandler handler(batches,
                       {.input_names = inputs,
@@ -75,24 +75,42 @@ DataHandler DataHandler::from_tensors(Tensors x, Tensors y, const TensorDataOpti
                        .use = options.use},
                       strategy);
   handler.sharded_ = shard && strategy.num_replicas_in_sync() > 1;
+  if (handler.sharded_) {
+    batching.shuffle = false;  // no shared seed to agree on: one replica reads it alone
+    batching.num_shards = 1;
+    batching.shard = 0;
+    handler.unsharded_ = tensor_batches(all, batching);
+  }
   return handler;
 }
 
 DataHandler DataHandler::from_dataset(const data::Dataset& dataset, DatasetDataOptions options,
                                       distributed::Strategy& strategy) {
-  const bool shard =
-      strategy.num_replicas_in_sync() > 1 &&
-      (options.use != DataUse::kPredict ||
-       shards_prediction(dataset.cardinality(), options.steps_per_epoch.has_value(), strategy));
-  data::Dataset source = shard ? distributed::distribute_dataset(dataset, strategy) : dataset;
+  const int replicas = strategy.num_replicas_in_sync();
+  const bool off =
+      dataset.options().experimental_distribute.auto_shard_policy == data::AutoShardPolicy::kOff;
+  data::Dataset source = dataset;
+  bool sharded = false;
+  if (replicas > 1 && !off) {
+    if (options.use != DataUse::kPredict) {
+      source = distributed::distribute_dataset(dataset, strategy);
+      sharded = true;
+    } else if (shards_prediction(dataset.cardinality(), options.steps_per_epoch.has_value(),
+                                 strategy)) {
+      // Always by batch, whatever the policy: gather_round_robin puts the results back in order.
+      source = dataset.shard(replicas, strategy.replica_id());
+      sharded = true;
+    }
+  }
   DataHandler handler(source, std::move(options), strategy);
-  handler.sharded_ = shard;
+  handler.sharded_ = sharded;
+  handler.unsharded_ = dataset;
   return handler;
 }
 
 DataHandler::DataHandler(data::Dataset dataset, DatasetDataOptions options,
                          distributed::Strategy& strategy)
-    : dataset_(std::move(dataset)), options_(std::move(options)) {
+    : dataset_(std::move(dataset)), unsharded_(dataset_), options_(std::move(options)) {
   int64_t cardinality = dataset_.cardinality();
   if (options_.steps_per_epoch) {
     steps_ = options_.steps_per_epoch;
@@ -108,6 +126,11 @@ DataHandler::DataHandler(data::Dataset dataset, DatasetDataOptions options,
   const int64_t agreed = strategy.agree_min(*steps_);
   const int64_t dropped =
       strategy.all_reduce_sum({constant(Literal(*steps_ - agreed), int64)})[0].item<int64_t>();
+  TANDEM_CHECK(agreed > 0 || dropped == 0, ValueError,
+               "every replica needs at least one batch "
+               "per epoch to train, but the data makes only ",
+               dropped, " batch(es) for ", strategy.num_replicas_in_sync(),
+               " replicas: use a smaller batch_size");
   if (dropped > 0 && strategy.is_chief())
     std::cerr << "WARNING: the replicas' shards have different numbers of batches; every replica "
                  "runs "
@@ -136,6 +159,14 @@ std::optional<Batch> DataHandler::next() {
   }
   Batch batch = unpack(*element);
   ++step_;
+  add_class_weights(batch);
+  return batch;
+}
+
+std::optional<Batch> DataHandler::first_unsharded_batch() const {
+  std::optional<data::Element> element = unsharded_.make_iterator(0)->next();
+  if (!element) return std::nullopt;
+  Batch batch = unpack(*element);
   add_class_weights(batch);
   return batch;
 }

@@ -69,6 +69,10 @@ class DataHandler {
   bool exhausted() const { return exhausted_; }
   // True when this replica reads only its shard (batches r, r + N, ...).
   bool sharded() const { return sharded_; }
+  // The first batch of the whole data, unsharded and unshuffled: what a replica whose shard is
+  // empty runs once to build what a first batch builds (compiled metrics), so that its (zero)
+  // metric state can join the others' sum. nullopt when the data is empty.
+  std::optional<Batch> first_unsharded_batch() const;
 
  private:
   DataHandler(data::Dataset dataset, DatasetDataOptions options, distributed::Strategy& strategy);
@@ -76,6 +80,7 @@ class DataHandler {
   void add_class_weights(Batch& batch) const;
 
   data::Dataset dataset_;
+  data::Dataset unsharded_;  // dataset_ before sharding and shuffling
   DatasetDataOptions options_;
   std::unique_ptr<data::IteratorBase> iterator_;
   bool exhausted_ = false;

@@ -92,12 +92,15 @@ Logs test_loop(Model& model, DataHandler& data, CallbackList& callbacks) {
   distributed::Strategy& strategy = distributed::get_strategy();
   TANDEM_CHECK(strategy.agree_max({step})[0] > 0, ValueError,
                "evaluate received no data (an empty dataset?)");
-  // Metrics take their state's shape from the first batch, so a replica without one could not
-  // join the sum.
-  TANDEM_CHECK(strategy.agree_min(step) > 0, DistributedError,
-               "evaluate needs at least one batch on every replica; one replica's shard is empty "
-               "(fewer batches than the ",
-               strategy.num_replicas_in_sync(), " replicas: use a smaller batch_size)");
+  // A replica whose shard is empty (fewer batches than replicas) still needs the compiled
+  // metrics the first batch builds, to add its zero state to the sum: it runs one batch of the
+  // whole data and forgets what it measured.
+  if (step == 0) {
+    if (std::optional<Batch> any = data.first_unsharded_batch()) {
+      model.test_step(*any);
+      model.reset_metrics();
+    }
+  }
   logs = with_global_metrics(model, strategy, logs);
   callbacks.on_test_end(logs);
   return logs;
@@ -116,8 +119,10 @@ Logs test_loop(Model& model, DataHandler& data, CallbackList& callbacks) {
 }
 
 // One epoch; `skip` batches were already trained on before a preemption (BackupAndRestore).
-Logs train_epoch(Model& model, DataHandler& data, CallbackList& callbacks, int epoch,
-                 int64_t skip) {
+// `global_batch_logs`: whether batch logs carry the metrics summed over the replicas (some
+// callback reads them), or this replica's own (the epoch's logs are summed once at the end).
+Logs train_epoch(Model& model, DataHandler& data, CallbackList& callbacks, int epoch, int64_t skip,
+                 bool global_batch_logs) {
   distributed::Strategy& strategy = distributed::get_strategy();
   model.reset_metrics();
   data.begin_epoch(epoch);
@@ -131,7 +136,8 @@ Logs train_epoch(Model& model, DataHandler& data, CallbackList& callbacks, int e
   while (!out_of_data) {
     Logs begin;
     callbacks.on_train_batch_begin(step, begin);
-    logs = with_global_metrics(model, strategy, model.train_step(*batch));
+    logs = model.train_step(*batch);
+    if (global_batch_logs) logs = with_global_metrics(model, strategy, logs);
     callbacks.on_train_batch_end(step, logs);
     ++step;
     // One agreement per step: whether any replica stops training, has no next batch (uneven
@@ -149,6 +155,7 @@ Logs train_epoch(Model& model, DataHandler& data, CallbackList& callbacks, int e
   }
   TANDEM_CHECK(step > 0 || data.exhausted(), ValueError,
                "fit received no data (an empty dataset?)");
+  if (!global_batch_logs && step > 0) logs = with_global_metrics(model, strategy, logs);
   if (strategy.agree_any(data.exhausted())) {
     // The dataset ran out before steps_per_epoch batches: Keras ends training after this epoch.
     if (strategy.is_chief())
@@ -236,11 +243,16 @@ History Model::fit_with(DataHandler& data, const FitOptions& options) {
   resume_.reset();
   Logs logs;
   callbacks.on_train_begin(logs);
+  // Decided by every replica together: a callback added on the chief only must not make the
+  // replicas disagree on which collectives a step runs.
+  const bool global_batch_logs =
+      distributed::get_strategy().agree_any(callbacks.reads_train_batch_logs());
   auto [first_epoch, skip] = resume_.value_or(std::make_pair(0, int64_t{0}));
   first_epoch = std::max(options.initial_epoch, first_epoch);
   resume_.reset();
   for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {
-    Logs epoch_logs = train_epoch(*this, data, callbacks, epoch, epoch == first_epoch ? skip : 0);
+    Logs epoch_logs = train_epoch(*this, data, callbacks, epoch, epoch == first_epoch ? skip : 0,
+                                  global_batch_logs);
     if (stop_training_ && epoch_logs.empty()) break;
     if (validation && validates_at(options, epoch)) {
       Logs val = test_loop(*this, *validation, callbacks);

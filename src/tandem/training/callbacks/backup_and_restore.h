@@ -38,6 +38,7 @@ struct BackupAndRestoreOptions {
 
 class BackupAndRestore : public Callback {
  public:
+  bool reads_train_batch_logs() const override { return false; }  // epoch logs only
   explicit BackupAndRestore(std::string backup_dir, BackupAndRestoreOptions options = {});
 
   void on_train_begin(Logs& logs) override;

@@ -45,6 +45,11 @@ class Callback {
   virtual void on_epoch_end(int epoch, Logs& logs) { (void)epoch, (void)logs; }
   virtual void on_train_batch_begin(int64_t batch, Logs& logs) { (void)batch, (void)logs; }
   virtual void on_train_batch_end(int64_t batch, Logs& logs) { (void)batch, (void)logs; }
+  // Whether on_train_batch_end reads the metric values in its logs. Under data parallelism fit
+  // sums the metric state over the replicas for every batch's logs only when some callback does
+  // (one collective per step less otherwise; epoch logs are always global), so a callback that
+  // ignores batch logs says false (Keras skips batch hooks nobody overrides, for the same cost).
+  virtual bool reads_train_batch_logs() const { return true; }
   virtual void on_test_begin(Logs& logs) { (void)logs; }
   virtual void on_test_end(Logs& logs) { (void)logs; }
   virtual void on_test_batch_begin(int64_t batch, Logs& logs) { (void)batch, (void)logs; }

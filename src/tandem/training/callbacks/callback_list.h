@@ -56,6 +56,13 @@ class CallbackList {
     each([&](Callback& c) { c.on_preemption(epoch, steps, logs); });
   }
 
+  // Some callback reads training batch logs (Callback::reads_train_batch_logs).
+  bool reads_train_batch_logs() const {
+    for (const auto& callback : callbacks_)
+      if (callback->reads_train_batch_logs()) return true;
+    return false;
+  }
+
  private:
   template <class F>
   void each(F&& f) {

@@ -12,6 +12,7 @@ namespace tandem {
 
 class CSVLogger : public Callback {
  public:
+  bool reads_train_batch_logs() const override { return false; }  // epoch logs only
   // append: continue an existing file (no second header) instead of overwriting it.
   explicit CSVLogger(std::string filename, std::string separator = ",", bool append = false);
 

@@ -24,6 +24,7 @@ struct EarlyStoppingOptions {
 
 class EarlyStopping : public Callback {
  public:
+  bool reads_train_batch_logs() const override { return false; }  // epoch logs only
   explicit EarlyStopping(EarlyStoppingOptions options = {});
 
   void on_train_begin(Logs& logs) override;

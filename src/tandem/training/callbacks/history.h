@@ -10,6 +10,7 @@ namespace tandem {
 
 class History : public Callback {
  public:
+  bool reads_train_batch_logs() const override { return false; }  // epoch logs only
   void on_train_begin(Logs& logs) override;
   void on_epoch_end(int epoch, Logs& logs) override;
 

@@ -32,6 +32,7 @@ class LambdaCallback : public Callback {
   void on_train_batch_end(int64_t batch, Logs& logs) override {
     call(options_.on_batch_end, batch, logs);
   }
+  bool reads_train_batch_logs() const override { return options_.on_batch_end != nullptr; }
   void on_train_begin(Logs& logs) override { call(options_.on_train_begin, logs); }
   void on_train_end(Logs& logs) override { call(options_.on_train_end, logs); }
 

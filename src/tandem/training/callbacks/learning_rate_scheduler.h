@@ -10,6 +10,7 @@ namespace tandem {
 
 class LearningRateScheduler : public Callback {
  public:
+  bool reads_train_batch_logs() const override { return false; }  // epoch logs only
   using Schedule = std::function<double(int epoch, double lr)>;
   explicit LearningRateScheduler(Schedule schedule, int verbose = 0);
 

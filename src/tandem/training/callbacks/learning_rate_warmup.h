@@ -16,6 +16,7 @@ namespace tandem {
 
 class LearningRateWarmup : public Callback {
  public:
+  bool reads_train_batch_logs() const override { return false; }  // epoch logs only
   explicit LearningRateWarmup(double warmup_epochs, int verbose = 0);
 
   void on_train_begin(Logs& logs) override;

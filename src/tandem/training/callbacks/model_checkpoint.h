@@ -29,6 +29,7 @@ class ModelCheckpoint : public Callback {
 
   void on_epoch_begin(int epoch, Logs& logs) override;
   void on_train_batch_end(int64_t batch, Logs& logs) override;
+  bool reads_train_batch_logs() const override { return options_.save_freq > 0; }
   void on_epoch_end(int epoch, Logs& logs) override;
 
   double best() const { return best_; }

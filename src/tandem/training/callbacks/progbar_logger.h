@@ -20,6 +20,8 @@ class ProgbarLogger : public Callback {
   void on_train_end(Logs& logs) override;
   void on_epoch_begin(int epoch, Logs& logs) override;
   void on_train_batch_end(int64_t batch, Logs& logs) override;
+  // verbose 1 shows every batch's metrics; verbose 2 prints one line per epoch.
+  bool reads_train_batch_logs() const override { return params().verbose == 1; }
   void on_epoch_end(int epoch, Logs& logs) override;
   void on_test_begin(Logs& logs) override;
   void on_test_batch_end(int64_t batch, Logs& logs) override;

@@ -22,6 +22,7 @@ struct ReduceLROnPlateauOptions {
 
 class ReduceLROnPlateau : public Callback {
  public:
+  bool reads_train_batch_logs() const override { return false; }  // epoch logs only
   explicit ReduceLROnPlateau(ReduceLROnPlateauOptions options = {});
 
   void on_train_begin(Logs& logs) override;
