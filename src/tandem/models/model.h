@@ -1,5 +1,6 @@
 // Model: a Layer that groups layers and (with the training work) compiles and fits. This part holds
-// what every model kind shares: the layer list, lookup, and Keras's summary().
+// what every model kind shares: the layer list, lookup, and Keras's summary(). It is the Trainer
+// (training/trainer.h) that fit's callbacks see.
 #pragma once
 
 #include <iostream>
@@ -13,15 +14,24 @@
 #include "tandem/training/compile_options.h"
 #include "tandem/training/fit_options.h"
 #include "tandem/training/logs.h"
+#include "tandem/training/trainer.h"
 
 namespace tandem {
 
 class CompileState;
 class DataHandler;
 
-class Model : public Layer {
+class Model : public Layer, public Trainer {
  public:
   Model(std::string class_name, LayerOptions options) : Layer(std::move(class_name), options) {}
+
+  // The Trainer's view of the Layer side.
+  const std::string& name() const override { return Layer::name(); }
+  bool built() const override { return Layer::built(); }
+  std::vector<Variable> weights() const override { return Layer::weights(); }
+  std::vector<Variable> trainable_weights() const override { return Layer::trainable_weights(); }
+  std::vector<Tensor> get_weights() const override { return Layer::get_weights(); }
+  void set_weights(const std::vector<Tensor>& values) override { Layer::set_weights(values); }
 
   // The model's layers in order (for a subclassed model: the tracked ones).
   virtual std::vector<std::shared_ptr<Layer>> layers() const { return layers_tracked(); }
@@ -32,7 +42,7 @@ class Model : public Layer {
 
   // Keras's table: layer (type), output shape, param #, totals; 65 columns, or 98 with
   // "Connected to" for graph models.
-  std::string summary_string() const;
+  std::string summary_string() const override;
   void summary(std::ostream& out = std::cout) const { out << summary_string(); }
 
   // One row per layer: name, type, output shape text, parameter count.
@@ -44,7 +54,7 @@ class Model : public Layer {
   };
   virtual std::vector<SummaryRow> summary_rows() const;
 
-  // ---- training (implemented in tandem/training/) ----
+  // ---- training (model_loops.cc, model_steps.cc; the data and callbacks in tandem/training/) ----
   // Sets the optimizer, losses and metrics; compiling again replaces them (weights are kept).
   void compile(CompileOptions options = {});
   bool compiled() const { return compile_state_ != nullptr; }
@@ -81,8 +91,8 @@ class Model : public Layer {
 
   // The loss trackers and compiled metrics, in metrics_names() order (empty before the first
   // batch, as in Keras).
-  std::vector<metrics::MetricPtr> metrics() const;
-  std::vector<std::string> metrics_names() const;
+  std::vector<metrics::MetricPtr> metrics() const override;
+  std::vector<std::string> metrics_names() const override;
   void reset_metrics();
   // Names of the model's inputs and outputs (the input and output layers' names), which key
   // losses, metrics and map-shaped Dataset elements. Subclassed models: "input_1" and
@@ -90,24 +100,21 @@ class Model : public Layer {
   virtual std::vector<std::string> input_names() const;
   virtual std::vector<std::string> output_names() const;
   // The compiled optimizer; ValueError before compile.
-  optimizers::OptimizerPtr optimizer() const;
+  optimizers::OptimizerPtr optimizer() const override;
   const CompileState& compile_state() const;
-  // Set by a callback (EarlyStopping, TerminateOnNaN) to end fit after the current batch/epoch.
-  bool stop_training() const { return stop_training_; }
-  void set_stop_training(bool stop) { stop_training_ = stop; }
+  bool stop_training() const override { return stop_training_; }
+  void set_stop_training(bool stop) override { stop_training_ = stop; }
   const History& history() const { return history_; }
-  // Makes the fit in progress continue at `epoch`, after its first `steps` batches, instead of at
-  // its initial_epoch: what BackupAndRestore calls from on_train_begin after restoring a backup.
-  void resume_at(int epoch, int64_t steps = 0) { resume_ = std::make_pair(epoch, steps); }
+  void resume_at(int epoch, int64_t steps = 0) override { resume_ = std::make_pair(epoch, steps); }
 
   // ---- saving (tandem/io/model_file.h; DESIGN section 3) ----
   // The weights in weights() order, written atomically (a temporary file renamed into place).
-  void save_weights(const std::string& path) const;
+  void save_weights(const std::string& path) const override;
   // Reads weights saved by save_weights or save; names, shapes and dtypes must match (ValueError
   // naming the first mismatch). Builds nothing: the model must be built.
   void load_weights(const std::string& path);
   // Weights plus the architecture (get_config), the compile config and the optimizer's state.
-  void save(const std::string& path) const;
+  void save(const std::string& path) const override;
 
  protected:
   // Keras prints graphs that are not a plain chain with a "Connected to" column.

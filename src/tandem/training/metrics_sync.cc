@@ -2,8 +2,8 @@
 
 #include <functional>
 
-#include "tandem/models/model.h"
 #include "tandem/ops/math.h"
+#include "tandem/training/trainer.h"
 
 namespace tandem {
 
@@ -31,7 +31,7 @@ bool with_summed_state(distributed::Strategy& strategy,
 
 }  // namespace
 
-Logs with_global_metrics(Model& model, distributed::Strategy& strategy, Logs logs) {
+Logs with_global_metrics(const Trainer& model, distributed::Strategy& strategy, Logs logs) {
   std::vector<metrics::MetricPtr> all = model.metrics();
   std::vector<metrics::Metric*> raw;
   for (const auto& m : all) raw.push_back(m.get());

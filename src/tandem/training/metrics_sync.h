@@ -11,11 +11,11 @@
 
 namespace tandem {
 
-class Model;
+class Trainer;
 
 // `logs` with each of the model's metrics (metrics_names()) set to its global result (what fit
 // and evaluate hand to callbacks). The replicas' own state is left as it was. Collective.
-Logs with_global_metrics(Model& model, distributed::Strategy& strategy, Logs logs);
+Logs with_global_metrics(const Trainer& model, distributed::Strategy& strategy, Logs logs);
 
 // A metric's global result, for custom loops (strategy.reduce's role in TensorFlow). Collective.
 Tensor global_result(metrics::Metric& metric,

@@ -5,7 +5,6 @@
 #include "tandem/core/error.h"
 #include "tandem/distributed/strategy.h"
 #include "tandem/io/model_file.h"
-#include "tandem/models/model.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/random.h"
 
@@ -15,7 +14,7 @@ namespace {
 
 // What a backup holds, in file order: the model's weights, then the optimizer's variables
 // (iterations first, then the slots in creation order).
-std::vector<Variable> training_variables(Model& model) {
+std::vector<Variable> training_variables(Trainer& model) {
   std::vector<Variable> out = model.weights();
   optimizers::Optimizer& optimizer = *model.optimizer();
   optimizer.build(model.trainable_weights());
@@ -87,11 +86,11 @@ void BackupAndRestore::on_train_begin(Logs&) {
   // state over; a chief that fails takes every replica down with it, none is left waiting.
   const bool exists = is_chief() && std::filesystem::exists(backup_path());
   if (!strategy.agree_any(exists)) return;
-  TANDEM_CHECK(model().built(), ValueError, "BackupAndRestore: '", backup_path(),
-               "' exists but model '", model().name(),
+  TANDEM_CHECK(trainer().built(), ValueError, "BackupAndRestore: '", backup_path(),
+               "' exists but model '", trainer().name(),
                "' has no weights yet to restore into: build it (give the first layer an "
                "input_shape, or call build()) before fit");
-  std::vector<Variable> variables = training_variables(model());
+  std::vector<Variable> variables = training_variables(trainer());
   std::vector<int64_t> state(kStateSize, 0);
   std::string error;
   if (exists) {
@@ -111,9 +110,9 @@ void BackupAndRestore::on_train_begin(Logs&) {
   const int epoch = int(state[0]);
   const int64_t steps = state[1];
   if (steps < 0) {
-    model().resume_at(epoch + 1);
+    trainer().resume_at(epoch + 1);
   } else {
-    model().resume_at(epoch, steps);
+    trainer().resume_at(epoch, steps);
   }
   // The shuffle seed of the killed run is drawn from the generator as it was when its training
   // began; the steps after the backup continue from where the generator was then.
@@ -134,7 +133,7 @@ void BackupAndRestore::on_epoch_end(int epoch, Logs&) { save(epoch, -1); }
 void BackupAndRestore::on_preemption(int epoch, int64_t steps, Logs&) { save(epoch, steps); }
 
 void BackupAndRestore::save(int epoch, int64_t steps) {
-  std::vector<Variable> variables = training_variables(model());
+  std::vector<Variable> variables = training_variables(trainer());
   // Every replica holds the same state but for gradient accumulators in mid-cycle, which hold
   // each replica's own partial sums: averaging them changes no later update and makes the
   // chief's copy everyone's. Collective, and a no-op without accumulation.

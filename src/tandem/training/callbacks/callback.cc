@@ -7,7 +7,7 @@
 
 namespace tandem {
 
-Model& Callback::model() const {
+Trainer& Callback::trainer() const {
   TANDEM_CHECK(model_ != nullptr, ValueError,
                "this callback is not attached to a model (fit, evaluate and predict attach it)");
   return *model_;

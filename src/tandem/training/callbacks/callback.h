@@ -1,6 +1,7 @@
 // Callback: tf.keras.callbacks.Callback. fit/evaluate/predict call every hook in order with the
 // Logs of the moment; a callback reaches the model through model() (to stop training, change the
-// learning rate, or save weights).
+// learning rate, or save weights). The built-in callbacks use trainer(), the part of the model
+// training needs (training/trainer.h), so that training/ does not depend on models/.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "tandem/training/logs.h"
+#include "tandem/training/trainer.h"
 
 namespace tandem {
 
@@ -26,9 +28,11 @@ class Callback {
  public:
   virtual ~Callback() = default;
 
-  void set_model(Model* model) { model_ = model; }
-  // ValueError when the callback is not attached to a model (fit/evaluate/predict attach it).
+  void set_model(Trainer* model) { model_ = model; }
+  // The model this callback is attached to (fit/evaluate/predict attach it); ValueError when
+  // there is none. model() is defined in models/ (the Model is a Trainer; the cast needs it).
   Model& model() const;
+  Trainer& trainer() const;
   bool has_model() const { return model_ != nullptr; }
   void set_params(const CallbackParams& params) { params_ = params; }
 
@@ -66,7 +70,7 @@ class Callback {
   }
 
  private:
-  Model* model_ = nullptr;
+  Trainer* model_ = nullptr;
   CallbackParams params_;
 };
 

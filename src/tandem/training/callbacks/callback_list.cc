@@ -4,7 +4,7 @@
 
 namespace tandem {
 
-CallbackList::CallbackList(Callbacks callbacks, Model& model, const CallbackParams& params)
+CallbackList::CallbackList(Callbacks callbacks, Trainer& model, const CallbackParams& params)
     : callbacks_(std::move(callbacks)) {
   for (auto& callback : callbacks_) {
     TANDEM_CHECK(callback != nullptr, ValueError, "callbacks must not contain a null pointer");

@@ -8,7 +8,7 @@ namespace tandem {
 
 class CallbackList {
  public:
-  CallbackList(Callbacks callbacks, Model& model, const CallbackParams& params);
+  CallbackList(Callbacks callbacks, Trainer& model, const CallbackParams& params);
 
   void on_train_begin(Logs& logs) {
     each([&](Callback& c) { c.on_train_begin(logs); });

@@ -4,7 +4,6 @@
 #include <filesystem>
 
 #include "tandem/core/error.h"
-#include "tandem/models/model.h"
 
 namespace tandem {
 

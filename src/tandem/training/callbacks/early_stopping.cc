@@ -2,8 +2,6 @@
 
 #include <iostream>
 
-#include "tandem/models/model.h"
-
 namespace tandem {
 
 EarlyStopping::EarlyStopping(EarlyStoppingOptions options)
@@ -26,13 +24,13 @@ void EarlyStopping::on_epoch_end(int epoch, Logs& logs) {
   }
   if (epoch < options_.start_from_epoch) return;
   if (options_.restore_best_weights && best_weights_.empty()) {
-    best_weights_ = model().get_weights();
+    best_weights_ = trainer().get_weights();
   }
   ++wait_;
   if (monitor_.improves(*current, best_)) {
     best_ = *current;
     best_epoch_ = epoch;
-    if (options_.restore_best_weights) best_weights_ = model().get_weights();
+    if (options_.restore_best_weights) best_weights_ = trainer().get_weights();
     // Only an improvement on the baseline too resets the patience (Keras).
     if (!options_.baseline || monitor_.improves(*current, *options_.baseline)) {
       wait_ = 0;
@@ -41,13 +39,13 @@ void EarlyStopping::on_epoch_end(int epoch, Logs& logs) {
   }
   if (wait_ >= options_.patience && epoch > 0) {
     stopped_epoch_ = epoch;
-    model().set_stop_training(true);
+    trainer().set_stop_training(true);
     if (options_.restore_best_weights && !best_weights_.empty()) {
       if (options_.verbose > 0) {
         out() << "Restoring model weights from the end of the best epoch: " << best_epoch_ + 1
               << ".\n";
       }
-      model().set_weights(best_weights_);
+      trainer().set_weights(best_weights_);
     }
   }
 }

@@ -4,7 +4,6 @@
 #include <iostream>
 
 #include "tandem/core/error.h"
-#include "tandem/models/model.h"
 
 namespace tandem {
 
@@ -14,7 +13,7 @@ LearningRateScheduler::LearningRateScheduler(Schedule schedule, int verbose)
 }
 
 void LearningRateScheduler::on_epoch_begin(int epoch, Logs& /*logs*/) {
-  auto& optimizer = *model().optimizer();
+  auto& optimizer = *trainer().optimizer();
   double lr = schedule_(epoch, optimizer.learning_rate());
   TANDEM_CHECK(std::isfinite(lr), ValueError,
                "the learning rate schedule must return a finite number, received ", lr,
@@ -27,7 +26,7 @@ void LearningRateScheduler::on_epoch_begin(int epoch, Logs& /*logs*/) {
 }
 
 void LearningRateScheduler::on_epoch_end(int /*epoch*/, Logs& logs) {
-  logs.set("lr", model().optimizer()->learning_rate());
+  logs.set("lr", trainer().optimizer()->learning_rate());
 }
 
 }  // namespace tandem

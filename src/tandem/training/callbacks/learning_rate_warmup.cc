@@ -5,7 +5,6 @@
 
 #include "tandem/core/error.h"
 #include "tandem/distributed/strategy.h"
-#include "tandem/models/model.h"
 
 namespace tandem {
 
@@ -23,7 +22,7 @@ double LearningRateWarmup::rate_at(double epoch, double warmup_epochs, double ta
 }
 
 void LearningRateWarmup::on_train_begin(Logs&) {
-  optimizers::Optimizer& optimizer = *model().optimizer();
+  optimizers::Optimizer& optimizer = *trainer().optimizer();
   TANDEM_CHECK(!optimizer.has_schedule(), TypeError,
                "LearningRateWarmup needs a constant learning rate to warm up to; the optimizer "
                "has a schedule (build the warmup into the schedule instead)");
@@ -38,16 +37,16 @@ void LearningRateWarmup::on_train_batch_begin(int64_t batch, Logs&) {
   const double at = epoch_ + double(std::min(batch, steps)) / double(std::max<int64_t>(steps, 1));
   const double lr =
       rate_at(at, warmup_epochs_, target_, distributed::get_strategy().num_replicas_in_sync());
-  model().optimizer()->set_learning_rate(lr);
+  trainer().optimizer()->set_learning_rate(lr);
 }
 
 void LearningRateWarmup::on_epoch_end(int epoch, Logs& logs) {
   if (epoch + 1 >= warmup_epochs_ && epoch < warmup_epochs_) {
-    model().optimizer()->set_learning_rate(target_);
+    trainer().optimizer()->set_learning_rate(target_);
     if (verbose_ > 0)
       out() << "\nEpoch " << epoch + 1 << ": finished learning rate warmup to " << target_ << ".\n";
   }
-  logs.set("lr", model().optimizer()->learning_rate());
+  logs.set("lr", trainer().optimizer()->learning_rate());
 }
 
 }  // namespace tandem

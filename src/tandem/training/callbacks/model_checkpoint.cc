@@ -7,7 +7,6 @@
 
 #include "tandem/core/error.h"
 #include "tandem/distributed/strategy.h"
-#include "tandem/models/model.h"
 
 namespace tandem {
 
@@ -130,9 +129,9 @@ void ModelCheckpoint::write(const std::string& path) {
   TANDEM_CHECK(!ec, IOError, "ModelCheckpoint could not create the folder '", parent.string(),
                "': ", ec.message());
   if (options_.save_weights_only) {
-    model().save_weights(path);
+    trainer().save_weights(path);
   } else {
-    model().save(path);
+    trainer().save(path);
   }
 }
 

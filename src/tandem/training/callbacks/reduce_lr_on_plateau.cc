@@ -4,7 +4,6 @@
 #include <iostream>
 
 #include "tandem/core/error.h"
-#include "tandem/models/model.h"
 
 namespace tandem {
 
@@ -21,7 +20,7 @@ void ReduceLROnPlateau::on_train_begin(Logs& /*logs*/) {
 }
 
 void ReduceLROnPlateau::on_epoch_end(int epoch, Logs& logs) {
-  auto& optimizer = *model().optimizer();
+  auto& optimizer = *trainer().optimizer();
   logs.set("lr", optimizer.learning_rate());
   std::optional<double> current = logs.get(options_.monitor);
   if (!current) {

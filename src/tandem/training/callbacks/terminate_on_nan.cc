@@ -3,15 +3,13 @@
 #include <cmath>
 #include <iostream>
 
-#include "tandem/models/model.h"
-
 namespace tandem {
 
 void TerminateOnNaN::on_train_batch_end(int64_t batch, Logs& logs) {
   std::optional<double> loss = logs.get("loss");
   if (loss && !std::isfinite(*loss)) {
     out() << "Batch " << batch << ": Invalid loss, terminating training\n";
-    model().set_stop_training(true);
+    trainer().set_stop_training(true);
   }
 }
 
