@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/cpu/blas.h"
+#include "kernels/cpu/dnnl_conv.h"
 #include "kernels/cpu/parallel.h"
 
 namespace tandem::kernels::cpu {
@@ -174,6 +175,10 @@ void visit_blas_type(ScalarType t, F&& f) {
 
 void conv2d(ScalarType t, const Conv2DGeometry& g, const void* input, const void* filters,
             void* output) {
+  if (t == ScalarType::kFloat32 && use_dnnl_conv2d(g, Conv2DPass::kForward) &&
+      dnnl_conv2d(g, static_cast<const float*>(input), static_cast<const float*>(filters),
+                  static_cast<float*>(output)))
+    return;
   visit_blas_type(t, [&](auto tag) {
     using T = decltype(tag);
     forward(g, static_cast<const T*>(input), static_cast<const T*>(filters),
@@ -183,6 +188,10 @@ void conv2d(ScalarType t, const Conv2DGeometry& g, const void* input, const void
 
 void conv2d_backprop_input(ScalarType t, const Conv2DGeometry& g, const void* filters,
                            const void* d_output, void* d_input) {
+  if (t == ScalarType::kFloat32 && use_dnnl_conv2d(g, Conv2DPass::kBackpropInput) &&
+      dnnl_conv2d_backprop_input(g, static_cast<const float*>(filters),
+                                 static_cast<const float*>(d_output), static_cast<float*>(d_input)))
+    return;
   visit_blas_type(t, [&](auto tag) {
     using T = decltype(tag);
     backprop_input(g, static_cast<const T*>(filters), static_cast<const T*>(d_output),
@@ -192,6 +201,11 @@ void conv2d_backprop_input(ScalarType t, const Conv2DGeometry& g, const void* fi
 
 void conv2d_backprop_filter(ScalarType t, const Conv2DGeometry& g, const void* input,
                             const void* d_output, void* d_filters) {
+  if (t == ScalarType::kFloat32 && use_dnnl_conv2d(g, Conv2DPass::kBackpropFilter) &&
+      dnnl_conv2d_backprop_filter(g, static_cast<const float*>(input),
+                                  static_cast<const float*>(d_output),
+                                  static_cast<float*>(d_filters)))
+    return;
   visit_blas_type(t, [&](auto tag) {
     using T = decltype(tag);
     backprop_filter(g, static_cast<const T*>(input), static_cast<const T*>(d_output),

@@ -1,6 +1,7 @@
-// 2-D convolution over NHWC data with [KH, KW, C, O] filters, as im2col + one GEMM per chunk of
-// images; the two backward passes use the same column layout (col2im for the input gradient).
-// float32 and float64 only (the ops convert the 16-bit floats).
+// 2-D convolution over NHWC data with [KH, KW, C, O] filters. float32 runs through oneDNN's
+// convolution primitives where they measured faster (dnnl_conv.h); the rest, and float64, as
+// im2col + one GEMM per chunk of images, the two backward passes with the same column layout
+// (col2im for the input gradient). float32 and float64 only (the ops convert the 16-bit floats).
 #pragma once
 
 #include <cstdint>
