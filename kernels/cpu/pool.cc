@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -34,43 +35,70 @@ bool is_nan(C v) {
 int64_t image_size(const Pool2DGeometry& g) { return g.in_h * g.in_w * g.channels; }
 int64_t output_image_size(const Pool2DGeometry& g) { return g.out_h * g.out_w * g.channels; }
 
-template <class T>
+// A per-thread buffer of at least n values, reused between calls so steady-state steps do not
+// allocate; Tag tells apart two buffers of the same type.
+template <class V, class Tag>
+V* scratch(int64_t n) {
+  thread_local std::unique_ptr<V[]> buffer;
+  thread_local int64_t capacity = 0;
+  if (capacity < n) {
+    buffer = std::make_unique<V[]>(static_cast<size_t>(n));
+    capacity = n;
+  }
+  return buffer.get();
+}
+
+// Per channel the loop keeps the best value and the spatial position (ih * in_w + iw) it came
+// from, in a type as wide as the value, so the channel loop vectorises (a 64-bit flat index next to
+// a 32-bit float kept GCC from vectorising it: max pooling was 15% of a CNN training step). The
+// flat int64 index is formed once per output.
+template <class T, class Pos>
 void max_forward(const Pool2DGeometry& g, const T* input, T* output, int64_t* argmax) {
   using C = compute_t<T>;
   const C lowest = std::numeric_limits<C>::has_infinity ? -std::numeric_limits<C>::infinity()
                                                         : std::numeric_limits<C>::lowest();
   const int64_t rows = g.batch * g.out_h * g.out_w;
   parallel_for(rows, g.k_h * g.k_w * g.channels, [&](int64_t lo, int64_t hi) {
-    std::vector<C> best(static_cast<size_t>(g.channels));
+    C* b = scratch<C, struct Best>(g.channels);
+    Pos* at = scratch<Pos, struct Position>(g.channels);
     for (int64_t r = lo; r < hi; ++r) {
       const int64_t n = r / (g.out_h * g.out_w), p = r % (g.out_h * g.out_w);
       const Window win = window_at(g, p / g.out_w, p % g.out_w);
+      const T* image = input + n * image_size(g);
       int64_t* arg = argmax + r * g.channels;
-      std::fill(best.begin(), best.end(), lowest);
-      std::fill(arg, arg + g.channels, int64_t{-1});
-      bool first = true;
+      T* out = output + r * g.channels;
+      if (win.h1 <= win.h0 || win.w1 <= win.w0) {  // a window entirely in the padding
+        std::fill(out, out + g.channels, static_cast<T>(lowest));
+        std::fill(arg, arg + g.channels, int64_t{-1});
+        continue;
+      }
+      // The window's first cell seeds the maxima.
+      const T* first = image + (win.h0 * g.in_w + win.w0) * g.channels;
+      for (int64_t c = 0; c < g.channels; ++c) {
+        b[c] = C(first[c]);
+        at[c] = static_cast<Pos>(win.h0 * g.in_w + win.w0);
+      }
       for (int64_t ih = win.h0; ih < win.h1; ++ih) {
-        for (int64_t iw = win.w0; iw < win.w1; ++iw) {
-          const int64_t base = n * image_size(g) + (ih * g.in_w + iw) * g.channels;
-          if (first) {  // the window's first position seeds the maxima
-            for (int64_t c = 0; c < g.channels; ++c) {
-              best[c] = C(input[base + c]);
-              arg[c] = base + c;
-            }
-            first = false;
-            continue;
-          }
-          // Branch-free so the channel loop vectorises. A NaN wins, so it propagates as in
-          // TensorFlow; the first maximum wins ties.
+        for (int64_t iw = ih == win.h0 ? win.w0 + 1 : win.w0; iw < win.w1; ++iw) {
+          const Pos here = static_cast<Pos>(ih * g.in_w + iw);
+          const T* cell = image + static_cast<int64_t>(here) * g.channels;
+          // Branch-free (bitwise, not short-circuit, operators) and declared independent across
+          // channels, or GCC keeps it scalar. A NaN wins, so it propagates as in TensorFlow; the
+          // first maximum wins ties.
+#pragma omp simd
           for (int64_t c = 0; c < g.channels; ++c) {
-            const C v = C(input[base + c]);
-            const bool take = v > best[c] || (is_nan(v) && !is_nan(best[c]));
-            best[c] = take ? v : best[c];
-            arg[c] = take ? base + c : arg[c];
+            const C v = C(cell[c]), current = b[c];
+            const bool take = (v > current) | (is_nan(v) & !is_nan(current));
+            b[c] = take ? v : current;
+            at[c] = take ? here : at[c];
           }
         }
       }
-      for (int64_t c = 0; c < g.channels; ++c) output[r * g.channels + c] = static_cast<T>(best[c]);
+      const int64_t base = n * image_size(g);
+      for (int64_t c = 0; c < g.channels; ++c) {
+        out[c] = static_cast<T>(b[c]);
+        arg[c] = base + static_cast<int64_t>(at[c]) * g.channels + c;
+      }
     }
   });
 }
@@ -144,7 +172,14 @@ void max_pool2d(ScalarType t, const Pool2DGeometry& g, const void* input, void* 
                 int64_t* argmax) {
   visit_numeric(t, [&](auto tag) {
     using T = decltype(tag);
-    max_forward(g, static_cast<const T*>(input), static_cast<T*>(output), argmax);
+    using C = compute_t<T>;
+    // A position type as wide as the compute type where the image's cells fit in it.
+    using Narrow = std::conditional_t<sizeof(C) >= 8, int64_t, int32_t>;
+    if (g.in_h * g.in_w <= std::numeric_limits<int32_t>::max()) {
+      max_forward<T, Narrow>(g, static_cast<const T*>(input), static_cast<T*>(output), argmax);
+    } else {
+      max_forward<T, int64_t>(g, static_cast<const T*>(input), static_cast<T*>(output), argmax);
+    }
   });
 }
 
