@@ -2,6 +2,7 @@
 //   matmul (GFLOP/s) through tandem::matmul vs a direct call of the library behind it (oneDNN's
 //   dnnl_sgemm, or OpenBLAS's cblas_sgemm in a build without oneDNN);
 //   element-wise add (GB/s, bytes read + written) vs a plain memcpy moving the same bytes.
+//   ./ops_bench [--smoke]
 // Prints `BENCH <case> tandem=<v> peer=<v> ratio=<tandem/peer> unit=<unit>` per case.
 #include <algorithm>
 #include <chrono>
@@ -120,15 +121,17 @@ void bench_add(int64_t n, int samples) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  // --smoke: one timing of each case (bench/run --smoke, in CI), not a measurement.
+  const bool smoke = argc > 1 && std::string(argv[1]) == "--smoke";
   const blas::Info& info = blas::info();
   std::printf("# sgemm=%s OpenBLAS library=%s core=%s ignored_OPENBLAS_CORETYPE=%s threads=%d\n",
               info.sgemm_backend.c_str(), info.library.c_str(),
               info.core.empty() ? "unknown" : info.core.c_str(),
               info.ignored_coretype.empty() ? "(none)" : info.ignored_coretype.c_str(),
               tandem::kernels::cpu::num_threads());
-  bench_matmul(1024, 1024, 1024, 31, 1);
-  bench_matmul(128, 784, 256, 41, 10);
-  bench_add(int64_t{16} << 20, 21);
+  bench_matmul(1024, 1024, 1024, smoke ? 1 : 31, 1);
+  bench_matmul(128, 784, 256, smoke ? 1 : 41, smoke ? 1 : 10);
+  bench_add(int64_t{16} << 20, smoke ? 1 : 21);
   return 0;
 }

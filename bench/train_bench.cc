@@ -1,17 +1,33 @@
-// Training throughput: Fashion-MNIST steps per second through Model::train_on_batch for the
-// examples' MLP (batch 32) and CNN with BatchNormalization (batch 64), against the same models in
-// PyTorch (Debian's python3-torch, run by /usr/bin/python3 in the same command, same thread count).
-// Both sides: Adam, crossentropy from logits, the same batches of real images, a warm-up first.
+// Training and inference throughput on Fashion-MNIST against the same models in PyTorch (Debian's
+// python3-torch, run by /usr/bin/python3 in the same command with the same thread count), issue
+// 15's cases:
+//   mlp      Dense 784-256-128-10 (ReLU)
+//   cnn      Conv32-MaxPool-Conv64-MaxPool-Dense128-Dense10 (3x3 SAME convolutions, ReLU)
+//   cnn_bn   the examples' CNN: Conv2D (no bias) -> BatchNormalization -> ReLU -> MaxPooling2D
+//            twice, Dense 128, Dropout 0.3, Dense 10 (bench_models.h)
+// Both sides: batch 128, Adam, crossentropy from logits, the accuracy metric read back every step
+// (Keras's logs), the same batches of real images, a warm-up before timing.
 //
-//   ./build/bench/train_bench [steps]
-// prints `BENCH train_<model> tandem=<steps/s> peer=<steps/s> ratio=<tandem/peer> unit=steps/s`.
+//   ./build/bench/train_bench [--models mlp,cnn,cnn_bn] [--threads 1,2] [--steps N]
+//                             [--predict-batches N] [--fit-samples N] [--no-peer]
+// prints, per model and thread count t:
+//   BENCH train_<model>_t<t> tandem=<steps/s> peer=<steps/s> ratio=<tandem/peer> unit=steps/s
+//   BENCH predict_<model>_t<t> tandem=<samples/s> peer=... unit=samples/s
+//   BENCH fit_epoch_mlp_t<t> tandem=<samples/s> peer=... unit=samples/s   (mlp only: Model::fit
+//         over --fit-samples shuffled samples against PyTorch's loop over a shuffling DataLoader)
+// and once per process, for its first model and thread count,
+//   BENCH peak_rss_<model> tandem=<MiB> peer=<MiB> ratio=<tandem/peer> unit=MiB
+// (each side's peak resident memory, the whole training set loaded as float32 included).
+// Steps default to 300 for the MLP and 60 for the CNNs; --steps sets both.
 #include <omp.h>
-#include <unistd.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
+#include <sstream>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "bench_models.h"
 #include "python_peer.h"
@@ -22,89 +38,241 @@ using namespace tandem;
 namespace {
 
 const char* kPeerScript = R"PY(
-import gzip, sys, time, numpy as np, torch, torch.nn as nn
-model_name, steps, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+import gzip, resource, sys, time, numpy as np, torch, torch.nn as nn
+name, steps, threads, predict_batches, fit_samples = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 torch.set_num_threads(threads)
+torch.manual_seed(0)
 with gzip.open('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz') as f:
     images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
 with gzip.open('/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz') as f:
     labels = np.frombuffer(f.read(), np.uint8, offset=8)
 x_all = torch.from_numpy(images.astype(np.float32) / 255.0)
 y_all = torch.from_numpy(labels.astype(np.int64))
-if model_name == 'mlp':
-    batch = 32
-    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
-else:
-    batch = 64
-    model = nn.Sequential(
+batch = 128
+def make():
+    if name == 'mlp':
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128),
+                             nn.ReLU(), nn.Linear(128, 10))
+    if name == 'cnn':
+        return nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+            nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+    return nn.Sequential(
         nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32, eps=1e-3, momentum=0.01), nn.ReLU(),
         nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64, eps=1e-3, momentum=0.01), nn.ReLU(),
         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, 10))
+model = make()
 opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
 loss_fn = nn.CrossEntropyLoss()
-def step(i):
-    s = (i * batch) % (x_all.shape[0] - batch)
-    x, y = x_all[s:s + batch], y_all[s:s + batch]
+def train(x, y):
     opt.zero_grad()
     logits = model(x)
     loss = loss_fn(logits, y)
     loss.backward()
     opt.step()
     (logits.argmax(1) == y).float().mean().item()  # the accuracy metric Keras reports
-for i in range(10): step(i)
+def step(i):
+    s = (i * batch) % (x_all.shape[0] - batch)
+    train(x_all[s:s + batch], y_all[s:s + batch])
+for i in range(min(10, steps)): step(i)
 start = time.perf_counter()
 for i in range(steps): step(i)
-print(steps / (time.perf_counter() - start))
+train_rate = steps / (time.perf_counter() - start)
+model.eval()
+x_pred = x_all[:predict_batches * batch]
+with torch.no_grad():
+    model(x_pred[:batch])
+    start = time.perf_counter()
+    for s in range(0, x_pred.shape[0], batch): model(x_pred[s:s + batch]).numpy()
+    predict_rate = x_pred.shape[0] / (time.perf_counter() - start)
+model.train()
+fit_rate = 0.0
+if fit_samples > 0:
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(x_all[:fit_samples], y_all[:fit_samples]),
+        batch_size=batch, shuffle=True)
+    start = time.perf_counter()
+    for x, y in loader: train(x, y)
+    fit_rate = fit_samples / (time.perf_counter() - start)
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+print(train_rate, predict_rate, rss, fit_rate)
 )PY";
 
-double peer_rate(const std::string& model, int steps, int threads) {
-  return bench::run_python_peer(
-      kPeerScript, model + " " + std::to_string(steps) + " " + std::to_string(threads));
+constexpr int64_t kBatch = 128;
+
+struct Options {
+  std::vector<std::string> models = {"mlp", "cnn", "cnn_bn"};
+  std::vector<int> threads = {omp_get_max_threads()};
+  int steps = 0;  // 0: the per-model default
+  int predict_batches = 40;
+  int64_t fit_samples = 60000;
+  bool peer = true;
+};
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream in(list);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--models") {
+      o.models = split(value());
+    } else if (arg == "--threads") {
+      o.threads.clear();
+      for (const auto& t : split(value())) o.threads.push_back(std::stoi(t));
+    } else if (arg == "--steps") {
+      o.steps = std::stoi(value());
+    } else if (arg == "--predict-batches") {
+      o.predict_batches = std::stoi(value());
+    } else if (arg == "--fit-samples") {
+      o.fit_samples = std::stoll(value());
+    } else if (arg == "--no-peer") {
+      o.peer = false;
+    } else {
+      throw std::invalid_argument("unknown argument " + arg +
+                                  " (expected --models, --threads, --steps, --predict-batches, "
+                                  "--fit-samples or --no-peer)");
+    }
+  }
+  return o;
 }
 
 std::shared_ptr<Sequential> mlp() {
   return std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{
       std::make_shared<layers::Flatten>(LayerOptions{.input_shape = Shape{28, 28, 1}}),
+      std::make_shared<layers::Dense>(256, layers::DenseOptions{.activation = "relu"}),
       std::make_shared<layers::Dense>(128, layers::DenseOptions{.activation = "relu"}),
       std::make_shared<layers::Dense>(10)});
 }
 
-double tandem_rate(Sequential& model, const Tensor& images, const Tensor& labels, int64_t batch,
-                   int steps) {
-  model.compile({.optimizer = "adam",
-                 .loss = std::make_shared<losses::SparseCategoricalCrossentropy>(
-                     losses::SparseCategoricalCrossentropyOptions{.from_logits = true}),
-                 .metrics = {"accuracy"}});
-  int64_t n = images.shape()[0];
-  auto step = [&](int i) {
-    int64_t s = (i * batch) % (n - batch);
-    model.train_on_batch({images[{Slice(s, s + batch)}]}, {labels[{Slice(s, s + batch)}]});
+std::shared_ptr<Sequential> cnn() {
+  auto conv = [](int64_t filters, std::optional<Shape> input_shape = std::nullopt) {
+    return std::make_shared<layers::Conv2D>(
+        filters, 3,
+        layers::Conv2DOptions{
+            .padding = "same", .activation = "relu", .layer = {.input_shape = input_shape}});
   };
-  for (int i = 0; i < 10; ++i) step(i);
+  return std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{
+      conv(32, Shape{28, 28, 1}), std::make_shared<layers::MaxPooling2D>(), conv(64),
+      std::make_shared<layers::MaxPooling2D>(), std::make_shared<layers::Flatten>(),
+      std::make_shared<layers::Dense>(128, layers::DenseOptions{.activation = "relu"}),
+      std::make_shared<layers::Dense>(10)});
+}
+
+std::shared_ptr<Sequential> make(const std::string& name) {
+  if (name == "mlp") return mlp();
+  if (name == "cnn") return cnn();
+  if (name == "cnn_bn") return bench::fashion_mnist_cnn();
+  throw std::invalid_argument("unknown model " + name + " (expected mlp, cnn or cnn_bn)");
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
+}
+
+struct Rates {
+  double train = 0, predict = 0, rss = 0, fit = 0;
+};
+
+Rates tandem_rates(const std::string& name, const Tensor& images, const Tensor& labels, int steps,
+                   const Options& o) {
+  set_random_seed(0);
+  auto model = make(name);
+  model->compile({.optimizer = "adam",
+                  .loss = std::make_shared<losses::SparseCategoricalCrossentropy>(
+                      losses::SparseCategoricalCrossentropyOptions{.from_logits = true}),
+                  .metrics = {"accuracy"}});
+  const int64_t n = images.shape()[0];
+  auto step = [&](int i) {
+    int64_t s = (i * kBatch) % (n - kBatch);
+    model->train_on_batch({images[{Slice(s, s + kBatch)}]}, {labels[{Slice(s, s + kBatch)}]});
+  };
+  Rates r;
+  for (int i = 0; i < std::min(10, steps); ++i) step(i);
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < steps; ++i) step(i);
-  return steps / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.train = steps / seconds_since(start);
+
+  const Tensor x_pred = images[{Slice(0, o.predict_batches * kBatch)}];
+  model->predict(images[{Slice(0, kBatch)}], {.batch_size = kBatch, .verbose = 0});
+  start = std::chrono::steady_clock::now();
+  model->predict(x_pred, {.batch_size = kBatch, .verbose = 0});
+  r.predict = static_cast<double>(x_pred.shape()[0]) / seconds_since(start);
+
+  if (name == "mlp" && o.fit_samples > 0) {
+    const int64_t m = std::min(o.fit_samples, n);
+    start = std::chrono::steady_clock::now();
+    model->fit(images[{Slice(0, m)}], labels[{Slice(0, m)}],
+               {.batch_size = kBatch, .epochs = 1, .verbose = 0, .shuffle = true});
+    r.fit = static_cast<double>(m) / seconds_since(start);
+  }
+  r.rss = peak_rss_mib();
+  return r;
+}
+
+Rates peer_rates(const std::string& name, int steps, int threads, const Options& o) {
+  Rates r;
+  if (!o.peer) return r;
+  const std::string args = name + " " + std::to_string(steps) + " " + std::to_string(threads) +
+                           " " + std::to_string(o.predict_batches) + " " +
+                           std::to_string(name == "mlp" ? o.fit_samples : 0);
+  std::vector<double> v = bench::run_python_peer_values(kPeerScript, args, 4);
+  return {v[0], v[1], v[2], v[3]};
+}
+
+void report(const std::string& name, double ours, double peer, const char* unit, int threads) {
+  std::printf("BENCH %s tandem=%.1f peer=%.1f ratio=%.2f unit=%s threads=%d\n", name.c_str(), ours,
+              peer, peer > 0 ? ours / peer : 0.0, unit, threads);
+  std::fflush(stdout);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  int steps = argc > 1 ? std::stoi(argv[1]) : 300;
+  Options o;
+  try {
+    o = parse(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "train_bench: %s\n", e.what());
+    return 2;
+  }
   auto [train, test] = datasets::fashion_mnist::load_data();
   Tensor images = reshape(cast(train.first, float32) / 255.0, Shape{-1, 28, 28, 1});
   Tensor labels = train.second;
-  int threads = omp_get_max_threads();  // the peer gets as many threads as our kernels use
-  for (const std::string name : {"mlp", "cnn"}) {
-    auto model = name == "mlp" ? mlp() : bench::fashion_mnist_cnn();
-    int64_t batch = name == "mlp" ? 32 : 64;
-    int n = name == "mlp" ? steps : steps / 5;
-    double ours = tandem_rate(*model, images, labels, batch, n);
-    double peer = peer_rate(name, n, threads);
-    std::printf(
-        "BENCH train_%s_batch%lld tandem=%.1f peer=%.1f ratio=%.2f unit=steps/s threads=%d\n",
-        name.c_str(), static_cast<long long>(batch), ours, peer, peer > 0 ? ours / peer : 0.0,
-        threads);
+  bool rss_reported = false;
+  for (const std::string& name : o.models) {
+    const int steps = o.steps > 0 ? o.steps : (name == "mlp" ? 300 : 60);
+    for (int threads : o.threads) {
+      omp_set_num_threads(threads);  // the peer gets as many threads as our kernels use
+      const Rates ours = tandem_rates(name, images, labels, steps, o);
+      const Rates peer = peer_rates(name, steps, threads, o);
+      const std::string t = "_t" + std::to_string(threads);
+      report("train_" + name + t, ours.train, peer.train, "steps/s", threads);
+      report("predict_" + name + t, ours.predict, peer.predict, "samples/s", threads);
+      if (ours.fit > 0) report("fit_epoch_" + name + t, ours.fit, peer.fit, "samples/s", threads);
+      if (!rss_reported) {
+        report("peak_rss_" + name, ours.rss, peer.rss, "MiB", threads);
+        rss_reported = true;
+      }
+    }
   }
   return 0;
 }
