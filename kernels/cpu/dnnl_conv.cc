@@ -145,6 +145,8 @@ constexpr size_t kMaxCached = 256;
 
 std::shared_ptr<const Entry> lookup(Pass pass, const Conv2DGeometry& g,
                                     std::optional<Problem>& problem) {
+  // The engine first, so that it is destroyed after the cached primitives made on it.
+  engine();
   static std::mutex mutex;
   static std::map<Key, std::shared_ptr<const Entry>> cache;
   problem = describe(g);
