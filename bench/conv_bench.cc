@@ -1,6 +1,7 @@
 // The measurement behind conv2d's choice of path (kernels/cpu/dnnl_conv.h): each pass of each
 // Fashion-MNIST CNN layer (batch 128) through oneDNN's primitives against conv.cc's im2col + GEMM,
-// timed alternately in one process, and max pooling's forward pass in GB/s.
+// timed alternately in one process; max pooling's forward pass in GB/s; average pooling through
+// oneDNN against pool.cc's loops.
 //
 //   ./build/bench/conv_bench [repeats]
 // prints `KERNEL conv_<layer>_<pass> dnnl=<ms> im2col=<ms> speedup=<im2col/dnnl> chosen=<path>`
@@ -14,6 +15,7 @@
 
 #include "kernels/cpu/conv.h"
 #include "kernels/cpu/dnnl_conv.h"
+#include "kernels/cpu/dnnl_pool.h"
 #include "kernels/cpu/pool.h"
 
 namespace {
@@ -98,6 +100,41 @@ void bench_max_pool(int repeats) {
               bytes / ms / 1e6);
 }
 
+// Average pooling, forward and input gradient, through oneDNN and through pool.cc's loops.
+void bench_avg_pool(int repeats) {
+  Pool2DGeometry g{.batch = 128,
+                   .in_h = 28,
+                   .in_w = 28,
+                   .channels = 32,
+                   .k_h = 2,
+                   .k_w = 2,
+                   .out_h = 14,
+                   .out_w = 14,
+                   .stride_h = 2,
+                   .stride_w = 2};
+  std::vector<float> x(g.batch * g.in_h * g.in_w * g.channels, 0.5f), dx(x.size());
+  std::vector<float> y(g.batch * g.out_h * g.out_w * g.channels, 1.f);
+  const std::vector<std::pair<const char*, std::function<void()>>> passes = {
+      {"forward", [&] { avg_pool2d(ScalarType::kFloat32, g, x.data(), y.data()); }},
+      {"backprop", [&] { avg_pool2d_backprop(ScalarType::kFloat32, g, y.data(), dx.data()); }},
+  };
+  for (const auto& [name, run] : passes) {
+    double dnnl = 0, loops = 0;
+    for (int round = 0; round < 2; ++round) {
+      set_dnnl_pool2d_enabled(true);
+      run();
+      dnnl = median_ms(run, repeats);
+      set_dnnl_pool2d_enabled(false);
+      run();
+      loops = median_ms(run, repeats);
+    }
+    set_dnnl_pool2d_enabled(true);
+    std::printf(
+        "KERNEL avg_pool2d_28x28x32_%s dnnl=%.3f loops=%.3f speedup=%.2f unit=ms chosen=%s\n", name,
+        dnnl, loops, dnnl > 0 ? loops / dnnl : 0.0, use_dnnl_avg_pool2d(g) ? "dnnl" : "loops");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -122,5 +159,6 @@ int main(int argc, char** argv) {
         Layer{"32x32x3_to_32", geometry(32, 3, 32)}, Layer{"16x16x8_to_16", geometry(16, 8, 16)}})
     bench_layer(layer, repeats);
   bench_max_pool(repeats);
+  bench_avg_pool(repeats);
   return 0;
 }

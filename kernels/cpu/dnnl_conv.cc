@@ -174,12 +174,6 @@ float* weights_scratch(const memory::desc& md) {
   return buffer.data();
 }
 
-// oneDNN's memory objects take non-const pointers even for the operands a primitive only reads.
-memory wrap(const memory::desc& md, const float* data) {
-  return memory(md, engine(),
-                const_cast<float*>(data));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
-}
-
 }  // namespace
 
 // Below this many input channels the input gradient runs faster as GEMM + col2im.

@@ -10,4 +10,10 @@ namespace tandem::kernels::cpu {
 dnnl::engine& engine();
 dnnl::stream& stream();
 
+// A oneDNN memory object over caller-owned float data. oneDNN's memory objects take non-const
+// pointers even for the operands a primitive only reads.
+inline dnnl::memory wrap(const dnnl::memory::desc& md, const float* data) {
+  return {md, engine(), const_cast<float*>(data)};  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+}
+
 }  // namespace tandem::kernels::cpu

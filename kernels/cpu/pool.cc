@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/cpu/dnnl_pool.h"
 #include "kernels/cpu/parallel.h"
 
 namespace tandem::kernels::cpu {
@@ -203,6 +204,9 @@ void gather_argmax(ScalarType t, int64_t n, const void* x, const int64_t* argmax
 }
 
 void avg_pool2d(ScalarType t, const Pool2DGeometry& g, const void* input, void* output) {
+  if (t == ScalarType::kFloat32 && use_dnnl_avg_pool2d(g) &&
+      dnnl_avg_pool2d(g, static_cast<const float*>(input), static_cast<float*>(output)))
+    return;
   visit_float(t, [&](auto tag) {
     using T = decltype(tag);
     avg_forward(g, static_cast<const T*>(input), static_cast<T*>(output));
@@ -211,6 +215,10 @@ void avg_pool2d(ScalarType t, const Pool2DGeometry& g, const void* input, void* 
 
 void avg_pool2d_backprop(ScalarType t, const Pool2DGeometry& g, const void* d_output,
                          void* d_input) {
+  if (t == ScalarType::kFloat32 && use_dnnl_avg_pool2d(g) &&
+      dnnl_avg_pool2d_backprop(g, static_cast<const float*>(d_output),
+                               static_cast<float*>(d_input)))
+    return;
   visit_float(t, [&](auto tag) {
     using T = decltype(tag);
     avg_backward(g, static_cast<const T*>(d_output), static_cast<T*>(d_input));

@@ -1,6 +1,8 @@
 // Max pooling's kernel against a direct reading of its contract (pool.h) on awkward geometries:
 // padding on every side, strides that leave cells over, windows larger than the image, channel
-// counts that are not multiples of the vector width, ties, NaN, and the int64 argmax.
+// counts that are not multiples of the vector width, ties, NaN, and the int64 argmax. Average
+// pooling's float32 paths (oneDNN's primitive, and pool.cc's loops with oneDNN off) against its
+// float64 loops on the same geometries.
 #include "kernels/cpu/pool.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +11,8 @@
 #include <limits>
 #include <string>
 #include <vector>
+
+#include "kernels/cpu/dnnl_pool.h"
 
 namespace tandem::kernels::cpu {
 namespace {
@@ -136,6 +140,56 @@ TEST(MaxPool2DKernel, WindowEntirelyInPaddingGivesLowestAndNoArgmax) {
   EXPECT_EQ(arg[9], 1);
   EXPECT_EQ(y[0], -std::numeric_limits<float>::infinity());
   EXPECT_EQ(arg[0], -1);
+}
+
+void check_average(const Case& k) {
+  const Pool2DGeometry g = geometry(k);
+  const std::string what = "average, batch " + std::to_string(k.batch) + " " + std::to_string(k.h) +
+                           "x" + std::to_string(k.w) + "x" + std::to_string(k.c) + " window " +
+                           std::to_string(k.k) + " stride " + std::to_string(k.stride) + " pad " +
+                           std::to_string(k.pad);
+  const size_t inputs = static_cast<size_t>(g.batch * g.in_h * g.in_w * g.channels);
+  const size_t outputs = static_cast<size_t>(g.batch * g.out_h * g.out_w * g.channels);
+  std::vector<double> x(inputs), dy(outputs), y(outputs), dx(inputs);
+  for (size_t i = 0; i < inputs; ++i) x[i] = static_cast<double>((i * 7919) % 101) / 17.0 - 3;
+  for (size_t i = 0; i < outputs; ++i) dy[i] = static_cast<double>((i * 104729) % 37) / 7.0 - 2;
+  avg_pool2d(ScalarType::kFloat64, g, x.data(), y.data());
+  avg_pool2d_backprop(ScalarType::kFloat64, g, dy.data(), dx.data());
+  const std::vector<float> xf(x.begin(), x.end()), dyf(dy.begin(), dy.end());
+  for (bool use_dnnl : {true, false}) {
+    set_dnnl_pool2d_enabled(use_dnnl);
+    std::vector<float> yf(outputs, 9.f), dxf(inputs, 9.f);
+    avg_pool2d(ScalarType::kFloat32, g, xf.data(), yf.data());
+    avg_pool2d_backprop(ScalarType::kFloat32, g, dyf.data(), dxf.data());
+    const std::string path = what + (use_dnnl ? " (oneDNN where it applies)" : " (loops)");
+    for (size_t i = 0; i < outputs; ++i) ASSERT_NEAR(yf[i], y[i], 1e-5) << path << " output " << i;
+    for (size_t i = 0; i < inputs; ++i)
+      ASSERT_NEAR(dxf[i], dx[i], 1e-5) << path << " input gradient " << i;
+  }
+  set_dnnl_pool2d_enabled(true);
+}
+
+TEST(AvgPool2DKernel, Float32MatchesTheFloat64LoopsOnOddGeometries) {
+  const std::vector<Case> cases = {
+      {1, 4, 4, 1, 2, 2, 0},  {2, 7, 5, 3, 2, 2, 0}, {3, 6, 6, 17, 3, 2, 1},
+      {2, 5, 5, 9, 3, 1, 1},  {1, 2, 2, 5, 4, 1, 2}, {2, 28, 28, 32, 2, 2, 0},
+      {2, 9, 8, 10, 3, 3, 1},
+  };
+  for (const Case& k : cases) check_average(k);
+}
+
+TEST(AvgPool2DKernel, OneDnnTakesTheCommonGeometries) {
+  const Pool2DGeometry common = geometry({2, 28, 28, 32, 2, 2, 0});
+#ifdef TANDEM_HAVE_DNNL
+  EXPECT_TRUE(use_dnnl_avg_pool2d(common));
+  set_dnnl_pool2d_enabled(false);
+  EXPECT_FALSE(use_dnnl_avg_pool2d(common));
+  set_dnnl_pool2d_enabled(true);
+#else
+  EXPECT_FALSE(use_dnnl_avg_pool2d(common));
+#endif
+  // A window that can lie wholly in the padding stays on the loops.
+  EXPECT_FALSE(use_dnnl_avg_pool2d(geometry({1, 2, 2, 5, 1, 1, 1})));
 }
 
 }  // namespace
