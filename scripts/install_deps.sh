@@ -12,6 +12,8 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler
   libopenmpi-dev openmpi-bin
   zlib1g-dev
+  # tests/unit/io/tensorboard_events_reader_test.py: an independent reader of our event files
+  python3-protobuf python3-crc32c
   dataset-fashion-mnist
   # A one-node Slurm cluster for the slurm-labelled tests (cluster/localhost-slurm/up). Slurm's
   # PMIx plugin (srun --mpi=pmix) dlopens the unversioned libpmix.so, which only libpmix-dev ships.
