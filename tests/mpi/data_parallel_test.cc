@@ -4,9 +4,11 @@
 #include "tandem/distributed/data_parallel.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -709,6 +711,62 @@ TEST(DataParallel, GradientAccumulationCustomLoopCommunicatesOnlyOnUpdates) {
     return reference->get_weights();
   });
   EXPECT_LT(max_abs_difference(model->get_weights(), expected), 1e-5);
+}
+
+// TensorBoard output under data parallelism: one set of event files (the chief's), whichever way
+// it is written, with the global (all-reduced) epoch loss.
+TEST(DataParallel, OnlyTheChiefWritesTensorBoardFiles) {
+  // Rank 0's process id names a fresh folder every rank agrees on.
+  Tensor pid = Tensor::from_vector(std::vector<int64_t>{static_cast<int64_t>(getpid())}, Shape{1});
+  std::string name = "tandem_dp_tensorboard_";
+  name += std::to_string(world_strategy()->all_gather(pid).to_vector<int64_t>()[0]);
+  std::filesystem::path dir = std::filesystem::current_path() / name;
+  auto model = mlp();
+  compile_sgd(*model);
+  auto [x, y] = data(replicas() * 16);
+  auto tensorboard = std::make_shared<TensorBoard>((dir / "fit").string(),
+                                                   TensorBoardOptions{.update_freq = "batch"});
+  History history = model->fit(x, y,
+                               {.batch_size = 8,
+                                .epochs = 2,
+                                .verbose = 0,
+                                .callbacks = {tensorboard},
+                                .validation_data = ValidationData(x, y)});
+  auto writer = summary::create_file_writer((dir / "custom").string());
+  {
+    auto scope = writer->as_default(0);
+    EXPECT_EQ(summary::scalar("loss", 1.0), world_strategy()->is_chief());
+  }
+  writer->close();
+  world_strategy()->barrier();
+  for (const char* folder : {"fit/train", "fit/validation", "custom"}) {
+    size_t files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir / folder)) {
+      files += entry.path().filename().string().find("tfevents") != std::string::npos;
+    }
+    EXPECT_EQ(files, 1u) << folder;
+  }
+  // The chief logged the global loss that every rank's History holds.
+  std::string train_file;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "fit" / "train")) {
+    train_file = entry.path().string();
+  }
+  io::TFRecordReader reader(train_file);
+  std::vector<float> epoch_loss;
+  while (auto record = reader.next()) {
+    proto::Event event;
+    ASSERT_TRUE(event.ParseFromString(*record));
+    for (const auto& value : event.summary().value()) {
+      if (value.tag() != "epoch_loss") continue;
+      float loss;
+      std::memcpy(&loss, value.tensor().tensor_content().data(), sizeof loss);
+      epoch_loss.push_back(loss);
+    }
+  }
+  ASSERT_EQ(epoch_loss.size(), 2u);
+  EXPECT_FLOAT_EQ(epoch_loss[1], static_cast<float>(history["loss"][1]));
+  world_strategy()->barrier();
+  if (world_strategy()->is_chief()) std::filesystem::remove_all(dir);
 }
 
 }  // namespace
