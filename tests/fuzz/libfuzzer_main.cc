@@ -1,6 +1,7 @@
 // libFuzzer's entry point over the same one-input function as the mutation driver, built only when
-// the compiler is clang. For coverage inside the readers, configure the whole build with
-// CMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link,address (docs/saving.md, "Fuzzing").
+// the compiler is clang. `fuzz_<target> --write-seeds corpus/` gives a starting corpus; for
+// coverage inside the readers, configure the whole build with
+// CMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link,address (docs/formats.md, "Fuzzing").
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

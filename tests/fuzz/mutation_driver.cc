@@ -2,7 +2,9 @@
 // fixed number of deterministic mutations of them. Every input must give a valid result or a
 // tandem::Error; anything else (another exception) fails the run, naming the seed and iteration
 // that replays it and saving the input. Crashes and leaks end the process (and the sanitizer
-// build reports them). Usage: fuzz_<target> [iterations=3000] [seed=1] [--save-failure DIR]
+// build reports them). Usage:
+//   fuzz_<target> [iterations=3000] [seed=1] [--save-failure DIR]
+//   fuzz_<target> --write-seeds DIR   (the seeds as files: a starting corpus for libFuzzer)
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -41,6 +43,16 @@ int main(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "--save-failure" && i + 1 < argc) {
       save_dir = argv[++i];
+    } else if (arg == "--write-seeds" && i + 1 < argc) {
+      std::vector<std::string> seeds = kFuzzTarget.seeds();
+      for (size_t k = 0; k < seeds.size(); ++k) {
+        std::string path = argv[i + 1];
+        path += "/seed-";
+        path += std::to_string(k);
+        std::ofstream(path, std::ios::binary)
+            .write(seeds[k].data(), static_cast<std::streamsize>(seeds[k].size()));
+      }
+      return 0;
     } else if (positional++ == 0) {
       iterations = std::strtol(arg.c_str(), nullptr, 10);
     } else {
