@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <thread>
+
 #include "tandem/core/error.h"
 #include "tandem/core/tensor.h"
 #include "tandem/distributed/strategy.h"
@@ -95,6 +97,17 @@ TEST(Summary, ScopesNestAndRestoreThePreviousWriter) {
             (std::vector<std::pair<int64_t, float>>{{2, 1.0f}}));
   EXPECT_EQ(scalars(read_events(outer->path()))["x"],
             (std::vector<std::pair<int64_t, float>>{{1, 2.0f}}));
+}
+
+TEST(Summary, TheDefaultWriterBelongsToItsThread) {
+  TempDir dir;
+  auto writer = create_file_writer(dir.file("logs"));
+  auto scope = writer->as_default(4);
+  bool other_thread_wrote = true;
+  std::thread other([&] { other_thread_wrote = scalar("elsewhere", 1.0, 0); });
+  other.join();
+  EXPECT_FALSE(other_thread_wrote);  // as in TF: another thread starts with no default writer
+  EXPECT_TRUE(scalar("here", 1.0));
 }
 
 TEST(Summary, HistogramIsAHistogramProtoOfTheTensorsValues) {

@@ -135,9 +135,17 @@ void TensorBoard::on_train_end(Logs& /*logs*/) {
 }
 
 void TensorBoard::write_model_summary() {
+  std::string summary;
+  try {
+    summary = model().summary_string();
+  } catch (const Error& e) {
+    // A model whose summary cannot be drawn still trains and logs its scalars.
+    err() << "TensorBoard: no model summary written: " << e.what() << "\n";
+    return;
+  }
   // Indented four spaces: TensorBoard renders text summaries as Markdown, and this keeps the
   // table a preformatted block.
-  std::istringstream table(model().summary_string());
+  std::istringstream table(summary);
   std::string markdown, line;
   while (std::getline(table, line)) {
     markdown += "    ";
