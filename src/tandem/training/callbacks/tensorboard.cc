@@ -6,7 +6,6 @@
 
 #include "tandem/core/error.h"
 #include "tandem/io/summary.h"
-#include "tandem/models/model.h"
 
 namespace tandem {
 
@@ -55,7 +54,7 @@ const summary::SummaryWriterPtr& TensorBoard::val_writer() {
 
 std::optional<double> TensorBoard::learning_rate() const {
   if (!has_model()) return std::nullopt;
-  optimizers::OptimizerPtr optimizer = model().optimizer();
+  optimizers::OptimizerPtr optimizer = trainer().optimizer();
   if (optimizer == nullptr) return std::nullopt;
   return optimizer->learning_rate();
 }
@@ -118,7 +117,7 @@ void TensorBoard::on_epoch_end(int epoch, Logs& logs) {
 
 void TensorBoard::on_test_end(Logs& logs) {
   if (!is_chief() || !has_model()) return;
-  optimizers::OptimizerPtr optimizer = model().optimizer();
+  optimizers::OptimizerPtr optimizer = trainer().optimizer();
   if (optimizer == nullptr) return;
   auto scope = val_writer()->as_default(optimizer->iterations().item<int64_t>());
   for (const auto& [key, value] : logs.items()) {
@@ -137,7 +136,7 @@ void TensorBoard::on_train_end(Logs& /*logs*/) {
 void TensorBoard::write_model_summary() {
   std::string summary;
   try {
-    summary = model().summary_string();
+    summary = trainer().summary_string();
   } catch (const Error& e) {
     // A model whose summary cannot be drawn still trains and logs its scalars.
     err() << "TensorBoard: no model summary written: " << e.what() << "\n";
@@ -158,14 +157,13 @@ void TensorBoard::write_model_summary() {
 
 void TensorBoard::write_weight_histograms(int epoch) {
   auto scope = train_writer()->as_default(epoch);
-  for (const std::shared_ptr<Layer>& layer : model().layers()) {
-    for (const Variable& weight : layer->weights()) {
-      // Keras's tag: the weight's name with ':' made '_', then "/histogram" so the tag cannot
-      // collide with a scalar of the same name.
-      std::string tag = weight.name();
-      std::replace(tag.begin(), tag.end(), ':', '_');
-      summary::histogram(tag + "/histogram", weight.value());
-    }
+  // Keras walks model.layers and each layer's weights; the model's weights are the same set.
+  for (const Variable& weight : trainer().weights()) {
+    // Keras's tag: the weight's name with ':' made '_', then "/histogram" so the tag cannot
+    // collide with a scalar of the same name.
+    std::string tag = weight.name();
+    std::replace(tag.begin(), tag.end(), ':', '_');
+    summary::histogram(tag + "/histogram", weight.value());
   }
 }
 
