@@ -47,6 +47,8 @@ class TensorBoard : public Callback {
 
   void on_train_begin(Logs& logs) override;
   void on_train_batch_end(int64_t batch, Logs& logs) override;
+  // Batch logs are written only with a batch update_freq (the same on every replica).
+  bool reads_train_batch_logs() const override { return options_.update_freq.batches() > 0; }
   void on_epoch_end(int epoch, Logs& logs) override;
   void on_test_end(Logs& logs) override;
   void on_train_end(Logs& logs) override;

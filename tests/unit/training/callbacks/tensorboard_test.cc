@@ -161,6 +161,9 @@ TEST(TensorBoard, RejectsBadOptions) {
   expect_error<ValueError>([] { TensorBoard("logs", {.histogram_freq = -1}); },
                            "histogram_freq must be 0 (no histograms) or a number of epochs, "
                            "received -1");
+  // Under data parallelism fit sums batch logs only when some callback reads them.
+  EXPECT_FALSE(TensorBoard("logs").reads_train_batch_logs());
+  EXPECT_TRUE(TensorBoard("logs", {.update_freq = 10}).reads_train_batch_logs());
   EXPECT_EQ(UpdateFreq("epoch").batches(), 0);
   EXPECT_EQ(UpdateFreq("batch").batches(), 1);
   EXPECT_EQ(UpdateFreq(int64_t{100}).batches(), 100);
