@@ -3,6 +3,14 @@
 #   target_link_libraries(app PRIVATE Tandem::tandem)
 include(CMakePackageConfigHelpers)
 
+# The installed libraries find each other next to themselves: libtandem.so needs libtandem_kernels.so
+# and libtandem_comm.so, and a consumer's own RUNPATH does not apply to its libraries' dependencies
+# (DT_RUNPATH is not inherited), so without this a find_package(Tandem) program needs
+# LD_LIBRARY_PATH to start. All three carry a soname, so a consumer records libtandem.so.<major>.
+set_target_properties(tandem tandem_kernels tandem_comm PROPERTIES INSTALL_RPATH "$ORIGIN")
+set_target_properties(tandem_kernels tandem_comm PROPERTIES VERSION ${PROJECT_VERSION}
+                                                            SOVERSION ${PROJECT_VERSION_MAJOR})
+
 install(TARGETS tandem tandem_kernels tandem_comm EXPORT TandemTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

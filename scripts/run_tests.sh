@@ -16,5 +16,7 @@ trap 'rm -rf "$prefix"' EXIT
 cmake --install build --prefix "$prefix" >/dev/null
 cmake -S examples/find_package -B "$prefix/consumer-build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$prefix/consumer-build" >/dev/null
-LD_LIBRARY_PATH="$prefix/lib:${LD_LIBRARY_PATH:-}" "$prefix/consumer-build/consumer"
+# Without LD_LIBRARY_PATH: the installed libraries must find each other through their RUNPATH.
+env -u LD_LIBRARY_PATH "$prefix/consumer-build/consumer"
+env -u LD_LIBRARY_PATH "$prefix/bin/tandem-records" --help >/dev/null
 echo "find_package(Tandem) consumer: OK"
