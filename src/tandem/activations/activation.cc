@@ -1,7 +1,7 @@
 #include "tandem/activations/activation.h"
 
 #include <map>
-#include <mutex>
+#include <optional>
 
 #include "tandem/ops/math.h"
 #include "tandem/ops/reduction.h"
@@ -10,15 +10,6 @@ namespace tandem::activations {
 namespace {
 
 using Fn = std::function<Tensor(const Tensor&)>;
-
-std::map<std::string, Fn>& custom_registry() {
-  static std::map<std::string, Fn> registry;
-  return registry;
-}
-std::mutex& registry_mutex() {
-  static std::mutex mu;
-  return mu;
-}
 
 const std::map<std::string, Fn>& builtins() {
   static const std::map<std::string, Fn> table = {
@@ -42,6 +33,17 @@ const std::map<std::string, Fn>& builtins() {
   return table;
 }
 
+// An activation has no config: its factory ignores the one it is given.
+Registry<Activation>::Factory named(const std::string& name, Fn fn) {
+  return [name, fn](const nlohmann::json&) { return Activation(name, fn); };
+}
+
+std::map<std::string, Registry<Activation>::Factory> builtin_factories() {
+  std::map<std::string, Registry<Activation>::Factory> out;
+  for (const auto& [name, fn] : builtins()) out[name] = named(name, fn);
+  return out;
+}
+
 }  // namespace
 
 Activation::Activation(const char* keras_name) : Activation(get(keras_name)) {}
@@ -49,26 +51,29 @@ Activation::Activation(const std::string& keras_name) : Activation(get(keras_nam
 Activation::Activation(std::string custom_name, std::function<Tensor(const Tensor&)> f)
     : name(std::move(custom_name)), fn(std::move(f)) {}
 
+Registry<Activation>& activation_registry() {
+  static Registry<Activation> registry("activation", "TANDEM_REGISTER_ACTIVATION",
+                                       builtin_factories());
+  return registry;
+}
+
 Activation get(const std::string& name) {
   if (name.empty() || name == "linear" || name == "None") return Activation();
-  auto it = builtins().find(name);
-  if (it != builtins().end()) return Activation(name, it->second);
-  {
-    std::lock_guard<std::mutex> lock(registry_mutex());
-    auto c = custom_registry().find(name);
-    if (c != custom_registry().end()) return Activation(name, c->second);
+  if (std::optional<Registry<Activation>::Factory> f = activation_registry().find(name)) {
+    return (*f)(nlohmann::json::object());
   }
   throw ValueError(
       "unknown activation '" + name +
       "': expected one of relu, sigmoid, tanh, softmax, elu, selu, softplus, softsign, "
-      "swish, gelu, exponential, linear (or a name given to register_activation)");
+      "swish, gelu, exponential, linear; pass a custom one in custom_objects or register it with "
+      "TANDEM_REGISTER_ACTIVATION(" +
+      name + ", fn)");
 }
 
-void register_activation(const std::string& name, std::function<Tensor(const Tensor&)> fn) {
+bool register_activation(const std::string& name, std::function<Tensor(const Tensor&)> fn) {
   TANDEM_CHECK(fn != nullptr, ValueError, "register_activation('", name,
                "'): the function is empty");
-  std::lock_guard<std::mutex> lock(registry_mutex());
-  custom_registry()[name] = std::move(fn);
+  return activation_registry().add(name, named(name, std::move(fn)));
 }
 
 }  // namespace tandem::activations

@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "tandem/core/registry.h"
 #include "tandem/core/tensor.h"
 
 namespace tandem::activations {
@@ -27,7 +28,14 @@ struct Activation {
 // exponential, linear (also relu6, leaky_relu, hard_sigmoid, log_softmax). ValueError otherwise.
 Activation get(const std::string& name);
 
+// The activations by name, built-in and registered (core/registry.h). A factory in custom_objects
+// returns an Activation: {"my_act", [](const json&) { return Activation("my_act", fn); }}.
+Registry<Activation>& activation_registry();
 // Makes a user activation resolvable by name (for configs): register_activation("my_act", fn).
-void register_activation(const std::string& name, std::function<Tensor(const Tensor&)> fn);
+bool register_activation(const std::string& name, std::function<Tensor(const Tensor&)> fn);
 
 }  // namespace tandem::activations
+
+// Registers a custom activation function under `name` (a bare identifier).
+#define TANDEM_REGISTER_ACTIVATION(name, fn) \
+  TANDEM_REGISTER_STATIC(::tandem::activations::register_activation(#name, fn))

@@ -51,25 +51,36 @@ Constraint min_max_norm(double min_value, double max_value, double rate, int64_t
 
 nlohmann::json serialize(const Constraint& c) { return serialize_weight_function(c); }
 
+Registry<Constraint>& constraint_registry() {
+  using nlohmann::json;
+  auto axis = [](const json& c) { return c.value("axis", int64_t{0}); };
+  auto non_neg_f = [](const json&) { return non_neg(); };
+  auto max_norm_f = [axis](const json& c) { return max_norm(c.value("max_value", 2.0), axis(c)); };
+  auto unit_norm_f = [axis](const json& c) { return unit_norm(axis(c)); };
+  auto min_max_norm_f = [axis](const json& c) {
+    return min_max_norm(c.value("min_value", 0.0), c.value("max_value", 1.0), c.value("rate", 1.0),
+                        axis(c));
+  };
+  static Registry<Constraint> registry("constraint", "TANDEM_REGISTER_CONSTRAINT",
+                                       {{"NonNeg", non_neg_f},
+                                        {"MaxNorm", max_norm_f},
+                                        {"UnitNorm", unit_norm_f},
+                                        {"MinMaxNorm", min_max_norm_f},
+                                        // Keras's function-style names.
+                                        {"non_neg", non_neg_f},
+                                        {"max_norm", max_norm_f},
+                                        {"unit_norm", unit_norm_f},
+                                        {"min_max_norm", min_max_norm_f}});
+  return registry;
+}
+
 Constraint deserialize(const nlohmann::json& json) {
   if (json.is_null()) return nullptr;
   TANDEM_CHECK(
-      json.is_object() && json.contains("class_name"), ValueError,
+      json.is_object() && json.contains("class_name") && json["class_name"].is_string(), ValueError,
       "constraints::deserialize: expected {\"class_name\": ..., \"config\": ...}, received ",
       json.dump());
-  std::string name = json["class_name"].get<std::string>();
-  nlohmann::json c = json.value("config", nlohmann::json::object());
-  int64_t axis = c.value("axis", int64_t{0});
-  if (name == "NonNeg" || name == "non_neg") return non_neg();
-  if (name == "MaxNorm" || name == "max_norm") return max_norm(c.value("max_value", 2.0), axis);
-  if (name == "UnitNorm" || name == "unit_norm") return unit_norm(axis);
-  if (name == "MinMaxNorm" || name == "min_max_norm")
-    return min_max_norm(c.value("min_value", 0.0), c.value("max_value", 1.0), c.value("rate", 1.0),
-                        axis);
-  throw ValueError(
-      "unknown constraint '" + name +
-      "': expected NonNeg, MaxNorm, UnitNorm or MinMaxNorm (a custom constraint cannot "
-      "be rebuilt from a config)");
+  return constraint_registry().deserialize(json);
 }
 
 Constraint get(const std::string& name) {

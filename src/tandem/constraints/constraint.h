@@ -4,12 +4,15 @@
 
 #include <string>
 
+#include "tandem/core/registry.h"
 #include "tandem/core/weight_function.h"
 
 namespace tandem::constraints {
 
 struct ConstraintTag {
   static constexpr const char* kName = "constraint";
+  static constexpr const char* kType = "Constraint";
+  static constexpr const char* kMacro = "TANDEM_REGISTER_CONSTRAINT";
 };
 using Constraint = WeightFunction<ConstraintTag>;
 
@@ -26,4 +29,12 @@ nlohmann::json serialize(const Constraint& c);
 Constraint deserialize(const nlohmann::json& json);
 Constraint get(const std::string& name);
 
+// The constraint classes, built-in and custom (core/registry.h); a custom one is a Constraint with
+// its own class name and config and a factory that rebuilds it from that config.
+Registry<Constraint>& constraint_registry();
+
 }  // namespace tandem::constraints
+
+// Registers a custom constraint class: factory is `Constraint(const json& config)`.
+#define TANDEM_REGISTER_CONSTRAINT(Class, factory) \
+  TANDEM_REGISTER_IN(::tandem::constraints::constraint_registry(), #Class, factory)

@@ -1,6 +1,6 @@
 // A named, configurable Tensor -> Tensor function: what regularizers and constraints are. Built-ins
 // carry their Keras class name and config (so layers can serialise them); any callable converts to
-// a "Custom" one. Tag names the family in error messages.
+// a "Custom" one, which works but cannot be saved. Tag names the family in error messages.
 #pragma once
 
 #include <functional>
@@ -38,10 +38,17 @@ class WeightFunction {
   std::function<Tensor(const Tensor&)> fn_;
 };
 
-// {"class_name": ..., "config": {...}}, or null for "none".
+// {"class_name": ..., "config": {...}}, or null for "none". A plain callable has neither a class
+// name nor a config to rebuild it from, so saving one is refused here rather than written as a
+// file that cannot be loaded (Tag::kMacro says how to make it saveable).
 template <class Tag>
 nlohmann::json serialize_weight_function(const WeightFunction<Tag>& f) {
   if (!f) return nullptr;
+  TANDEM_CHECK(f.class_name() != "Custom", ValueError, "a ", Tag::kName,
+               " given as a plain callable cannot be serialized: construct it with a class name "
+               "and config, ",
+               Tag::kType, "(\"MyClass\", config, fn), and register it with ", Tag::kMacro,
+               "(MyClass, factory) (or pass the factory in custom_objects) so it can be rebuilt");
   return {{"class_name", f.class_name()}, {"config", f.get_config()}};
 }
 

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <map>
 
 #include "tandem/ops/creation.h"
 #include "tandem/ops/linalg.h"
@@ -264,37 +265,71 @@ nlohmann::json serialize(const Initializer& init) {
   return {{"class_name", init.class_name()}, {"config", init.get_config()}};
 }
 
+namespace {
+
+using Factory = Registry<InitializerPtr>::Factory;
+using nlohmann::json;
+
+std::map<std::string, Factory> builtin_classes() {
+  return {
+      {"Zeros", [](const json&) { return zeros(); }},
+      {"Ones", [](const json&) { return ones(); }},
+      {"Constant", [](const json& c) { return constant(c.value("value", 0.0)); }},
+      {"RandomNormal",
+       [](const json& c) {
+         return random_normal(c.value("mean", 0.0), c.value("stddev", 0.05), seed_from(c));
+       }},
+      {"TruncatedNormal",
+       [](const json& c) {
+         return truncated_normal(c.value("mean", 0.0), c.value("stddev", 0.05), seed_from(c));
+       }},
+      {"RandomUniform",
+       [](const json& c) {
+         return random_uniform(c.value("minval", -0.05), c.value("maxval", 0.05), seed_from(c));
+       }},
+      {"VarianceScaling",
+       [](const json& c) {
+         return variance_scaling(c.value("scale", 1.0), c.value("mode", std::string("fan_in")),
+                                 c.value("distribution", std::string("truncated_normal")),
+                                 seed_from(c));
+       }},
+      {"GlorotUniform", [](const json& c) { return glorot_uniform(seed_from(c)); }},
+      {"GlorotNormal", [](const json& c) { return glorot_normal(seed_from(c)); }},
+      {"HeUniform", [](const json& c) { return he_uniform(seed_from(c)); }},
+      {"HeNormal", [](const json& c) { return he_normal(seed_from(c)); }},
+      {"LecunUniform", [](const json& c) { return lecun_uniform(seed_from(c)); }},
+      {"LecunNormal", [](const json& c) { return lecun_normal(seed_from(c)); }},
+      {"Orthogonal", [](const json& c) { return orthogonal(c.value("gain", 1.0), seed_from(c)); }},
+  };
+}
+
+}  // namespace
+
+Registry<InitializerPtr>& initializer_registry() {
+  // "glorot_uniform" and "GlorotUniform" name one class: keys are snake_case.
+  static Registry<InitializerPtr> registry("initializer", "TANDEM_REGISTER_INITIALIZER",
+                                           builtin_classes(), snake_case);
+  return registry;
+}
+
+bool register_initializer(const std::string& class_name,
+                          std::function<InitializerPtr(const nlohmann::json&)> from_config) {
+  return initializer_registry().add(class_name, std::move(from_config));
+}
+
 InitializerPtr deserialize(const nlohmann::json& json) {
   TANDEM_CHECK(
-      json.is_object() && json.contains("class_name"), ValueError,
+      json.is_object() && json.contains("class_name") && json["class_name"].is_string(), ValueError,
       "initializers::deserialize: expected {\"class_name\": ..., \"config\": ...}, received ",
       json.dump());
-  std::string key = snake_case(json["class_name"].get<std::string>());
-  nlohmann::json c = json.value("config", nlohmann::json::object());
-  auto seed = seed_from(c);
-  if (key == "zeros") return zeros();
-  if (key == "ones") return ones();
-  if (key == "constant") return constant(c.value("value", 0.0));
-  if (key == "random_normal")
-    return random_normal(c.value("mean", 0.0), c.value("stddev", 0.05), seed);
-  if (key == "truncated_normal")
-    return truncated_normal(c.value("mean", 0.0), c.value("stddev", 0.05), seed);
-  if (key == "random_uniform")
-    return random_uniform(c.value("minval", -0.05), c.value("maxval", 0.05), seed);
-  if (key == "variance_scaling")
-    return variance_scaling(c.value("scale", 1.0), c.value("mode", std::string("fan_in")),
-                            c.value("distribution", std::string("truncated_normal")), seed);
-  if (key == "glorot_uniform") return glorot_uniform(seed);
-  if (key == "glorot_normal") return glorot_normal(seed);
-  if (key == "he_uniform") return he_uniform(seed);
-  if (key == "he_normal") return he_normal(seed);
-  if (key == "lecun_uniform") return lecun_uniform(seed);
-  if (key == "lecun_normal") return lecun_normal(seed);
-  if (key == "orthogonal") return orthogonal(c.value("gain", 1.0), seed);
-  throw ValueError("unknown initializer '" + json["class_name"].get<std::string>() +
-                   "': expected one of zeros, ones, constant, random_normal, random_uniform, "
-                   "truncated_normal, variance_scaling, glorot_uniform, glorot_normal, he_uniform, "
-                   "he_normal, lecun_uniform, lecun_normal, orthogonal");
+  std::string name = json["class_name"].get<std::string>();
+  TANDEM_CHECK(initializer_registry().contains(name), ValueError, "unknown initializer '", name,
+               "': expected one of zeros, ones, constant, random_normal, random_uniform, "
+               "truncated_normal, variance_scaling, glorot_uniform, glorot_normal, he_uniform, "
+               "he_normal, lecun_uniform, lecun_normal, orthogonal; pass a custom one in "
+               "custom_objects or register it with TANDEM_REGISTER_INITIALIZER(",
+               name, ")");
+  return initializer_registry().deserialize(json);
 }
 
 }  // namespace tandem::initializers

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "tandem/core/registry.h"
 #include "tandem/core/tensor.h"
 
 namespace tandem::initializers {
@@ -46,8 +47,14 @@ InitializerPtr lecun_uniform(std::optional<uint64_t> seed = std::nullopt);
 InitializerPtr lecun_normal(std::optional<uint64_t> seed = std::nullopt);
 InitializerPtr orthogonal(double gain = 1.0, std::optional<uint64_t> seed = std::nullopt);
 
-// A callable as an initializer (its config is empty: it cannot be rebuilt from JSON).
+// A callable as an initializer, of class `name` with an empty config: to rebuild it from JSON,
+// register a factory under that name (register_initializer).
 InitializerPtr make_initializer(std::string name, std::function<Tensor(const Shape&, DType)> fn);
+
+// The initializer classes, built-in and custom (core/registry.h); names are matched in snake_case.
+Registry<InitializerPtr>& initializer_registry();
+bool register_initializer(const std::string& class_name,
+                          std::function<InitializerPtr(const nlohmann::json&)> from_config);
 
 // By Keras name ("glorot_uniform", "GlorotUniform", "zeros", ...); ValueError for an unknown name.
 InitializerPtr get(const std::string& name);
@@ -59,3 +66,12 @@ InitializerPtr deserialize(const nlohmann::json& json);
 std::pair<double, double> compute_fans(const Shape& shape);
 
 }  // namespace tandem::initializers
+
+// Registers a custom Initializer subclass; Class needs `static InitializerPtr from_config(const
+// json&)`.
+#define TANDEM_REGISTER_INITIALIZER(Class)                                           \
+  TANDEM_REGISTER_IN(                                                                \
+      ::tandem::initializers::initializer_registry(), #Class,                        \
+      [](const ::nlohmann::json& config) -> ::tandem::initializers::InitializerPtr { \
+        return Class::from_config(config);                                           \
+      })

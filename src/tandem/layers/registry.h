@@ -1,7 +1,7 @@
 // Layer registry: rebuilds layers from their Keras config, built-in and custom alike.
 //
 //   TANDEM_REGISTER_LAYER(MyLayer);  // MyLayer needs `static std::shared_ptr<Layer>
-//                                    //   from_config(const json&)`
+//                                    //   from_config(const json&)` (core/registry.h)
 //   auto layer = layer_from_config({{"class_name", "Dense"}, {"config", {...}}});
 //   auto model = layer_from_config(saved, {{"MyLayer", &MyLayer::from_config}});
 //
@@ -14,14 +14,15 @@
 #include <memory>
 #include <string>
 
+#include "tandem/core/registry.h"
 #include "tandem/layers/layer.h"
 
 namespace tandem {
 
 using LayerFactory = std::function<std::shared_ptr<Layer>(const json& config)>;
-// Extra factories for one deserialization, like Keras's custom_objects.
-using CustomObjects = std::map<std::string, LayerFactory>;
 
+// The layer (and model) classes: built-ins register themselves with TANDEM_REGISTER_LAYER.
+Registry<std::shared_ptr<Layer>>& layer_registry();
 bool register_layer(const std::string& class_name, LayerFactory factory);
 
 // {"class_name": ..., "config": {...}} -> a new layer. Classes are looked up in `custom`, then in
@@ -32,23 +33,12 @@ std::shared_ptr<Layer> layer_from_config(const json& serialized, const CustomObj
 // The Keras serialisation of a layer: {"class_name": ..., "config": layer.get_config()}.
 json serialize_layer(const Layer& layer);
 
-// keras.utils.custom_object_scope: while it lives, layer_from_config on this thread also finds
-// the classes in `custom` (used by layer_from_config itself to reach nested models' layers).
-class CustomObjectScope {
- public:
-  explicit CustomObjectScope(const CustomObjects& custom);
-  ~CustomObjectScope();
-  CustomObjectScope(const CustomObjectScope&) = delete;
-  CustomObjectScope& operator=(const CustomObjectScope&) = delete;
-
- private:
-  const CustomObjects* custom_;
-  const CustomObjectScope* outer_;
-  friend std::shared_ptr<Layer> layer_from_config(const json&, const CustomObjects&);
-};
-
 }  // namespace tandem
 
-#define TANDEM_REGISTER_LAYER(Class)                                      \
-  static const bool tandem_registered_##Class = ::tandem::register_layer( \
-      #Class, [](const ::tandem::json& config) { return Class::from_config(config); })
+// Registers a layer class; Class needs `static std::shared_ptr<Layer> from_config(const json&)`.
+#define TANDEM_REGISTER_LAYER(Class)                     \
+  TANDEM_REGISTER_IN(::tandem::layer_registry(), #Class, \
+                     [](const ::tandem::json& config) { return Class::from_config(config); })
+// Models are layers: a subclassed model that implements get_config and from_config registers the
+// same way, and load_model rebuilds it.
+#define TANDEM_REGISTER_MODEL(Class) TANDEM_REGISTER_LAYER(Class)

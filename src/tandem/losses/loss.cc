@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tandem/core/join.h"
+#include "tandem/core/registry.h"
 #include "tandem/losses/hinge.h"
 #include "tandem/losses/loss_utils.h"
 #include "tandem/losses/probabilistic.h"
@@ -217,38 +218,12 @@ const std::map<std::string, std::string>& aliases() {
   return names;
 }
 
-struct CustomRegistry {
-  std::mutex mutex;
-  std::map<std::string, Factory> classes;
-};
+}  // namespace
 
-CustomRegistry& custom_registry() {
-  static CustomRegistry registry;
+Registry<LossPtr>& loss_registry() {
+  static Registry<LossPtr> registry("loss", "TANDEM_REGISTER_LOSS", builtin_classes());
   return registry;
 }
-
-std::optional<Factory> find_custom(const std::string& class_name) {
-  CustomRegistry& registry = custom_registry();
-  std::lock_guard<std::mutex> lock(registry.mutex);
-  auto it = registry.classes.find(class_name);
-  if (it == registry.classes.end()) return std::nullopt;
-  return it->second;
-}
-
-// Custom classes first, as Keras's custom_objects take precedence over built-ins.
-std::optional<Factory> find_class(const std::string& class_name) {
-  if (std::optional<Factory> custom = find_custom(class_name)) return custom;
-  auto it = builtin_classes().find(class_name);
-  if (it == builtin_classes().end()) return std::nullopt;
-  return it->second;
-}
-
-std::string known_names() {
-  auto key = [](const auto& entry) -> const std::string& { return entry.first; };
-  return join(aliases(), key) + ", " + join(builtin_classes(), key);
-}
-
-}  // namespace
 
 LossPtr make_loss(std::string name, LossFunction fn, LossOptions options) {
   TANDEM_CHECK(fn != nullptr, ValueError, "make_loss expected a callable for loss '", name, "'");
@@ -258,9 +233,11 @@ LossPtr make_loss(std::string name, LossFunction fn, LossOptions options) {
 LossPtr get(const std::string& name) {
   auto alias = aliases().find(name);
   const std::string& class_name = alias != aliases().end() ? alias->second : name;
-  if (std::optional<Factory> factory = find_class(class_name)) return (*factory)(json::object());
-  throw ValueError(::tandem::detail::concat("unknown loss '", name, "'; known names: ",
-                                            known_names(), " (custom losses: register_loss)"));
+  if (loss_registry().contains(class_name)) return loss_registry().make(class_name, json::object());
+  auto key = [](const auto& entry) -> const std::string& { return entry.first; };
+  throw ValueError(::tandem::detail::concat(
+      "unknown loss '", name, "'; known names: ", join(aliases(), key), ", ",
+      join(loss_registry().names()), " (custom losses: TANDEM_REGISTER_LOSS)"));
 }
 
 json serialize(const Loss& loss) {
@@ -277,29 +254,28 @@ LossPtr deserialize(const json& json_value) {
                json_value.dump());
   std::string class_name = json_value["class_name"].get<std::string>();
   json config = json_value.contains("config") ? json_value["config"] : json::object();
-  TANDEM_CHECK(config.is_object(), ValueError, "losses::deserialize expected an object config for ",
-               class_name, ", received ", config.dump());
-  std::optional<Factory> factory = find_class(class_name);
-  if (!factory && class_name == "LossFunctionWrapper") {
+  if (class_name == "LossFunctionWrapper" && config.is_object()) {
     // A make_loss function, like a Keras loss function in custom_objects, is found by its name.
     std::string fn_name = config.value("name", std::string());
-    factory = find_custom(fn_name);
-    TANDEM_CHECK(factory.has_value(), ValueError, "loss function '", fn_name,
-                 "' (made with make_loss) is not registered; call losses::register_loss(\"",
-                 fn_name, "\", ...) to rebuild it (Keras's custom_objects)");
+    TANDEM_CHECK(loss_registry().contains(fn_name), ValueError, "unknown loss class '", fn_name,
+                 "' (a function made with make_loss): pass it in custom_objects or register it "
+                 "with TANDEM_REGISTER_LOSS_FUNCTION(",
+                 fn_name, ", fn)");
+    return loss_registry().make(fn_name, config);
   }
-  TANDEM_CHECK(factory.has_value(), ValueError, "unknown loss class '", class_name,
-               "'; register custom losses with losses::register_loss (Keras's custom_objects)");
-  return (*factory)(config);
+  return loss_registry().deserialize(json_value);
 }
 
 void register_loss(const std::string& class_name, std::function<LossPtr(const json&)> from_config) {
-  TANDEM_CHECK(!class_name.empty(), ValueError, "register_loss expected a non-empty class name");
-  TANDEM_CHECK(from_config != nullptr, ValueError, "register_loss expected a factory for '",
-               class_name, "'");
-  CustomRegistry& registry = custom_registry();
-  std::lock_guard<std::mutex> lock(registry.mutex);
-  registry.classes[class_name] = std::move(from_config);
+  loss_registry().add(class_name, std::move(from_config));
+}
+
+bool register_loss_function(const std::string& name, LossFunction fn) {
+  TANDEM_CHECK(fn != nullptr, ValueError, "register_loss_function('", name,
+               "'): the function is empty");
+  return loss_registry().add(name, [name, fn](const json& config) {
+    return make_loss(name, fn, detail::options_from_config(config));
+  });
 }
 
 }  // namespace tandem::losses

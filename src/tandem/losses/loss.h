@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "tandem/core/registry.h"
 #include "tandem/core/tensor.h"
 
 namespace tandem::losses {
@@ -75,8 +76,22 @@ LossPtr get(const std::string& name);
 // registered custom losses).
 nlohmann::json serialize(const Loss& loss);
 LossPtr deserialize(const nlohmann::json& json);
+// The loss classes, built-in and custom (core/registry.h).
+Registry<LossPtr>& loss_registry();
 // Makes a custom Loss subclass rebuildable from its config by class name.
 void register_loss(const std::string& class_name,
                    std::function<LossPtr(const nlohmann::json& config)> from_config);
+// Makes a make_loss(name, fn) loss rebuildable: deserialize finds the function by its name.
+bool register_loss_function(const std::string& name, LossFunction fn);
 
 }  // namespace tandem::losses
+
+// Registers a custom Loss subclass; Class needs `static LossPtr from_config(const json&)`.
+#define TANDEM_REGISTER_LOSS(Class)                                                    \
+  TANDEM_REGISTER_IN(::tandem::losses::loss_registry(), #Class,                        \
+                     [](const ::nlohmann::json& config) -> ::tandem::losses::LossPtr { \
+                       return Class::from_config(config);                              \
+                     })
+// Registers a plain loss function under `name` (what make_loss(name, fn) saves).
+#define TANDEM_REGISTER_LOSS_FUNCTION(name, fn) \
+  TANDEM_REGISTER_STATIC(::tandem::losses::register_loss_function(#name, fn))

@@ -36,62 +36,53 @@ Variable Metric::add_weight(const std::string& name, const Shape& shape,
 
 namespace {
 
-// Makes a metric named `name`.
-using Factory = std::function<MetricPtr(const std::string& name)>;
+using Factory = Registry<MetricPtr>::Factory;
 
+// Makes an M from its config: the name it was saved with, or Keras's default for the class (a
+// metric made from its class name gets that default, as Keras's deserialize does).
 template <class M, class Options>
-Factory factory() {
-  return [](const std::string& name) {
+Factory factory(std::string default_name) {
+  return [default_name](const nlohmann::json& config) -> MetricPtr {
     Options options;
-    options.name = name;
+    options.name = config.value("name", default_name);
     return std::make_shared<M>(options);
   };
 }
 
-struct Entry {
-  Factory make;
-  std::string default_name;  // Keras's default for the class
-};
-
-// Class names: a metric made from one gets its class's default name, as Keras's deserialize does.
-const std::map<std::string, Entry>& class_table() {
-  static const std::map<std::string, Entry> table = {
-      {"Mean", {factory<Mean, MeanOptions>(), "mean"}},
-      {"Sum", {factory<Sum, SumOptions>(), "sum"}},
-      {"Accuracy", {factory<Accuracy, AccuracyOptions>(), "accuracy"}},
-      {"BinaryAccuracy", {factory<BinaryAccuracy, BinaryAccuracyOptions>(), "binary_accuracy"}},
+std::map<std::string, Factory> builtin_classes() {
+  return {
+      {"Mean", factory<Mean, MeanOptions>("mean")},
+      {"Sum", factory<Sum, SumOptions>("sum")},
+      {"Accuracy", factory<Accuracy, AccuracyOptions>("accuracy")},
+      {"BinaryAccuracy", factory<BinaryAccuracy, BinaryAccuracyOptions>("binary_accuracy")},
       {"CategoricalAccuracy",
-       {factory<CategoricalAccuracy, CategoricalAccuracyOptions>(), "categorical_accuracy"}},
+       factory<CategoricalAccuracy, CategoricalAccuracyOptions>("categorical_accuracy")},
       {"SparseCategoricalAccuracy",
-       {factory<SparseCategoricalAccuracy, SparseCategoricalAccuracyOptions>(),
-        "sparse_categorical_accuracy"}},
-      {"TopKCategoricalAccuracy",
-       {factory<TopKCategoricalAccuracy, TopKCategoricalAccuracyOptions>(),
-        "top_k_categorical_accuracy"}},
+       factory<SparseCategoricalAccuracy, SparseCategoricalAccuracyOptions>(
+           "sparse_categorical_accuracy")},
+      {"TopKCategoricalAccuracy", factory<TopKCategoricalAccuracy, TopKCategoricalAccuracyOptions>(
+                                      "top_k_categorical_accuracy")},
       {"SparseTopKCategoricalAccuracy",
-       {factory<SparseTopKCategoricalAccuracy, SparseTopKCategoricalAccuracyOptions>(),
-        "sparse_top_k_categorical_accuracy"}},
-      {"Precision", {factory<Precision, PrecisionOptions>(), "precision"}},
-      {"Recall", {factory<Recall, RecallOptions>(), "recall"}},
-      {"AUC", {factory<AUC, AUCOptions>(), "auc"}},
+       factory<SparseTopKCategoricalAccuracy, SparseTopKCategoricalAccuracyOptions>(
+           "sparse_top_k_categorical_accuracy")},
+      {"Precision", factory<Precision, PrecisionOptions>("precision")},
+      {"Recall", factory<Recall, RecallOptions>("recall")},
+      {"AUC", factory<AUC, AUCOptions>("auc")},
       {"MeanSquaredError",
-       {factory<MeanSquaredError, MeanSquaredErrorOptions>(), "mean_squared_error"}},
+       factory<MeanSquaredError, MeanSquaredErrorOptions>("mean_squared_error")},
       {"MeanAbsoluteError",
-       {factory<MeanAbsoluteError, MeanAbsoluteErrorOptions>(), "mean_absolute_error"}},
+       factory<MeanAbsoluteError, MeanAbsoluteErrorOptions>("mean_absolute_error")},
       {"RootMeanSquaredError",
-       {factory<RootMeanSquaredError, RootMeanSquaredErrorOptions>(), "root_mean_squared_error"}},
-      {"CosineSimilarity",
-       {factory<CosineSimilarity, CosineSimilarityOptions>(), "cosine_similarity"}},
+       factory<RootMeanSquaredError, RootMeanSquaredErrorOptions>("root_mean_squared_error")},
+      {"CosineSimilarity", factory<CosineSimilarity, CosineSimilarityOptions>("cosine_similarity")},
       {"BinaryCrossentropy",
-       {factory<BinaryCrossentropy, BinaryCrossentropyOptions>(), "binary_crossentropy"}},
-      {"CategoricalCrossentropy",
-       {factory<CategoricalCrossentropy, CategoricalCrossentropyOptions>(),
-        "categorical_crossentropy"}},
+       factory<BinaryCrossentropy, BinaryCrossentropyOptions>("binary_crossentropy")},
+      {"CategoricalCrossentropy", factory<CategoricalCrossentropy, CategoricalCrossentropyOptions>(
+                                      "categorical_crossentropy")},
       {"SparseCategoricalCrossentropy",
-       {factory<SparseCategoricalCrossentropy, SparseCategoricalCrossentropyOptions>(),
-        "sparse_categorical_crossentropy"}},
+       factory<SparseCategoricalCrossentropy, SparseCategoricalCrossentropyOptions>(
+           "sparse_categorical_crossentropy")},
   };
-  return table;
 }
 
 // Function-style names and aliases: the metric keeps the name it was asked for ("mse" logs as
@@ -129,7 +120,7 @@ const std::map<std::string, std::string>& alias_table() {
 std::string known_names() {
   std::ostringstream out;
   const char* sep = "";
-  for (const auto& [name, entry] : class_table()) {
+  for (const std::string& name : metric_registry().names()) {
     out << sep << name;
     sep = ", ";
   }
@@ -148,15 +139,27 @@ MetricPtr get(const std::string& name) {
   TANDEM_CHECK(!is_crossentropy(name), ValueError, "metric '", name,
                "' depends on the shapes of y_true and y_pred: use metrics::resolve(name, "
                "y_true_shape, y_pred_shape)");
-  const auto& classes = class_table();
-  if (auto it = classes.find(name); it != classes.end()) {
-    return it->second.make(it->second.default_name);
-  }
+  if (metric_registry().contains(name))
+    return metric_registry().make(name, nlohmann::json::object());
   const auto& aliases = alias_table();
   auto it = aliases.find(name);
   TANDEM_CHECK(it != aliases.end(), ValueError, "unknown metric '", name,
-               "'; known metrics: ", known_names());
-  return classes.at(it->second).make(name);
+               "'; known metrics: ", known_names(), " (custom metrics: TANDEM_REGISTER_METRIC)");
+  return metric_registry().make(it->second, {{"name", name}});
+}
+
+Registry<MetricPtr>& metric_registry() {
+  static Registry<MetricPtr> registry("metric", "TANDEM_REGISTER_METRIC", builtin_classes());
+  return registry;
+}
+
+nlohmann::json serialize(const Metric& metric) {
+  return {{"class_name", metric.class_name()}, {"config", metric.get_config()}};
+}
+
+MetricPtr deserialize(const nlohmann::json& serialized) {
+  if (serialized.is_string()) return get(serialized.get<std::string>());
+  return metric_registry().deserialize(serialized);
 }
 
 MetricPtr resolve(const std::string& name, const Shape& y_true_shape, const Shape& y_pred_shape) {

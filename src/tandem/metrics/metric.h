@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tandem/core/registry.h"
 #include "tandem/core/tensor.h"
 #include "tandem/core/variable.h"
 
@@ -61,4 +62,18 @@ MetricPtr get(const std::string& name);
 // to get(). The metric keeps the name it was given ("accuracy"), as Keras does.
 MetricPtr resolve(const std::string& name, const Shape& y_true_shape, const Shape& y_pred_shape);
 
+// The metric classes, built-in and custom (core/registry.h). Built-ins are rebuilt with their
+// saved name.
+Registry<MetricPtr>& metric_registry();
+// {"class_name": ..., "config": {...}}, and back (a plain string goes to get()).
+nlohmann::json serialize(const Metric& metric);
+MetricPtr deserialize(const nlohmann::json& serialized);
+
 }  // namespace tandem::metrics
+
+// Registers a custom Metric subclass; Class needs `static MetricPtr from_config(const json&)`.
+#define TANDEM_REGISTER_METRIC(Class)                                                     \
+  TANDEM_REGISTER_IN(::tandem::metrics::metric_registry(), #Class,                        \
+                     [](const ::nlohmann::json& config) -> ::tandem::metrics::MetricPtr { \
+                       return Class::from_config(config);                                 \
+                     })

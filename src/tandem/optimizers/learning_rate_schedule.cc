@@ -7,7 +7,6 @@
 #include <numbers>
 
 #include "tandem/core/error.h"
-#include "tandem/core/join.h"
 
 namespace tandem::optimizers {
 
@@ -179,10 +178,10 @@ std::string optional_name(const json& c) {
   return c.contains("name") && c["name"].is_string() ? c["name"].get<std::string>() : "";
 }
 
-using ScheduleFactory = std::function<SchedulePtr(const json&)>;
+using ScheduleFactory = Registry<SchedulePtr>::Factory;
 
-const std::map<std::string, ScheduleFactory>& schedule_factories() {
-  static const std::map<std::string, ScheduleFactory> factories = {
+std::map<std::string, ScheduleFactory> schedule_factories() {
+  return {
       {"ExponentialDecay",
        [](const json& c) {
          return std::make_shared<ExponentialDecay>(
@@ -218,30 +217,16 @@ const std::map<std::string, ScheduleFactory>& schedule_factories() {
              c.at("decay_rate").get<double>(), c.value("staircase", false), optional_name(c));
        }},
   };
-  return factories;
 }
 
 }  // namespace
 
-SchedulePtr deserialize_schedule(const json& j) {
-  TANDEM_CHECK(j.is_object() && j.contains("class_name") && j["class_name"].is_string(), ValueError,
-               "deserialize_schedule: expected {\"class_name\": ..., \"config\": {...}}, received ",
-               j.dump());
-  std::string name = j["class_name"].get<std::string>();
-  const auto& factories = schedule_factories();
-  auto it = factories.find(name);
-  if (it == factories.end()) {
-    std::string known =
-        join(factories, [](const auto& f) -> const std::string& { return f.first; });
-    throw ValueError("unknown learning rate schedule '" + name + "': expected one of " + known);
-  }
-  json config = j.value("config", json::object());
-  try {
-    return it->second(config);
-  } catch (const json::exception& e) {
-    throw ValueError("deserialize_schedule: bad config for " + name + ": " + e.what() +
-                     " (received " + config.dump() + ")");
-  }
+Registry<SchedulePtr>& schedule_registry() {
+  static Registry<SchedulePtr> registry(
+      "learning rate schedule", "TANDEM_REGISTER_LEARNING_RATE_SCHEDULE", schedule_factories());
+  return registry;
 }
+
+SchedulePtr deserialize_schedule(const json& j) { return schedule_registry().deserialize(j); }
 
 }  // namespace tandem::optimizers

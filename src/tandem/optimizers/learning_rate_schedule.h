@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "tandem/core/registry.h"
+
 namespace tandem::optimizers {
 
 class LearningRateSchedule {
@@ -107,5 +109,15 @@ class InverseTimeDecay : public LearningRateSchedule {
 // {"class_name": ..., "config": {...}} as Keras serialises a schedule, and back.
 nlohmann::json serialize(const LearningRateSchedule& schedule);
 SchedulePtr deserialize_schedule(const nlohmann::json& json);
+// The schedule classes, built-in and custom (core/registry.h).
+Registry<SchedulePtr>& schedule_registry();
 
 }  // namespace tandem::optimizers
+
+// Registers a custom LearningRateSchedule subclass; Class needs `static SchedulePtr
+// from_config(const json&)`.
+#define TANDEM_REGISTER_LEARNING_RATE_SCHEDULE(Class)                                          \
+  TANDEM_REGISTER_IN(::tandem::optimizers::schedule_registry(), #Class,                        \
+                     [](const ::nlohmann::json& config) -> ::tandem::optimizers::SchedulePtr { \
+                       return Class::from_config(config);                                      \
+                     })

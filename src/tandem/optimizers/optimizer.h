@@ -24,6 +24,7 @@
 #include <variant>
 #include <vector>
 
+#include "tandem/core/registry.h"
 #include "tandem/core/tensor.h"
 #include "tandem/core/variable.h"
 #include "tandem/optimizers/learning_rate_schedule.h"
@@ -176,5 +177,15 @@ OptimizerPtr get(const std::string& name);
 // {"class_name": ..., "config": {...}} and back.
 nlohmann::json serialize(const Optimizer& optimizer);
 OptimizerPtr deserialize(const nlohmann::json& json);
+// The optimizer classes, built-in and custom (core/registry.h); names match case-insensitively.
+Registry<OptimizerPtr>& optimizer_registry();
 
 }  // namespace tandem::optimizers
+
+// Registers a custom Optimizer subclass; Class needs `static OptimizerPtr from_config(const
+// json&)`.
+#define TANDEM_REGISTER_OPTIMIZER(Class)                                                        \
+  TANDEM_REGISTER_IN(::tandem::optimizers::optimizer_registry(), #Class,                        \
+                     [](const ::nlohmann::json& config) -> ::tandem::optimizers::OptimizerPtr { \
+                       return Class::from_config(config);                                       \
+                     })

@@ -29,24 +29,30 @@ Regularizer l2(double strength) {
 
 nlohmann::json serialize(const Regularizer& r) { return serialize_weight_function(r); }
 
+Registry<Regularizer>& regularizer_registry() {
+  using nlohmann::json;
+  static Registry<Regularizer> registry(
+      "regularizer", "TANDEM_REGISTER_REGULARIZER",
+      {{"L1", [](const json& c) { return l1(c.value("l1", 0.01)); }},
+       {"L2", [](const json& c) { return l2(c.value("l2", 0.01)); }},
+       {"L1L2", [](const json& c) { return l1_l2(c.value("l1", 0.0), c.value("l2", 0.0)); }},
+       // Keras's function-style names.
+       {"l1", [](const json& c) { return l1(c.value("l1", 0.01)); }},
+       {"l2", [](const json& c) { return l2(c.value("l2", 0.01)); }},
+       {"l1_l2", [](const json& c) { return l1_l2(c.value("l1", 0.01), c.value("l2", 0.01)); }}});
+  return registry;
+}
+
 Regularizer deserialize(const nlohmann::json& json) {
   if (json.is_null()) return nullptr;
   TANDEM_CHECK(
-      json.is_object() && json.contains("class_name"), ValueError,
+      json.is_object() && json.contains("class_name") && json["class_name"].is_string(), ValueError,
       "regularizers::deserialize: expected {\"class_name\": ..., \"config\": ...}, received ",
       json.dump());
-  std::string name = json["class_name"].get<std::string>();
-  nlohmann::json c = json.value("config", nlohmann::json::object());
-  if (name == "L1" || name == "l1") return l1(c.value("l1", 0.01));
-  if (name == "L2" || name == "l2") return l2(c.value("l2", 0.01));
-  if (name == "L1L2" || name == "l1_l2") return l1_l2(c.value("l1", 0.0), c.value("l2", 0.0));
-  throw ValueError(
-      "unknown regularizer '" + name +
-      "': expected L1, L2 or L1L2 (a custom regularizer cannot be rebuilt from a config)");
+  return regularizer_registry().deserialize(json);
 }
 
 Regularizer get(const std::string& name) {
-  if (name == "l1_l2") return l1_l2();
   return deserialize({{"class_name", name}, {"config", nlohmann::json::object()}});
 }
 

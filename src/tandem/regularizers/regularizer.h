@@ -4,12 +4,15 @@
 
 #include <string>
 
+#include "tandem/core/registry.h"
 #include "tandem/core/weight_function.h"
 
 namespace tandem::regularizers {
 
 struct RegularizerTag {
   static constexpr const char* kName = "regularizer";
+  static constexpr const char* kType = "Regularizer";
+  static constexpr const char* kMacro = "TANDEM_REGISTER_REGULARIZER";
 };
 using Regularizer = WeightFunction<RegularizerTag>;
 
@@ -23,4 +26,13 @@ Regularizer deserialize(const nlohmann::json& json);
 // By Keras name: "l1", "l2", "l1_l2" (default strengths).
 Regularizer get(const std::string& name);
 
+// The regularizer classes, built-in and custom (core/registry.h). A custom one is a Regularizer
+// with its own class name and config, Regularizer("Orthogonality", {{"factor", f}}, fn), and a
+// factory that rebuilds it from that config.
+Registry<Regularizer>& regularizer_registry();
+
 }  // namespace tandem::regularizers
+
+// Registers a custom regularizer class: factory is `Regularizer(const json& config)`.
+#define TANDEM_REGISTER_REGULARIZER(Class, factory) \
+  TANDEM_REGISTER_IN(::tandem::regularizers::regularizer_registry(), #Class, factory)

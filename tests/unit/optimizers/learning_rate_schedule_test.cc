@@ -93,12 +93,12 @@ TEST(LearningRateSchedule, BadInput) {
       [] {
         opt::deserialize_schedule({{"class_name", "StepDecay"}, {"config", json::object()}});
       },
-      "unknown learning rate schedule 'StepDecay'");
+      "unknown learning rate schedule class 'StepDecay'");
   testing::expect_error<ValueError>(
       [] {
         opt::deserialize_schedule({{"class_name", "ExponentialDecay"}, {"config", {}}});
       },
-      "bad config for ExponentialDecay");
+      "bad config for learning rate schedule class 'ExponentialDecay'");
 }
 
 }  // namespace

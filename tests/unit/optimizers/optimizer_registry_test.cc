@@ -96,7 +96,7 @@ TEST(OptimizerRegistry, ReadsKerasConfigs) {
       [] {
         opt::deserialize({{"class_name", "Ftrl"}, {"config", {{"beta", "x"}}}});
       },
-      "bad config for Ftrl");
+      "bad config for optimizer class 'Ftrl'");
 }
 
 }  // namespace

@@ -25,7 +25,8 @@ TEST(Regularizers, PenaltiesAndConfigs) {
   regularizers::Regularizer custom = [](const Tensor& t) { return reduce_max(abs(t)); };
   EXPECT_DOUBLE_EQ(custom(w).item<double>(), 2.0);
   EXPECT_EQ(custom.class_name(), "Custom");
-  expect_error<ValueError>([] { regularizers::get("l3"); }, "unknown regularizer 'l3'");
+  expect_error<ValueError>([] { regularizers::get("l3"); },
+                           "unknown regularizer class 'l3': pass it in custom_objects");
   expect_error<ValueError>([] { regularizers::l2(-1); }, "strengths must be >= 0");
 }
 
@@ -42,7 +43,7 @@ TEST(Constraints, Projections) {
   EXPECT_EQ(j,
             json::parse(R"({"class_name": "MaxNorm", "config": {"max_value": 3.0, "axis": 1}})"));
   EXPECT_EQ(constraints::serialize(constraints::deserialize(j)), j);
-  expect_error<ValueError>([] { constraints::get("Square"); }, "unknown constraint 'Square'");
+  expect_error<ValueError>([] { constraints::get("Square"); }, "unknown constraint class 'Square'");
 }
 
 TEST(Regularizers, DenseAddsPenaltiesAndAppliesConstraints) {
@@ -76,6 +77,58 @@ TEST(Regularizers, DenseAddsPenaltiesAndAppliesConstraints) {
   EXPECT_EQ(conv_config["kernel_regularizer"]["class_name"], "L1");
   EXPECT_EQ(conv_config["bias_constraint"]["config"]["max_value"], 1.5);
   EXPECT_EQ(layer_from_config(serialize_layer(conv))->get_config(), conv_config);
+}
+
+// A custom regularizer and constraint with hyperparameters: made with a class name and config,
+// rebuilt through a registration or custom_objects.
+regularizers::Regularizer mean_abs(double factor) {
+  return regularizers::Regularizer("MeanAbs", {{"factor", factor}}, [factor](const Tensor& w) {
+    return reduce_mean(abs(w)) * factor;
+  });
+}
+TANDEM_REGISTER_REGULARIZER(MeanAbs,
+                            [](const json& c) { return mean_abs(c.at("factor").get<double>()); });
+
+constraints::Constraint scaled_down(double factor) {
+  return constraints::Constraint("ScaledDown", {{"factor", factor}},
+                                 [factor](const Tensor& w) { return w * factor; });
+}
+
+TEST(Regularizers, CustomOnesRoundTripWithTheirHyperparameters) {
+  Tensor w = constant({{1.0, -3.0}}, float64);
+  json j = regularizers::serialize(mean_abs(0.5));
+  EXPECT_EQ(j, json::parse(R"({"class_name": "MeanAbs", "config": {"factor": 0.5}})"));
+  EXPECT_DOUBLE_EQ(regularizers::deserialize(j)(w).item<double>(), 1.0);
+
+  json c = constraints::serialize(scaled_down(0.25));
+  expect_error<ValueError>([&] { constraints::deserialize(c); },
+                           "unknown constraint class 'ScaledDown': pass it in custom_objects");
+  expect_error<ValueError>([&] { constraints::deserialize(c); },
+                           "TANDEM_REGISTER_CONSTRAINT(ScaledDown)");
+  const CustomObjects custom = {{"ScaledDown", [](const json& config) {
+                                   return scaled_down(config.at("factor").get<double>());
+                                 }}};
+  {
+    CustomObjectScope scope(custom);
+    expect_values(constraints::deserialize(c)(w), {0.25, -0.75});
+  }
+  // Through a layer's config, with custom_objects given to layer_from_config.
+  layers::Dense dense(
+      2, {.kernel_regularizer = mean_abs(0.125), .kernel_constraint = scaled_down(0.5)});
+  auto rebuilt = layer_from_config(serialize_layer(dense), custom);
+  EXPECT_EQ(rebuilt->get_config()["kernel_regularizer"]["config"]["factor"], 0.125);
+  EXPECT_EQ(rebuilt->get_config()["kernel_constraint"]["config"]["factor"], 0.5);
+}
+
+TEST(Regularizers, PlainCallablesWorkButRefuseToBeSaved) {
+  regularizers::Regularizer r = [](const Tensor& t) { return reduce_sum(t); };
+  expect_error<ValueError>([&] { regularizers::serialize(r); },
+                           "a regularizer given as a plain callable cannot be serialized");
+  expect_error<ValueError>([&] { regularizers::serialize(r); }, "TANDEM_REGISTER_REGULARIZER");
+  constraints::Constraint c = [](const Tensor& t) { return t; };
+  layers::Dense dense(2, {.kernel_constraint = c});
+  expect_error<ValueError>([&] { dense.get_config(); },
+                           "a constraint given as a plain callable cannot be serialized");
 }
 
 }  // namespace
