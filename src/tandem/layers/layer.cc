@@ -104,16 +104,30 @@ Tensors Layer::run(const Tensors& inputs, const CallContext& ctx) {
     metrics_.clear();
   }
   ContextScope scope(&ctx);
-  return call(inputs, ctx);
+  Tensors outputs = call(inputs, ctx);
+  after_first_call();
+  return outputs;
 }
 
 void Layer::ensure_built(const std::vector<Shape>& input_shapes) {
   if (built_) return;
+  build_input_shapes_ = input_shapes;
   build(input_shapes);
   built_ = true;
 }
 
-void Layer::build(const std::vector<Shape>&) { built_ = true; }
+void Layer::build(const std::vector<Shape>& input_shapes) {
+  built_ = true;
+  build_input_shapes_ = input_shapes;
+  on_built();
+}
+
+void Layer::after_first_call() {
+  if (called_) return;
+  called_ = true;
+  // A layer that makes its weights in call() (a subclassed model's sublayers) has them now.
+  on_built();
+}
 
 KerasTensor Layer::operator()(const KerasTensor& input) {
   std::vector<KerasTensor> out = (*this)(std::vector<KerasTensor>{input});
@@ -167,6 +181,7 @@ std::vector<std::pair<Shape, DType>> Layer::infer_outputs(const std::vector<Shap
     ContextScope scope(&ctx);
     out = call(placeholders, ctx);
   }
+  after_first_call();
   bool batch_unknown = !shapes.empty() && shapes[0].rank() > 0 && shapes[0][0] < 0;
   std::vector<std::pair<Shape, DType>> result;
   for (const Tensor& t : out) {

@@ -97,6 +97,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // The first call runs it; overrides end with Layer::build(input_shapes), which marks the layer
   // built, as Keras's super().build(input_shape).
   virtual void build(const std::vector<Shape>& input_shapes);
+  // The shapes the layer was built for (empty before), which a saved model records so a loader can
+  // build a subclassed model before restoring its weights (Keras's build_config).
+  const std::vector<Shape>& build_input_shapes() const { return build_input_shapes_; }
   bool trainable() const { return trainable_; }
   // Freezes (false) or unfreezes this layer and every layer it tracks.
   void set_trainable(bool trainable);
@@ -138,6 +141,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   }
   void track_layer(const std::string& attribute, std::shared_ptr<Layer> layer);
   void set_input_spec(InputSpec spec) { input_spec_ = std::move(spec); }
+  // Runs when Layer::build marks the layer built and again after its first call (when layers that
+  // create weights in call() have them); Model uses it to restore deferred load_weights.
+  virtual void on_built() {}
 
  private:
   struct Weight {
@@ -150,6 +156,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::vector<std::pair<Shape, DType>> infer_outputs(const std::vector<Shape>& shapes,
                                                      const std::vector<DType>& dtypes);
   void ensure_built(const std::vector<Shape>& input_shapes);
+  void after_first_call();
   Tensors run(const Tensors& inputs, const CallContext& ctx);
 
   std::string class_name_;
@@ -158,6 +165,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::optional<Shape> input_shape_;
   bool trainable_;
   bool built_ = false;
+  bool called_ = false;
+  std::vector<Shape> build_input_shapes_;
   InputSpec input_spec_;
   std::vector<Weight> weights_;
   std::vector<std::shared_ptr<Layer>> sublayers_;

@@ -5,6 +5,7 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -110,13 +111,21 @@ class Model : public Layer, public Trainer {
   // ---- saving (tandem/io/model_file.h; DESIGN section 3) ----
   // The weights in weights() order, written atomically (a temporary file renamed into place).
   void save_weights(const std::string& path) const override;
-  // Reads weights saved by save_weights or save; names, shapes and dtypes must match (ValueError
-  // naming the first mismatch). Builds nothing: the model must be built.
+  // Reads weights saved by save_weights or save; shapes and dtypes must match, by position
+  // (ValueError naming the first mismatch). On a model that has no weights yet the file is checked
+  // now and the restore waits until the model is built (by build() or its first call), as Keras
+  // defers it.
   void load_weights(const std::string& path);
-  // Weights plus the architecture (get_config), the compile config and the optimizer's state.
+  // Weights plus the architecture (get_config, and the input shapes it was built for), the compile
+  // config and the optimizer's state (slots and iteration count): models::load_model rebuilds the
+  // model and training continues exactly where it stopped.
   void save(const std::string& path) const override;
+  // True while a load_weights waits for the model to be built.
+  bool has_deferred_weights() const { return deferred_weights_.has_value(); }
 
  protected:
+  void on_built() override;
+
   // Keras prints graphs that are not a plain chain with a "Connected to" column.
   virtual bool sequential_like() const { return true; }
   // Output shape of `layer` as Keras prints it ("(None, 3)"), or "multiple"/"?" when unknown.
@@ -131,6 +140,7 @@ class Model : public Layer, public Trainer {
   bool stop_training_ = false;
   std::optional<std::pair<int, int64_t>> resume_;  // (epoch, steps) set by resume_at
   History history_;
+  std::optional<std::string> deferred_weights_;  // a load_weights path waiting for weights
 };
 
 // "(None, 3)" for one shape, "[(None, 3), (None, 4)]" for several.

@@ -120,6 +120,8 @@ class MetricSpec {
   // The object; names go through metrics::resolve with the first batch's shapes.
   metrics::MetricPtr resolve(const Shape& y_true_shape, const Shape& y_pred_shape) const;
   const std::string& name() const { return name_; }
+  // The object given to compile, or null for a name.
+  const metrics::MetricPtr& metric() const { return metric_; }
 
  private:
   std::string name_;

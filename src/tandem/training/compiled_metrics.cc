@@ -32,4 +32,17 @@ void CompiledMetrics::update_state(const Tensors& y_true, const Tensors& y_pred)
   }
 }
 
+nlohmann::json CompiledMetrics::get_config() const {
+  nlohmann::json per_output = nlohmann::json::array();
+  for (const auto& specs : specs_) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const MetricSpec& spec : specs) {
+      list.push_back(spec.metric() ? metrics::serialize(*spec.metric())
+                                   : nlohmann::json(spec.name()));
+    }
+    per_output.push_back(list);
+  }
+  return per_output;
+}
+
 }  // namespace tandem

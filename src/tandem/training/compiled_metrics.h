@@ -22,6 +22,9 @@ class CompiledMetrics {
   // The metrics made so far, and their reported names, in order.
   const std::vector<metrics::MetricPtr>& metrics() const { return metrics_; }
   const std::vector<std::string>& names() const { return names_; }
+  // One list per output of what compile was given: a name ("accuracy", resolved again on the
+  // first batch after loading) or a serialised metric.
+  nlohmann::json get_config() const;
 
  private:
   void build(const Tensors& y_true, const Tensors& y_pred);
