@@ -7,6 +7,7 @@
 #include "tandem/metrics/accuracy.h"
 #include "tandem/metrics/confusion.h"
 #include "tandem/metrics/crossentropy.h"
+#include "tandem/metrics/iou.h"
 #include "tandem/metrics/reduce.h"
 #include "tandem/metrics/regression.h"
 #include "tandem/ops/creation.h"
@@ -37,51 +38,113 @@ Variable Metric::add_weight(const std::string& name, const Shape& shape,
 namespace {
 
 using Factory = Registry<MetricPtr>::Factory;
+using nlohmann::json;
 
-// Makes an M from its config: the name it was saved with, or Keras's default for the class (a
-// metric made from its class name gets that default, as Keras's deserialize does).
+// Makes an M from its config: the name and dtype it was saved with (or Keras's defaults: a metric
+// made from its class name gets its class's default name, as Keras's deserialize does), then the
+// class's own hyperparameters, read by `extra` from the keys its get_config writes.
 template <class M, class Options>
-Factory factory(std::string default_name) {
-  return [default_name](const nlohmann::json& config) -> MetricPtr {
+Factory factory(std::function<void(const json&, Options&)> extra = nullptr) {
+  return [extra](const json& config) -> MetricPtr {
     Options options;
-    options.name = config.value("name", default_name);
+    options.name = config.value("name", options.name);
+    if (config.contains("dtype") && config["dtype"].is_string()) {
+      options.dtype = dtype_from_name(config["dtype"].get<std::string>());
+    }
+    if (extra) extra(config, options);
     return std::make_shared<M>(options);
   };
 }
 
+template <class T>
+std::optional<T> optional_value(const json& config, const char* key) {
+  if (!config.contains(key) || config[key].is_null()) return std::nullopt;
+  return config[key].get<T>();
+}
+
+// Precision's and Recall's thresholds: null, one number, or a list.
+std::vector<double> thresholds_value(const json& config) {
+  if (!config.contains("thresholds") || config["thresholds"].is_null()) return {};
+  if (config["thresholds"].is_number()) return {config["thresholds"].get<double>()};
+  return config["thresholds"].get<std::vector<double>>();
+}
+
+template <class Options>
+void read_confusion(const json& c, Options& o) {
+  o.thresholds = thresholds_value(c);
+  o.top_k = optional_value<int64_t>(c, "top_k");
+  o.class_id = optional_value<int64_t>(c, "class_id");
+}
+
+template <class Options>
+void read_k(const json& c, Options& o) {
+  o.k = c.value("k", o.k);
+}
+
 std::map<std::string, Factory> builtin_classes() {
   return {
-      {"Mean", factory<Mean, MeanOptions>("mean")},
-      {"Sum", factory<Sum, SumOptions>("sum")},
-      {"Accuracy", factory<Accuracy, AccuracyOptions>("accuracy")},
-      {"BinaryAccuracy", factory<BinaryAccuracy, BinaryAccuracyOptions>("binary_accuracy")},
-      {"CategoricalAccuracy",
-       factory<CategoricalAccuracy, CategoricalAccuracyOptions>("categorical_accuracy")},
+      {"Mean", factory<Mean, MeanOptions>()},
+      {"Sum", factory<Sum, SumOptions>()},
+      {"Accuracy", factory<Accuracy, AccuracyOptions>()},
+      {"BinaryAccuracy",
+       factory<BinaryAccuracy, BinaryAccuracyOptions>([](const json& c, BinaryAccuracyOptions& o) {
+         o.threshold = c.value("threshold", o.threshold);
+       })},
+      {"CategoricalAccuracy", factory<CategoricalAccuracy, CategoricalAccuracyOptions>()},
       {"SparseCategoricalAccuracy",
-       factory<SparseCategoricalAccuracy, SparseCategoricalAccuracyOptions>(
-           "sparse_categorical_accuracy")},
+       factory<SparseCategoricalAccuracy, SparseCategoricalAccuracyOptions>()},
       {"TopKCategoricalAccuracy", factory<TopKCategoricalAccuracy, TopKCategoricalAccuracyOptions>(
-                                      "top_k_categorical_accuracy")},
+                                      read_k<TopKCategoricalAccuracyOptions>)},
       {"SparseTopKCategoricalAccuracy",
        factory<SparseTopKCategoricalAccuracy, SparseTopKCategoricalAccuracyOptions>(
-           "sparse_top_k_categorical_accuracy")},
-      {"Precision", factory<Precision, PrecisionOptions>("precision")},
-      {"Recall", factory<Recall, RecallOptions>("recall")},
-      {"AUC", factory<AUC, AUCOptions>("auc")},
-      {"MeanSquaredError",
-       factory<MeanSquaredError, MeanSquaredErrorOptions>("mean_squared_error")},
-      {"MeanAbsoluteError",
-       factory<MeanAbsoluteError, MeanAbsoluteErrorOptions>("mean_absolute_error")},
-      {"RootMeanSquaredError",
-       factory<RootMeanSquaredError, RootMeanSquaredErrorOptions>("root_mean_squared_error")},
-      {"CosineSimilarity", factory<CosineSimilarity, CosineSimilarityOptions>("cosine_similarity")},
-      {"BinaryCrossentropy",
-       factory<BinaryCrossentropy, BinaryCrossentropyOptions>("binary_crossentropy")},
+           read_k<SparseTopKCategoricalAccuracyOptions>)},
+      {"Precision", factory<Precision, PrecisionOptions>(read_confusion<PrecisionOptions>)},
+      {"Recall", factory<Recall, RecallOptions>(read_confusion<RecallOptions>)},
+      {"AUC", factory<AUC, AUCOptions>([](const json& c, AUCOptions& o) {
+         o.num_thresholds = c.value("num_thresholds", o.num_thresholds);
+         o.curve = c.value("curve", o.curve);
+         o.summation_method = c.value("summation_method", o.summation_method);
+         if (c.contains("thresholds") && c["thresholds"].is_array()) {
+           o.thresholds = c["thresholds"].get<std::vector<double>>();
+         }
+       })},
+      {"MeanSquaredError", factory<MeanSquaredError, MeanSquaredErrorOptions>()},
+      {"MeanAbsoluteError", factory<MeanAbsoluteError, MeanAbsoluteErrorOptions>()},
+      {"RootMeanSquaredError", factory<RootMeanSquaredError, RootMeanSquaredErrorOptions>()},
+      {"CosineSimilarity",
+       factory<CosineSimilarity, CosineSimilarityOptions>(
+           [](const json& c, CosineSimilarityOptions& o) { o.axis = c.value("axis", o.axis); })},
+      {"BinaryCrossentropy", factory<BinaryCrossentropy, BinaryCrossentropyOptions>(
+                                 [](const json& c, BinaryCrossentropyOptions& o) {
+                                   o.from_logits = c.value("from_logits", o.from_logits);
+                                   o.label_smoothing =
+                                       c.value("label_smoothing", o.label_smoothing);
+                                 })},
       {"CategoricalCrossentropy", factory<CategoricalCrossentropy, CategoricalCrossentropyOptions>(
-                                      "categorical_crossentropy")},
+                                      [](const json& c, CategoricalCrossentropyOptions& o) {
+                                        o.from_logits = c.value("from_logits", o.from_logits);
+                                        o.label_smoothing =
+                                            c.value("label_smoothing", o.label_smoothing);
+                                        o.axis = c.value("axis", o.axis);
+                                      })},
       {"SparseCategoricalCrossentropy",
        factory<SparseCategoricalCrossentropy, SparseCategoricalCrossentropyOptions>(
-           "sparse_categorical_crossentropy")},
+           [](const json& c, SparseCategoricalCrossentropyOptions& o) {
+             o.from_logits = c.value("from_logits", o.from_logits);
+             o.ignore_class = optional_value<int64_t>(c, "ignore_class");
+             o.axis = c.value("axis", o.axis);
+           })},
+      // MeanIoU needs num_classes, so get("MeanIoU") is refused; its saved config has it.
+      {"MeanIoU",
+       [](const json& c) -> MetricPtr {
+         MeanIoUOptions o;
+         o.name = c.value("name", o.name);
+         o.ignore_class = optional_value<int64_t>(c, "ignore_class");
+         o.sparse_y_true = c.value("sparse_y_true", o.sparse_y_true);
+         o.sparse_y_pred = c.value("sparse_y_pred", o.sparse_y_pred);
+         o.axis = c.value("axis", o.axis);
+         return std::make_shared<MeanIoU>(c.at("num_classes").get<int64_t>(), o);
+       }},
   };
 }
 

@@ -5,6 +5,9 @@
 
 #include "metrics/metric_testing.h"
 #include "tandem/metrics/accuracy.h"
+#include "tandem/metrics/confusion.h"
+#include "tandem/metrics/crossentropy.h"
+#include "tandem/metrics/iou.h"
 #include "tandem/metrics/regression.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/math.h"
@@ -104,6 +107,41 @@ TEST(Metric, GetByKerasName) {
   expect_values(mse->result(), {0.5});
   expect_error<ValueError>([] { metrics::get("f1"); }, "unknown metric 'f1'; known metrics:");
   expect_error<ValueError>([] { metrics::get("MeanIoU"); }, "needs num_classes");
+}
+
+// What load_model relies on: every built-in comes back from its config with its name, dtype and
+// hyperparameters.
+TEST(Metric, BuiltinsRoundTripThroughTheirConfig) {
+  using namespace metrics;  // NOLINT
+  std::vector<MetricPtr> originals = {
+      std::make_shared<BinaryAccuracy>(BinaryAccuracyOptions{.name = "ba", .threshold = 0.25}),
+      std::make_shared<TopKCategoricalAccuracy>(TopKCategoricalAccuracyOptions{.k = 2}),
+      std::make_shared<SparseTopKCategoricalAccuracy>(
+          SparseTopKCategoricalAccuracyOptions{.k = 3, .dtype = float64}),
+      std::make_shared<Precision>(PrecisionOptions{.thresholds = {0.3, 0.7}, .class_id = 1}),
+      std::make_shared<Recall>(RecallOptions{.thresholds = {0.4}, .top_k = 2}),
+      std::make_shared<AUC>(AUCOptions{
+          .num_thresholds = 50, .curve = "PR", .summation_method = "minoring", .name = "pr_auc"}),
+      std::make_shared<CosineSimilarity>(CosineSimilarityOptions{.axis = 1}),
+      std::make_shared<BinaryCrossentropy>(
+          BinaryCrossentropyOptions{.from_logits = true, .label_smoothing = 0.1}),
+      std::make_shared<CategoricalCrossentropy>(
+          CategoricalCrossentropyOptions{.label_smoothing = 0.2, .axis = 1}),
+      std::make_shared<SparseCategoricalCrossentropy>(
+          SparseCategoricalCrossentropyOptions{.from_logits = true, .ignore_class = 0}),
+      std::make_shared<MeanIoU>(4, MeanIoUOptions{.ignore_class = 2, .sparse_y_pred = false}),
+      std::make_shared<RootMeanSquaredError>(RootMeanSquaredErrorOptions{.name = "r"})};
+  for (const MetricPtr& m : originals) {
+    MetricPtr back = deserialize(serialize(*m));
+    EXPECT_EQ(back->class_name(), m->class_name());
+    EXPECT_EQ(back->get_config(), m->get_config()) << m->class_name();
+  }
+  expect_error<ValueError>(
+      [] {
+        deserialize({{"class_name", "F1"}});
+      },
+      "unknown metric class 'F1': pass it in custom_objects");
+  EXPECT_EQ(deserialize("mae")->name(), "mae");
 }
 
 TEST(Metric, ResolveAccuracy) {

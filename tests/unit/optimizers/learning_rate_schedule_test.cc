@@ -96,9 +96,14 @@ TEST(LearningRateSchedule, BadInput) {
       "unknown learning rate schedule class 'StepDecay'");
   testing::expect_error<ValueError>(
       [] {
-        opt::deserialize_schedule({{"class_name", "ExponentialDecay"}, {"config", {}}});
+        opt::deserialize_schedule({{"class_name", "ExponentialDecay"}, {"config", json::object()}});
       },
       "bad config for learning rate schedule class 'ExponentialDecay'");
+  testing::expect_error<ValueError>(
+      [] {
+        opt::deserialize_schedule({{"class_name", "ExponentialDecay"}, {"config", nullptr}});
+      },
+      "expected an object config, received null");
 }
 
 }  // namespace
