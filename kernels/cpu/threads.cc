@@ -132,6 +132,8 @@ void set_thread_budget(int n) {
   blas::set_num_threads(now.threads);
 }
 
+void adopt_thread_budget() { omp_set_num_threads(thread_budget().threads); }
+
 void apply_default_thread_count() {
   ThreadDecision decision =
       decide_threads(read_thread_inputs([](const char* name) { return std::getenv(name); }));

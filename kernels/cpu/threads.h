@@ -67,6 +67,11 @@ ThreadDecision thread_budget();
 // AUTOTUNE reads the budget when an iterator starts, so it follows from the next epoch on.
 void set_thread_budget(int n);
 
+// Gives the calling thread's OpenMP team the budget. OpenMP's count is per thread: one set on the
+// main thread does not reach threads started later, which would start teams as large as the
+// machine. Threads the library starts (the input pipeline's) call this first.
+void adopt_thread_budget();
+
 // Decides and applies the budget once (called by a static initializer of tandem_kernels).
 void apply_default_thread_count();
 

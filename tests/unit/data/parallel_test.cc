@@ -1,6 +1,7 @@
 // Threads in the pipeline: parallel map, prefetch, parallel interleave; errors reach the consumer,
 // and iterators destroyed mid-flight stop their threads cleanly.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <atomic>
@@ -377,6 +378,26 @@ TEST(Autotune, MapRunsAsManyWorkersAsTheBudget) {
   EXPECT_EQ(scalars(ds), iota(0, 4 * wanted));
   EXPECT_EQ(peak.load(), wanted);
   EXPECT_EQ(static_cast<int>(ids.size()), wanted);
+}
+
+TEST(Autotune, PipelineThreadsRunKernelsWithTheBudget) {
+  // OpenMP's thread count is per thread: the pipeline's own threads must start from the budget too,
+  // or ops inside a map would start teams sized by OMP_NUM_THREADS or the machine.
+  const int wanted = static_cast<int>(std::thread::hardware_concurrency()) + 3;
+  ThreadBudget budget(wanted);
+  std::mutex mutex;
+  std::set<int> seen;
+  Dataset ds = Dataset::range(8)
+                   .map(
+                       [&](const Element& e) -> Element {
+                         std::lock_guard<std::mutex> lock(mutex);
+                         seen.insert(omp_get_max_threads());
+                         return e;
+                       },
+                       {.num_parallel_calls = 2})
+                   .prefetch(2);
+  EXPECT_EQ(scalars(ds), iota(0, 8));
+  EXPECT_EQ(seen, std::set<int>{wanted});
 }
 
 }  // namespace
