@@ -23,6 +23,17 @@
 //   ./data_bench only ceiling [epochs] [threads]
 //                                           the TFRecord pipeline with a map that returns a ready
 //                                           element (the same one, or a fresh image): its ceiling
+//   ./data_bench fit [threads,...] [samples] [rounds]
+//                                           issue 15's "the input pipeline never limits training":
+//                                           Model::fit of an MLP (784-256-128-10 ReLU, Adam, batch
+//                                           128) on the TFRecord pipeline above (AUTOTUNE map and
+//                                           prefetch) against Model::fit on the same images as
+//                                           in-memory float32 tensors, at each thread budget
+//                                           (tandem::config::threading: kernels and pipeline
+//                                           alike). Prints `BENCH fit_tfrecord_vs_tensors_<n>t
+//                                           tandem=<TFRecord samples/s> peer=<in-memory samples/s>
+//                                           ratio=<tfrecord/in-memory> unit=samples/s`: the peer is
+//                                           our own in-memory fit, not PyTorch (target: >= 0.95).
 #include <omp.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -103,14 +114,15 @@ double tandem_rate(const Tensor& images, const Tensor& labels, int64_t map_threa
 // Writes the images as `shards` TFRecord files of tf.Example (example k to shard k % shards, like
 // tools/tandem-records) and returns their glob pattern.
 std::string write_shards(const std::string& dir, const std::vector<uint8_t>& image_bytes,
-                         const std::vector<uint8_t>& label_bytes, int shards) {
+                         const std::vector<uint8_t>& label_bytes, int shards,
+                         int64_t samples = kSamples) {
   std::filesystem::create_directories(dir);
   std::vector<std::unique_ptr<tandem::io::TFRecordWriter>> writers;
   for (int i = 0; i < shards; ++i) {
     writers.push_back(std::make_unique<tandem::io::TFRecordWriter>(
         dir + "/fashion_mnist-train-" + std::to_string(i) + ".tfrecord"));
   }
-  for (int64_t k = 0; k < kSamples; ++k) {
+  for (int64_t k = 0; k < samples; ++k) {
     std::string pixels(reinterpret_cast<const char*>(image_bytes.data()) + k * kPixels, kPixels);
     auto example = tandem::io::make_example(
         {{"image", tandem::io::bytes_feature({pixels})},
@@ -332,6 +344,90 @@ double mlp_training_rate(const Tensor& images, const Tensor& labels, int steps, 
   return static_cast<double>(steps * kBatch) / seconds;
 }
 
+// ---- fit on the TFRecord pipeline against fit on in-memory tensors ----
+
+std::shared_ptr<tandem::Sequential> fit_mlp() {
+  using namespace tandem;
+  set_random_seed(0);
+  auto model = std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{
+      std::make_shared<layers::Flatten>(LayerOptions{.input_shape = Shape{28, 28}}),
+      std::make_shared<layers::Dense>(256, layers::DenseOptions{.activation = "relu"}),
+      std::make_shared<layers::Dense>(128, layers::DenseOptions{.activation = "relu"}),
+      std::make_shared<layers::Dense>(10)});
+  model->compile({.optimizer = "adam",
+                  .loss = std::make_shared<losses::SparseCategoricalCrossentropy>(
+                      losses::SparseCategoricalCrossentropyOptions{.from_logits = true}),
+                  .metrics = {"accuracy"}});
+  return model;
+}
+
+// The data_bench TFRecord pipeline with the parallelism left to AUTOTUNE (the thread budget).
+Dataset fit_pipeline(const std::string& pattern) {
+  return Dataset::list_files(pattern, /*shuffle=*/true, /*seed=*/1)
+      .interleave(
+          [](const Element& f) { return tandem::data::TFRecordDataset(f[0].item<std::string>()); },
+          {.cycle_length = 4, .num_parallel_calls = 0})
+      .map(parse_and_normalise, {.num_parallel_calls = AUTOTUNE})
+      .shuffle(10000, 42)
+      .batch(128)
+      .prefetch(AUTOTUNE);
+}
+
+// Samples/s of one Model::fit epoch, timed around the call (the pipeline's start-up included, as a
+// user would see it); adds the process's CPU seconds (all threads) to `cpu`.
+template <class Fit>
+double timed_fit(int64_t samples, double& cpu, Fit&& fit) {
+  Usage before = usage();
+  auto start = Clock::now();
+  fit();
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  cpu += usage().cpu_seconds - before.cpu_seconds;
+  return static_cast<double>(samples) / seconds;
+}
+
+int run_fit_case(const std::vector<int>& thread_counts, int64_t samples, int rounds,
+                 const std::vector<uint8_t>& image_bytes, const std::vector<uint8_t>& label_bytes) {
+  using tandem::Slice;
+  std::string dir = "/tmp/tandem_data_bench_fit_" + std::to_string(::getpid());
+  std::string pattern = write_shards(dir, image_bytes, label_bytes, 8, samples);
+  Tensor x = tandem::cast(Tensor::from_vector(image_bytes, tandem::Shape{kSamples, 28, 28}),
+                          tandem::float32) /
+             255.0f;
+  x = x[{Slice(0, samples)}];
+  Tensor y = tandem::cast(Tensor::from_vector(label_bytes, tandem::Shape{kSamples}), tandem::int64);
+  y = y[{Slice(0, samples)}];
+  const tandem::FitOptions options{.batch_size = 128, .epochs = 1, .verbose = 0};
+  for (int threads : thread_counts) {
+    tandem::config::threading::set_intra_op_parallelism_threads(threads);
+    // Each side trains its own model for one epoch per round; the rounds alternate the sides so
+    // that changes in the machine's load hit both, and each side reports its best round.
+    auto in_memory = fit_mlp();
+    auto from_records = fit_mlp();
+    Dataset records = fit_pipeline(pattern);
+    double best_memory = 0, best_records = 0, cpu_memory = 0, cpu_records = 0;
+    for (int round = 0; round < rounds; ++round) {
+      best_memory = std::max(
+          best_memory, timed_fit(samples, cpu_memory, [&] { in_memory->fit(x, y, options); }));
+      best_records =
+          std::max(best_records,
+                   timed_fit(samples, cpu_records, [&] { from_records->fit(records, options); }));
+    }
+    // CPU time per sample tells the pipeline's cost apart from the machine's load: on idle cores
+    // the pipeline's extra CPU runs beside the training step instead of in its way.
+    double per_sample = 1e6 / static_cast<double>(rounds * samples);
+    std::printf(
+        "BENCH fit_tfrecord_vs_tensors_%dt tandem=%.0f peer=%.0f ratio=%.3f unit=samples/s "
+        "peer_is=in_memory_fit cpu_us_per_sample_tfrecord=%.1f cpu_us_per_sample_in_memory=%.1f "
+        "loadavg=%.1f\n",
+        threads, best_records, best_memory, best_records / best_memory, cpu_records * per_sample,
+        cpu_memory * per_sample, load_average());
+    std::fflush(stdout);
+  }
+  tandem::config::threading::set_intra_op_parallelism_threads(0);
+  std::filesystem::remove_all(dir);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -352,6 +448,26 @@ int main(int argc, char** argv) {
     image_bytes = make_bytes(kSamples * kPixels, 1);
     label_bytes = make_bytes(kSamples, 2);
     for (auto& l : label_bytes) l %= 10;
+  }
+  if (argc > 1 && std::string(argv[1]) == "fit") {
+    std::vector<int> thread_counts;
+    std::string list = argc > 2 ? argv[2] : "1,2";
+    for (size_t start = 0; start < list.size();) {
+      size_t comma = std::min(list.find(',', start), list.size());
+      thread_counts.push_back(std::atoi(list.substr(start, comma - start).c_str()));
+      start = comma + 1;
+    }
+    int64_t samples = argc > 3 ? std::atoll(argv[3]) : kSamples;
+    int rounds = argc > 4 ? std::atoi(argv[4]) : 3;
+    if (samples < 128 || samples > kSamples || rounds < 1 ||
+        std::any_of(thread_counts.begin(), thread_counts.end(), [](int t) { return t < 1; })) {
+      std::fprintf(stderr,
+                   "data_bench fit: expected thread counts >= 1 (e.g. 1,2), 128 <= samples <= "
+                   "%ld and rounds >= 1; received '%s' %ld %d\n",
+                   static_cast<long>(kSamples), list.c_str(), static_cast<long>(samples), rounds);
+      return 2;
+    }
+    return run_fit_case(thread_counts, samples, rounds, image_bytes, label_bytes);
   }
   Tensor images = Tensor::from_vector(image_bytes, tandem::Shape{kSamples, 28, 28});
   Tensor labels = Tensor::from_vector(label_bytes, tandem::Shape{kSamples});

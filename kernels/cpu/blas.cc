@@ -5,10 +5,12 @@
 #include <dnnl.h>
 #endif
 
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/threads.h"
 
 namespace tandem::kernels::cpu::blas {
 namespace {
@@ -18,12 +20,17 @@ constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;  // CBLAS enum valu
 using DgemmFn = void (*)(int, int, int, int, int, int, double, const double*, int, const double*,
                          int, double, double*, int);
 using CorenameFn = char* (*)();
+using SetThreadsFn = void (*)(int);
 
 struct Library {
   Info info;
   SgemmFn sgemm = nullptr;
   DgemmFn dgemm = nullptr;
+  SetThreadsFn set_threads = nullptr;  // openblas_set_num_threads
 };
+
+// Set once library() has loaded, so that set_num_threads never loads OpenBLAS itself.
+std::atomic<bool> loaded{false};
 
 Library load() {
   Library lib;
@@ -49,6 +56,7 @@ Library load() {
     lib.info.library = name;
     if (auto corename = reinterpret_cast<CorenameFn>(dlsym(h, "openblas_get_corename")))
       lib.info.core = corename();
+    lib.set_threads = reinterpret_cast<SetThreadsFn>(dlsym(h, "openblas_set_num_threads"));
     break;
   }
   // Restore what the user had, so child processes see their own environment.
@@ -63,8 +71,21 @@ Library load() {
   return lib;
 }
 
+// OpenBLAS takes the process's thread budget (threads.h) unless the user set its own variable. (The
+// OpenMP build of OpenBLAS follows the calling thread's OpenMP count anyway; the pthreads build
+// would otherwise start one thread per core.)
+void apply_budget(const Library& lib, int threads) {
+  if (lib.set_threads != nullptr && std::getenv("OPENBLAS_NUM_THREADS") == nullptr)
+    lib.set_threads(threads);
+}
+
 const Library& library() {
-  static const Library lib = load();
+  static const Library lib = [] {
+    Library l = load();
+    apply_budget(l, thread_budget().threads);
+    loaded.store(true);
+    return l;
+  }();
   return lib;
 }
 
@@ -90,6 +111,10 @@ void builtin_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, co
 }  // namespace
 
 const Info& info() { return library().info; }
+
+void set_num_threads(int threads) {
+  if (loaded.load()) apply_budget(library(), threads);
+}
 
 SgemmFn raw_sgemm() { return library().sgemm; }
 

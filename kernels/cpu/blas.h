@@ -22,6 +22,10 @@ struct Info {
 
 const Info& info();
 
+// OpenBLAS's thread count (threads.h's budget); a no-op before OpenBLAS is loaded (it then takes
+// the budget as it loads) and when OPENBLAS_NUM_THREADS is set.
+void set_num_threads(int threads);
+
 // Row-major C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C, with leading dimensions
 // lda/ldb/ldc.
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,

@@ -1,10 +1,14 @@
 #include "kernels/cpu/threads.h"
 
 #include <omp.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <mutex>
 #include <thread>
+
+#include "kernels/cpu/blas.h"
 
 namespace tandem::kernels::cpu {
 
@@ -13,9 +17,40 @@ namespace {
 std::optional<int> positive_int(const char* text) {
   if (text == nullptr) return std::nullopt;
   char* end = nullptr;
-  long value = std::strtol(text, &end, 10);  // "4(x2)" reads as 4
+  long value = std::strtol(text, &end, 10);  // "4(x2)" and "4,2" read as 4
   if (end == text || value <= 0) return std::nullopt;
   return static_cast<int>(value);
+}
+
+// Slurm's per-node task counts, "2(x3),1" (nodes 0-2 run 2 tasks, node 3 runs 1), for `node`.
+std::optional<int> slurm_tasks_of_node(const char* spec, int node) {
+  const char* p = spec;
+  while (p != nullptr && *p != '\0') {
+    char* end = nullptr;
+    long count = std::strtol(p, &end, 10);
+    if (end == p || count <= 0) return std::nullopt;
+    long repeat = 1;
+    if (end[0] == '(' && end[1] == 'x') {
+      repeat = std::strtol(end + 2, &end, 10);
+      if (repeat <= 0 || *end != ')') return std::nullopt;
+      ++end;
+    }
+    if (node < repeat) return static_cast<int>(count);
+    node -= static_cast<int>(repeat);
+    p = *end == ',' ? end + 1 : nullptr;
+  }
+  return std::nullopt;
+}
+
+struct Budget {
+  std::mutex mutex;
+  ThreadDecision automatic;             // decided from the environment at load time
+  std::optional<int> explicit_threads;  // set_thread_budget
+};
+
+Budget& budget() {
+  static Budget b;
+  return b;
 }
 
 // Runs before main() in every program linking tandem_kernels.
@@ -23,29 +58,93 @@ std::optional<int> positive_int(const char* text) {
 
 }  // namespace
 
-std::optional<int> ranks_on_node(const std::function<const char*(const char*)>& getenv) {
+std::optional<int> ranks_on_node(const GetEnv& getenv) {
   for (const char* name :
-       {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_STEP_TASKS_PER_NODE"}) {
+       {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"}) {
     if (auto n = positive_int(getenv(name))) return n;
+  }
+  int node = positive_int(getenv("SLURM_NODEID")).value_or(0);  // node 0 reads as unset: fine
+  for (const char* name : {"SLURM_STEP_TASKS_PER_NODE", "SLURM_TASKS_PER_NODE"}) {
+    if (const char* spec = getenv(name)) {
+      if (auto n = slurm_tasks_of_node(spec, node)) return n;
+    }
   }
   return std::nullopt;
 }
 
-int threads_per_rank(int visible_cpus, int hardware_threads, int ranks) {
-  int share = std::max(1, hardware_threads / std::max(1, ranks));
-  return std::max(1, std::min(visible_cpus, share));
+int threads_per_rank(int affinity_cpus, int hardware_threads, int ranks) {
+  affinity_cpus = std::max(1, affinity_cpus);
+  hardware_threads = std::max(affinity_cpus, hardware_threads);
+  ranks = std::max(1, ranks);
+  // Ranks spread evenly over the node: this many of them can run on the CPUs of this mask.
+  int sharing = static_cast<int>((static_cast<long>(ranks) * affinity_cpus + hardware_threads - 1) /
+                                 hardware_threads);
+  return std::max(1, affinity_cpus / std::max(1, sharing));
 }
 
-void apply_default_thread_count() {
-  if (std::getenv("OMP_NUM_THREADS") != nullptr) return;
-  if (auto per_task = positive_int(std::getenv("SLURM_CPUS_PER_TASK"))) {
-    omp_set_num_threads(*per_task);
-    return;
+ThreadDecision decide_threads(const ThreadInputs& in) {
+  if (in.explicit_threads) return {*in.explicit_threads, "explicit"};
+  if (in.omp_num_threads) return {*in.omp_num_threads, "OMP_NUM_THREADS"};
+  if (in.cpus_per_task) return {*in.cpus_per_task, "SLURM_CPUS_PER_TASK"};
+  int ranks = in.ranks_on_node.value_or(1);
+  if (ranks <= 1) return {std::max(1, in.affinity_cpus), "affinity"};
+  return {threads_per_rank(in.affinity_cpus, in.hardware_threads, ranks), "affinity/local ranks"};
+}
+
+int affinity_cpu_count() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return n;
   }
-  std::optional<int> ranks = ranks_on_node([](const char* name) { return std::getenv(name); });
-  if (!ranks || *ranks <= 1) return;
-  int hardware = static_cast<int>(std::thread::hardware_concurrency());
-  omp_set_num_threads(threads_per_rank(omp_get_num_procs(), hardware > 0 ? hardware : 1, *ranks));
+  unsigned hardware = std::thread::hardware_concurrency();
+  return hardware > 0 ? static_cast<int>(hardware) : 1;
+}
+
+ThreadInputs read_thread_inputs(const GetEnv& getenv) {
+  ThreadInputs in;
+  in.affinity_cpus = affinity_cpu_count();
+  unsigned hardware = std::thread::hardware_concurrency();
+  in.hardware_threads = std::max(in.affinity_cpus, static_cast<int>(hardware));
+  in.ranks_on_node = ranks_on_node(getenv);
+  in.omp_num_threads = positive_int(getenv("OMP_NUM_THREADS"));
+  in.cpus_per_task = positive_int(getenv("SLURM_CPUS_PER_TASK"));
+  return in;
+}
+
+ThreadDecision thread_budget() {
+  Budget& b = budget();
+  std::lock_guard<std::mutex> lock(b.mutex);
+  if (b.explicit_threads) return {*b.explicit_threads, "explicit"};
+  return b.automatic;
+}
+
+void set_thread_budget(int n) {
+  ThreadDecision now;
+  {
+    Budget& b = budget();
+    std::lock_guard<std::mutex> lock(b.mutex);
+    b.explicit_threads = n > 0 ? std::optional<int>(n) : std::nullopt;
+    now = b.explicit_threads ? ThreadDecision{n, "explicit"} : b.automatic;
+  }
+  omp_set_num_threads(now.threads);
+  blas::set_num_threads(now.threads);
+}
+
+void adopt_thread_budget() { omp_set_num_threads(thread_budget().threads); }
+
+void apply_default_thread_count() {
+  ThreadDecision decision =
+      decide_threads(read_thread_inputs([](const char* name) { return std::getenv(name); }));
+  {
+    Budget& b = budget();
+    std::lock_guard<std::mutex> lock(b.mutex);
+    b.automatic = decision;
+  }
+  // OpenMP read OMP_NUM_THREADS itself (including nested lists such as "4,2"); leave it be.
+  if (decision.source != "OMP_NUM_THREADS") omp_set_num_threads(decision.threads);
+  // OpenBLAS takes the budget when it is loaded (blas.cc).
 }
 
 }  // namespace tandem::kernels::cpu

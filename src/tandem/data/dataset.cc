@@ -1,7 +1,6 @@
 #include "tandem/data/dataset.h"
 
-#include <thread>
-
+#include "kernels/cpu/threads.h"
 #include "tandem/data/ops/nodes.h"
 #include "tandem/ops/random.h"
 
@@ -45,10 +44,9 @@ uint64_t mix_seed(uint64_t a, uint64_t b) {
   return z ^ (z >> 31);
 }
 
-int64_t autotune_threads() {
-  unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 2 : static_cast<int64_t>(n);
-}
+// The pipeline's threads come out of the same per-rank budget as the kernels' (OpenMP, OpenBLAS),
+// not the whole machine: with 4 ranks on 8 cores an AUTOTUNE map runs 2 workers per rank.
+int64_t autotune_threads() { return kernels::cpu::thread_budget().threads; }
 
 }  // namespace detail
 

@@ -73,7 +73,8 @@ using InterleaveFunction = std::function<Dataset(const Element&)>;
 
 struct MapOptions {
   // Elements transformed at once on worker threads; 0 or 1 transforms on the caller's thread,
-  // AUTOTUNE uses one thread per core.
+  // AUTOTUNE uses the process's CPU thread budget (this rank's share of its cores, the same count
+  // as the kernels' OpenMP threads: tandem::config::threading).
   int64_t num_parallel_calls = 0;
   // true: elements come out in input order; false: as soon as they are ready.
   bool deterministic = true;

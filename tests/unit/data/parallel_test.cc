@@ -1,14 +1,17 @@
 // Threads in the pipeline: parallel map, prefetch, parallel interleave; errors reach the consumer,
 // and iterators destroyed mid-flight stop their threads cleanly.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <set>
 #include <thread>
 
 #include "data_test_util.h"
+#include "tandem/core/config.h"
 #include "testing/assertions.h"
 
 namespace tandem::data {
@@ -317,6 +320,84 @@ TEST(Iterator, OutlivesItsDatasetHandles) {
   std::vector<int64_t> got;
   while (auto e = it->next()) got.push_back(e->at(0).item<int64_t>());
   EXPECT_EQ(got, (std::vector<int64_t>{4, 5, 6}));
+}
+
+// AUTOTUNE's parallelism is the process's CPU thread budget (the kernels' share), not the machine's
+// core count, so that a pipeline and the training step together do not oversubscribe the cores.
+class ThreadBudget {
+ public:
+  explicit ThreadBudget(int n) { config::threading::set_intra_op_parallelism_threads(n); }
+  ~ThreadBudget() { config::threading::set_intra_op_parallelism_threads(0); }
+};
+
+TEST(Autotune, ABudgetOfOneMapsOnTheCallersThread) {
+  ThreadBudget budget(1);
+  std::set<std::thread::id> ids;
+  Dataset ds = Dataset::range(20).map(
+      [&](const Element& e) -> Element {
+        ids.insert(std::this_thread::get_id());  // serial: no lock needed
+        return e;
+      },
+      {.num_parallel_calls = AUTOTUNE});
+  EXPECT_EQ(scalars(ds), iota(0, 20));
+  EXPECT_EQ(ids, std::set<std::thread::id>{std::this_thread::get_id()});
+}
+
+TEST(Autotune, MapRunsAsManyWorkersAsTheBudget) {
+  // A budget above this machine's cores too, so that a map sized by the core count would fail.
+  const int wanted = static_cast<int>(std::thread::hardware_concurrency()) + 2;
+  ThreadBudget budget(wanted);
+  EXPECT_EQ(config::threading::get_intra_op_parallelism_threads(), wanted);
+  // Each call waits (up to 10 s, once) until `wanted` calls run at the same time: with that many
+  // workers it passes at once however loaded the machine is; with fewer, peak stays below.
+  std::atomic<int> active{0}, peak{0};
+  std::atomic<bool> gave_up{false};
+  std::mutex mutex;
+  std::set<std::thread::id> ids;
+  Dataset ds = Dataset::range(4 * wanted)
+                   .map(
+                       [&](const Element& e) -> Element {
+                         {
+                           std::lock_guard<std::mutex> lock(mutex);
+                           ids.insert(std::this_thread::get_id());
+                         }
+                         int now = ++active;
+                         int p = peak.load();
+                         while (now > p && !peak.compare_exchange_weak(p, now)) {
+                         }
+                         auto deadline =
+                             std::chrono::steady_clock::now() + std::chrono::seconds(10);
+                         while (peak.load() < wanted && !gave_up.load()) {
+                           if (std::chrono::steady_clock::now() > deadline) gave_up = true;
+                           std::this_thread::sleep_for(std::chrono::microseconds(100));
+                         }
+                         --active;
+                         return e;
+                       },
+                       {.num_parallel_calls = AUTOTUNE});
+  EXPECT_EQ(scalars(ds), iota(0, 4 * wanted));
+  EXPECT_EQ(peak.load(), wanted);
+  EXPECT_EQ(static_cast<int>(ids.size()), wanted);
+}
+
+TEST(Autotune, PipelineThreadsRunKernelsWithTheBudget) {
+  // OpenMP's thread count is per thread: the pipeline's own threads must start from the budget too,
+  // or ops inside a map would start teams sized by OMP_NUM_THREADS or the machine.
+  const int wanted = static_cast<int>(std::thread::hardware_concurrency()) + 3;
+  ThreadBudget budget(wanted);
+  std::mutex mutex;
+  std::set<int> seen;
+  Dataset ds = Dataset::range(8)
+                   .map(
+                       [&](const Element& e) -> Element {
+                         std::lock_guard<std::mutex> lock(mutex);
+                         seen.insert(omp_get_max_threads());
+                         return e;
+                       },
+                       {.num_parallel_calls = 2})
+                   .prefetch(2);
+  EXPECT_EQ(scalars(ds), iota(0, 8));
+  EXPECT_EQ(seen, std::set<int>{wanted});
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "kernels/cpu/threads.h"
 #include "tandem/data/ops/nodes.h"
 
 namespace tandem::data::detail {
@@ -66,7 +67,13 @@ class ParallelMapIterator : public IteratorBase {
         threads_(threads),
         deterministic_(deterministic) {
     workers_.reserve(static_cast<size_t>(threads));
-    for (int64_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+    for (int64_t i = 0; i < threads; ++i) {
+      workers_.emplace_back([this] {
+        kernels::cpu::adopt_thread_budget();  // ops inside fn: the process's budget, not the
+                                              // machine
+        work();
+      });
+    }
   }
 
   ~ParallelMapIterator() override {

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "kernels/cpu/threads.h"
 #include "tandem/data/ops/nodes.h"
 
 namespace tandem::data::detail {
@@ -19,7 +20,10 @@ class PrefetchIterator : public IteratorBase {
  public:
   PrefetchIterator(std::unique_ptr<IteratorBase> input, int64_t buffer_size)
       : input_(std::move(input)), capacity_(static_cast<size_t>(buffer_size)) {
-    thread_ = std::thread([this] { produce(); });
+    thread_ = std::thread([this] {
+      kernels::cpu::adopt_thread_budget();  // ops upstream: the process's budget, not the machine
+      produce();
+    });
   }
 
   ~PrefetchIterator() override {
