@@ -93,7 +93,7 @@ TEST(Dispatch, OpsRefuseADeviceWithoutTheirKernelBeforeAllocating) {
   expect_refused_before_allocating("conv2d", [&] { conv2d(images, filters); });
   expect_refused_before_allocating("max_pool2d", [&] { max_pool2d(images, 2, 2, "VALID"); });
   expect_refused_before_allocating("avg_pool2d", [&] { avg_pool2d(images, 2, 2, "VALID"); });
-  expect_refused_before_allocating("reduce_sum", [&] { reduce_sum(rows, {.axis = {1}}); });
+  expect_refused_before_allocating("reduce_sum", [&] { reduce_sum(rows, {.axis = {{1}}}); });
   expect_refused_before_allocating("argmax", [&] { argmax(rows, 1); });
   expect_refused_before_allocating("softmax", [&] { softmax(rows); });
   expect_refused_before_allocating("cumsum", [&] { cumsum(rows, 1); });
