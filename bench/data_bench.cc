@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "python_peer.h"
+#include "tandem/core/mutable_tensor.h"
 #include "tandem/data/dataset.h"
 #include "tandem/data/datasets/fashion_mnist.h"
 #include "tandem/io/example.h"
@@ -61,6 +62,7 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using tandem::MutableTensor;
 using tandem::Tensor;
 using tandem::data::AUTOTUNE;
 using tandem::data::Dataset;
@@ -165,24 +167,23 @@ double tfrecord_rate(const std::string& pattern, int64_t map_threads) {
 double tfrecord_ceiling_rate(const std::string& pattern, int64_t map_threads, bool fresh) {
   Tensor image = tandem::zeros({28, 28});
   Tensor label = Tensor::from_vector(std::vector<int64_t>{3}, tandem::Shape{});
-  Dataset ds =
-      Dataset::list_files(pattern, /*shuffle=*/true, /*seed=*/1)
-          .interleave(
-              [](const Element& f) {
-                return tandem::data::TFRecordDataset(f[0].item<std::string>());
-              },
-              {.cycle_length = 4, .num_parallel_calls = 0})
-          .map(
-              [&](const Element&) -> Element {
-                if (!fresh) return {image, label};
-                Tensor copy = Tensor::empty(image.shape(), image.dtype());
-                std::memcpy(const_cast<void*>(copy.raw_data()), image.raw_data(), image.nbytes());
-                return {copy, label};
-              },
-              {.num_parallel_calls = map_threads})
-          .shuffle(10000, 42)
-          .batch(128)
-          .prefetch(AUTOTUNE);
+  Dataset ds = Dataset::list_files(pattern, /*shuffle=*/true, /*seed=*/1)
+                   .interleave(
+                       [](const Element& f) {
+                         return tandem::data::TFRecordDataset(f[0].item<std::string>());
+                       },
+                       {.cycle_length = 4, .num_parallel_calls = 0})
+                   .map(
+                       [&](const Element&) -> Element {
+                         if (!fresh) return {image, label};
+                         auto copy = MutableTensor::empty(image.shape(), image.dtype());
+                         std::memcpy(copy.mutable_raw_data(), image.raw_data(), image.nbytes());
+                         return {std::move(copy).freeze(), label};
+                       },
+                       {.num_parallel_calls = map_threads})
+                   .shuffle(10000, 42)
+                   .batch(128)
+                   .prefetch(AUTOTUNE);
   return run_epoch(ds, kSamples);
 }
 

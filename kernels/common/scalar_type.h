@@ -1,5 +1,5 @@
-// The element types kernels understand. Mirrors tandem::DType (src/tandem/core/dtype.h) value for
-// value; kernels keep their own enum so they never include the tensor library.
+// The element types kernels understand. tandem::DType (src/tandem/core/dtype.h) is this enum, so
+// the tensor library hands dtypes to kernels unconverted and kernels never include it.
 #pragma once
 
 #include <cstdint>

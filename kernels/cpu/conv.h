@@ -6,18 +6,10 @@
 
 #include <cstdint>
 
+#include "kernels/common/geometry.h"
 #include "kernels/common/scalar_type.h"
 
 namespace tandem::kernels::cpu {
-
-struct Conv2DGeometry {
-  int64_t batch = 0, in_h = 0, in_w = 0, in_c = 0;  // input [batch, in_h, in_w, in_c]
-  int64_t k_h = 0, k_w = 0, out_c = 0;              // filters [k_h, k_w, in_c, out_c]
-  int64_t out_h = 0, out_w = 0;                     // output [batch, out_h, out_w, out_c]
-  int64_t stride_h = 1, stride_w = 1;
-  int64_t dilation_h = 1, dilation_w = 1;
-  int64_t pad_top = 0, pad_left = 0;  // cells of implicit zeros before the input
-};
 
 // output = conv2d(input, filters).
 void conv2d(ScalarType t, const Conv2DGeometry& g, const void* input, const void* filters,

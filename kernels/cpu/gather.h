@@ -4,19 +4,10 @@
 
 #include <cstdint>
 
+#include "kernels/common/geometry.h"
 #include "kernels/common/scalar_type.h"
 
 namespace tandem::kernels::cpu {
-
-// params is viewed as [batch, outer, axis_size, inner], indices as [batch, num_indices] and the
-// gathered result as [batch, outer, num_indices, inner].
-struct GatherGeometry {
-  int64_t batch = 1;
-  int64_t outer = 1;
-  int64_t axis_size = 1;
-  int64_t num_indices = 0;
-  int64_t inner = 1;
-};
 
 // out[b, o, i, :] = params[b, o, indices[b, i], :]. Strings (kString) are copied as std::string.
 void gather(ScalarType t, const void* params, const int64_t* indices, void* out,

@@ -5,17 +5,10 @@
 
 #include <cstdint>
 
+#include "kernels/common/geometry.h"
 #include "kernels/common/scalar_type.h"
 
 namespace tandem::kernels::cpu {
-
-struct Pool2DGeometry {
-  int64_t batch = 0, in_h = 0, in_w = 0, channels = 0;  // input [batch, in_h, in_w, channels]
-  int64_t k_h = 0, k_w = 0;                             // window
-  int64_t out_h = 0, out_w = 0;                         // output [batch, out_h, out_w, channels]
-  int64_t stride_h = 1, stride_w = 1;
-  int64_t pad_top = 0, pad_left = 0;
-};
 
 // output = the window maxima; argmax[i] = the flat input index (batch included) of output i's
 // maximum, the first one in row-major window order on ties. Numeric types.

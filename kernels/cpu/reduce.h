@@ -4,12 +4,8 @@
 
 #include <cstdint>
 
+#include "kernels/common/reduce_op.h"
 #include "kernels/common/scalar_type.h"
-
-namespace tandem::kernels {
-enum class ReduceOp : uint8_t { kSum, kMean, kMax, kMin, kProd, kAny, kAll };
-enum class ArgReduceOp : uint8_t { kArgMax, kArgMin };
-}  // namespace tandem::kernels
 
 namespace tandem::kernels::cpu {
 

@@ -67,6 +67,7 @@
 #include "tandem/models/load_model.h"
 #include "tandem/models/sequential.h"
 #include "tandem/models/serving_model.h"
+#include "tandem/ops/clip.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/image.h"
 #include "tandem/ops/indexing.h"

@@ -61,11 +61,6 @@ size_t dtype_size(DType t) {
   return 0;
 }
 
-bool is_floating(DType t) {
-  return t == DType::kFloat32 || t == DType::kFloat64 || t == DType::kFloat16 ||
-         t == DType::kBFloat16;
-}
-
 bool is_integer(DType t) { return t == DType::kInt32 || t == DType::kInt64 || t == DType::kUInt8; }
 
 }  // namespace tandem

@@ -1,4 +1,5 @@
-// Element types (DESIGN section 2). Values match kernels::ScalarType one for one.
+// Element types (DESIGN section 2). DType is kernels::ScalarType: the tensor library and the
+// kernels share one enum, so a tensor's dtype goes to a kernel as it is.
 #pragma once
 
 #include <cstdint>
@@ -6,20 +7,11 @@
 #include <type_traits>
 
 #include "kernels/common/half.h"
+#include "kernels/common/scalar_type.h"
 
 namespace tandem {
 
-enum class DType : uint8_t {
-  kFloat32,
-  kFloat64,
-  kFloat16,
-  kBFloat16,
-  kInt32,
-  kInt64,
-  kUInt8,
-  kBool,
-  kString,
-};
+using DType = kernels::ScalarType;
 
 // TensorFlow-style names: tandem::float32, tandem::int64, ...
 inline constexpr DType float32 = DType::kFloat32;
@@ -42,8 +34,8 @@ const char* dtype_name(DType t);
 DType dtype_from_name(const std::string& name);
 // Bytes per element (sizeof(std::string) for kString).
 size_t dtype_size(DType t);
-bool is_floating(DType t);
-bool is_integer(DType t);  // int32, int64, uint8
+using kernels::is_floating;  // float16, bfloat16, float32, float64
+bool is_integer(DType t);    // int32, int64, uint8
 
 // The DType of a C++ element type.
 template <class T>

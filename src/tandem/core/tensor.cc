@@ -8,6 +8,7 @@
 
 #include "kernels/cpu/elementwise.h"
 #include "tandem/core/allocator.h"
+#include "tandem/core/mutable_tensor.h"
 #ifdef TANDEM_HAVE_CUDA
 #include "kernels/cuda/runtime.h"
 #endif
@@ -128,14 +129,14 @@ Tensor make_literal_tensor(const Literal& value, std::optional<DType> dtype) {
     ints[k] = flat[k]->kind() == Literal::Kind::kFloat ? static_cast<int64_t>(flat[k]->number())
                                                        : flat[k]->integer();
   }
-  Tensor host = Tensor::empty(shape, t, Device::cpu());
-  void* dst = const_cast<void*>(host.raw_data());
+  MutableTensor host = MutableTensor::empty(shape, t, Device::cpu());
+  void* dst = host.mutable_raw_data();
   if (t == DType::kInt64) {
     std::memcpy(dst, ints.data(), ints.size() * sizeof(int64_t));  // exact beyond 2^53
   } else {
     convert_to_host(values.data(), DType::kFloat64, dst, t, static_cast<int64_t>(values.size()));
   }
-  return host.to(default_device());
+  return std::move(host).freeze().to(default_device());
 }
 
 Tensor::Tensor(const Literal& value) : Tensor(make_literal_tensor(value, std::nullopt)) {}
@@ -245,20 +246,19 @@ Tensor Tensor::to(Device device) const {
   if (this->device() == device) return *this;
   TANDEM_CHECK(dtype() != DType::kString, ValueError, "string tensors cannot move to ",
                device.to_string());
-  Tensor out = empty(shape(), dtype(), device);
+  MutableTensor out = MutableTensor::empty(shape(), dtype(), device);
 #ifdef TANDEM_HAVE_CUDA
   int dev = device.is_cuda() ? device.index() : this->device().index();
-  kernels::cuda::copy(const_cast<void*>(out.raw_data()), raw_data(), nbytes(), dev);
+  kernels::cuda::copy(out.mutable_raw_data(), raw_data(), nbytes(), dev);
 #else
   throw ValueError("cannot copy a tensor to " + device.to_string() +
                    ": this build of Tandem has no CUDA support");
 #endif
-  return out;
+  return std::move(out).freeze();
 }
 
 void convert_to_host(const void* src, DType from, void* dst, DType to, int64_t n) {
-  kernels::cpu::cast(static_cast<kernels::ScalarType>(from), static_cast<kernels::ScalarType>(to),
-                     src, dst, n);
+  kernels::cpu::cast(from, to, src, dst, n);
 }
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.to_string(); }

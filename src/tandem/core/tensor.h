@@ -124,7 +124,8 @@ Tensor Tensor::from_vector(const std::vector<T>& values, const Shape& shape, Dev
                "from_vector: expected ", shape.num_elements(), " values for shape ",
                shape.to_string(), ", received ", values.size());
   Tensor host = empty(shape, dtype_of<T>(), Device::cpu());
-  T* dst = static_cast<T*>(const_cast<void*>(host.raw_data()));
+  // Written before anyone else sees it. (MutableTensor is built on Tensor, so not used here.)
+  T* dst = static_cast<T*>(host.storage()->data());
   for (size_t i = 0; i < values.size(); ++i) dst[i] = values[i];
   return host.to(device);
 }

@@ -6,12 +6,15 @@
 // semantics).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "tandem/core/tensor.h"
 
 namespace tandem {
+
+class MutableTensor;
 
 struct VariableOptions {
   std::string name = "Variable";
@@ -53,8 +56,10 @@ class Variable {
 
  private:
   struct State;
-  // The storage to write into: the current one if unshared, else a fresh copy-on-write buffer.
-  Tensor writable_value();
+  // Writes the new value: `write` gets the current storage when nobody else holds it, else a fresh
+  // copy (copy-on-write), and the result becomes the value. With the constructor and the updates
+  // in ops/variable_ops.cc.
+  void update(const std::function<void(MutableTensor&)>& write);
   std::shared_ptr<State> state_;
 };
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tandem/core/mutable_tensor.h"
+
 namespace tandem::data {
 
 namespace {
@@ -166,11 +168,10 @@ Dataset make_csv_dataset(const std::vector<std::string>& file_patterns,
                ValueError, "make_csv_dataset: label_name '", options.label_name,
                "' is not among the selected columns");
 
-  Tensor names =
-      Tensor::empty(Shape{static_cast<int64_t>(files.size())}, DType::kString, Device::cpu());
-  auto* dst = const_cast<std::string*>(names.data<std::string>());
-  std::copy(files.begin(), files.end(), dst);
-  Dataset ds = Dataset::from_tensor_slices(names);
+  MutableTensor names = MutableTensor::empty(Shape{static_cast<int64_t>(files.size())},
+                                             DType::kString, Device::cpu());
+  std::copy(files.begin(), files.end(), names.mutable_data<std::string>());
+  Dataset ds = Dataset::from_tensor_slices(std::move(names).freeze());
   if (options.shuffle) {
     ds = ds.shuffle(static_cast<int64_t>(files.size()), options.shuffle_seed);
   }

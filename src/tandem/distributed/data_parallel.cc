@@ -52,7 +52,7 @@ uint64_t fingerprint(const Tensor& t) {
 // One flat tensor per dtype and device holding `values` one after the other; `group[i]` is the
 // flat that values[i] went into.
 struct Packed {
-  std::vector<Tensor> flats;
+  std::vector<MutableTensor> flats;
   std::vector<size_t> group;
   std::vector<int64_t> offset;
 };
@@ -73,17 +73,19 @@ Packed pack_by_dtype(const std::vector<Tensor>& values) {
     parts[g].push_back(reshape(v, Shape{-1}));
   }
   // concat always makes a fresh tensor, which the collectives may then write into.
-  for (auto& part : parts) p.flats.push_back(concat(part, 0));
+  for (auto& part : parts) p.flats.push_back(MutableTensor::take_unshared(concat(part, 0)));
   return p;
 }
 
-std::vector<Tensor> unpack_by_dtype(const Packed& p, const std::vector<Tensor>& like) {
+std::vector<Tensor> unpack_by_dtype(Packed&& p, const std::vector<Tensor>& like) {
   autodiff::PauseAllTapes no_recording;
+  std::vector<Tensor> flats;
+  for (MutableTensor& flat : p.flats) flats.push_back(std::move(flat).freeze());
   std::vector<Tensor> out;
   for (size_t i = 0; i < like.size(); ++i) {
     const int64_t n = like[i].num_elements();
     out.push_back(
-        reshape(p.flats[p.group[i]][{Slice(p.offset[i], p.offset[i] + n)}], like[i].shape()));
+        reshape(flats[p.group[i]][{Slice(p.offset[i], p.offset[i] + n)}], like[i].shape()));
   }
   return out;
 }
@@ -139,7 +141,7 @@ void DataParallel::broadcast_variables(const std::vector<Variable>& variables) {
   for (size_t g = 0; g < packed.flats.size(); ++g)
     comm_->broadcast(buffer_of(packed.flats[g]), 0, "broadcast_variables");
   if (is_chief()) return;
-  std::vector<Tensor> received = unpack_by_dtype(packed, values);
+  std::vector<Tensor> received = unpack_by_dtype(std::move(packed), values);
   for (size_t i = 0; i < copied.size(); ++i) {
     Variable v = copied[i];
     v.assign(received[i]);
@@ -178,10 +180,10 @@ void DataParallel::sync_gradient_accumulators(const std::vector<Variable>& varia
   if (identical_everywhere(values)) return;
   Packed packed = pack_by_dtype(values);
   std::vector<comm::Buffer> buffers;
-  for (const Tensor& flat : packed.flats) buffers.push_back(buffer_of(flat));
+  for (MutableTensor& flat : packed.flats) buffers.push_back(buffer_of(flat));
   comm_->all_reduce_many(buffers, comm::ReduceOp::kAvg, "sync_gradient_accumulators",
                          comm::ScalarType::kFloat32);
-  std::vector<Tensor> averaged = unpack_by_dtype(packed, values);
+  std::vector<Tensor> averaged = unpack_by_dtype(std::move(packed), values);
   for (size_t i = 0; i < accumulators.size(); ++i) {
     Variable v = accumulators[i];
     v.assign(averaged[i]);
@@ -229,11 +231,11 @@ std::vector<Tensor> DataParallel::all_reduce_sum(const std::vector<Tensor>& valu
   if (values.empty()) return {};
   Packed packed = pack_by_dtype(values);
   std::vector<comm::Buffer> buffers;
-  for (const Tensor& flat : packed.flats) buffers.push_back(buffer_of(flat));
+  for (MutableTensor& flat : packed.flats) buffers.push_back(buffer_of(flat));
   // Exact whatever the gradients' compression: metric totals and counts must not be rounded.
   comm_->all_reduce_many(buffers, comm::ReduceOp::kSum, "all_reduce_sum",
                          comm::ScalarType::kFloat32);
-  return unpack_by_dtype(packed, values);
+  return unpack_by_dtype(std::move(packed), values);
 }
 
 int64_t DataParallel::agree_min(int64_t value) {
@@ -267,10 +269,9 @@ Tensor DataParallel::all_gather(const Tensor& value) {
   for (int64_t r : all_rows) counts.push_back(size_t(r * row_elements)), total += r;
   std::vector<int64_t> dims = inner;
   dims.insert(dims.begin(), total);
-  Tensor out = Tensor::empty(Shape(dims), value.dtype(), value.device());
-  Tensor flat = reshape(value, Shape{-1});
-  comm_->all_gather_v(buffer_of(flat), buffer_of(out), counts, "all_gather");
-  return out;
+  MutableTensor out = MutableTensor::empty(Shape(dims), value.dtype(), value.device());
+  comm_->all_gather_v(input_buffer_of(value), buffer_of(out), counts, "all_gather");
+  return std::move(out).freeze();
 }
 
 void DataParallel::barrier() { comm_->barrier("strategy_barrier"); }

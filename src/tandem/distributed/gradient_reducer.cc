@@ -26,7 +26,7 @@ struct Slot {
 
 // The slots' gradients flattened one after the other (zeros where absent), then one presence flag
 // per slot (1 where present). Averaged over the ranks, a flag above 0 says some rank had one.
-Tensor pack(const std::vector<Slot>& slots, DType dtype, Device device) {
+MutableTensor pack(const std::vector<Slot>& slots, DType dtype, Device device) {
   autodiff::PauseAllTapes no_recording;  // packing is communication, not computation
   std::vector<Tensor> parts;
   parts.reserve(slots.size() + 1);
@@ -42,7 +42,8 @@ Tensor pack(const std::vector<Slot>& slots, DType dtype, Device device) {
   }
   parts.push_back(
       cast(Tensor::from_vector(presence, Shape{int64_t(presence.size())}, device), dtype));
-  return concat(parts, 0);
+  // concat always makes a fresh tensor, which the all-reduce then writes into.
+  return MutableTensor::take_unshared(concat(parts, 0));
 }
 
 // Views of the averaged gradients in a reduced packed buffer; empty where no rank had one.
@@ -237,7 +238,7 @@ void GradientReducer::finish(size_t bucket) {
   std::vector<Slot> slots;
   for (size_t i = 0; i < b.entries.size(); ++i)
     slots.push_back({&none[i], &entries_[b.entries[i]].shape});
-  std::vector<std::optional<Tensor>> reduced = unpack(*b.flat, slots);
+  std::vector<std::optional<Tensor>> reduced = unpack(std::move(*b.flat).freeze(), slots);
   for (size_t i = 0; i < b.entries.size(); ++i) entries_[b.entries[i]].reduced = reduced[i];
   b.flat.reset();
 }
@@ -336,10 +337,10 @@ std::vector<std::optional<Tensor>> all_reduce_gradients(
     std::vector<Slot> slots;
     for (size_t i : groups[g])
       slots.push_back({&gradients[i], &shapes[i], accumulators ? &(*accumulators)[i] : nullptr});
-    Tensor flat = pack(slots, keys[g].first, keys[g].second);
+    MutableTensor flat = pack(slots, keys[g].first, keys[g].second);
     comm.all_reduce_many({buffer_of(flat)}, comm::ReduceOp::kAvg, name + std::to_string(g),
                          compression);
-    std::vector<std::optional<Tensor>> reduced = unpack(flat, slots);
+    std::vector<std::optional<Tensor>> reduced = unpack(std::move(flat).freeze(), slots);
     for (size_t j = 0; j < groups[g].size(); ++j) out[groups[g][j]] = reduced[j];
   }
   return out;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "comm/communicator.h"
+#include "tandem/core/mutable_tensor.h"
 #include "tandem/core/tensor.h"
 #include "tandem/core/variable.h"
 
@@ -98,7 +99,7 @@ class GradientReducer {
     std::vector<size_t> entries;  // indices into entries_
     int64_t elements = 0;
     size_t ready = 0;
-    std::optional<Tensor> flat;  // packed gradients, then presence flags; reduced in place
+    std::optional<MutableTensor> flat;  // packed gradients, then presence flags; reduced in place
     std::unique_ptr<comm::Work> work;
   };
 

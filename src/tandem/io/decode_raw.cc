@@ -5,6 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include "tandem/core/mutable_tensor.h"
+
 namespace tandem::io {
 namespace {
 
@@ -53,10 +55,10 @@ Tensor decode_raw(const Tensor& input_bytes, DType out_type, bool little_endian,
 
   std::vector<int64_t> dims = input.shape().as_list();
   dims.push_back(static_cast<int64_t>(width / esize));
-  Tensor out = Tensor::empty(Shape(std::move(dims)), out_type, Device::cpu());
-  char* base = static_cast<char*>(const_cast<void*>(out.raw_data()));
+  MutableTensor out = MutableTensor::empty(Shape(std::move(dims)), out_type, Device::cpu());
+  char* base = static_cast<char*>(out.mutable_raw_data());
   size_t nbytes = width * static_cast<size_t>(count);
-  if (nbytes == 0) return out;
+  if (nbytes == 0) return std::move(out).freeze();
   for (int64_t i = 0; i < count; ++i) {
     size_t n = std::min(width, strings[i].size());
     std::memcpy(base + i * width, strings[i].data(), n);
@@ -67,7 +69,7 @@ Tensor decode_raw(const Tensor& input_bytes, DType out_type, bool little_endian,
   if (out_type == DType::kBool) {  // a bool must hold 0 or 1: any nonzero byte is true
     for (size_t i = 0; i < nbytes; ++i) base[i] = base[i] != 0;
   }
-  return out;
+  return std::move(out).freeze();
 }
 
 }  // namespace tandem::io

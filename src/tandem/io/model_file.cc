@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "tandem/core/error.h"
+#include "tandem/core/mutable_tensor.h"
 #include "tandem/io/crc32c.h"
 #include "tandem/io/proto/model_file.pb.h"
 #include "tandem/io/tfrecord_format.h"
@@ -404,8 +405,8 @@ ModelFileInfo read_info(const std::string& path, const OpenedFile& file) {
 
 Tensor read_tensor(const std::string& path, const OpenedFile& file, const ModelFileTensorInfo& t,
                    bool verify) {
-  Tensor value = Tensor::empty(t.shape, t.dtype, Device::cpu());
-  char* dst = static_cast<char*>(const_cast<void*>(value.raw_data()));
+  MutableTensor value = MutableTensor::empty(t.shape, t.dtype, Device::cpu());
+  char* dst = static_cast<char*>(value.mutable_raw_data());
   // Checksum chunk by chunk while the bytes are still in cache.
   constexpr uint64_t kChunk = uint64_t{16} << 20;
   uint32_t crc = 0;
@@ -423,7 +424,7 @@ Tensor read_tensor(const std::string& path, const OpenedFile& file, const ModelF
             " bytes at offset ", t.offset, "): stored ", hex32(t.crc32c), ", computed ",
             hex32(crc));
   }
-  return value;
+  return std::move(value).freeze();
 }
 
 }  // namespace

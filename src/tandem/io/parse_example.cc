@@ -5,6 +5,7 @@
 #include <cstring>
 #include <span>
 
+#include "tandem/core/mutable_tensor.h"
 #include "tandem/io/example_wire.h"
 
 namespace tandem::io {
@@ -65,8 +66,8 @@ int64_t count_values(const std::string& name, const FeatureView& v, DType dtype)
 }
 
 // Copies the values of `v` (already checked against dst's dtype) into `dst` from element `at`.
-void copy_values(const FeatureView& v, const Tensor& dst, int64_t at) {
-  void* base = const_cast<void*>(dst.raw_data());
+void copy_values(const FeatureView& v, MutableTensor& dst, int64_t at) {
+  void* base = dst.mutable_raw_data();
   switch (v.kind) {
     case Kind::kFloat:
       return wire::copy_floats(v, static_cast<float*>(base) + at);
@@ -80,24 +81,23 @@ void copy_values(const FeatureView& v, const Tensor& dst, int64_t at) {
 }
 
 // Copies `n` values of a default (or its single value n times) into `dst` at element `at`.
-void copy_default(const Tensor& value, const Tensor& dst, int64_t at, int64_t n) {
+void copy_default(const Tensor& value, MutableTensor& dst, int64_t at, int64_t n) {
   Tensor host = value.cpu();
   size_t esize = dtype_size(dst.dtype());
   for (int64_t i = 0; i < n; ++i) {
     int64_t src = host.num_elements() == 1 ? 0 : i;
     if (dst.dtype() == DType::kString) {
-      static_cast<std::string*>(const_cast<void*>(dst.raw_data()))[at + i] =
-          host.data<std::string>()[src];
+      dst.mutable_data<std::string>()[at + i] = host.data<std::string>()[src];
     } else {
-      std::memcpy(static_cast<char*>(const_cast<void*>(dst.raw_data())) + (at + i) * esize,
+      std::memcpy(static_cast<char*>(dst.mutable_raw_data()) + (at + i) * esize,
                   static_cast<const char*>(host.raw_data()) + src * esize, esize);
     }
   }
 }
 
-Tensor zeros_of(const Shape& shape, DType dtype) {
-  Tensor t = Tensor::empty(shape, dtype, Device::cpu(), "parse_example");
-  if (dtype != DType::kString) std::memset(const_cast<void*>(t.raw_data()), 0, t.nbytes());
+MutableTensor zeros_of(const Shape& shape, DType dtype) {
+  MutableTensor t = MutableTensor::empty(shape, dtype, Device::cpu(), "parse_example");
+  if (dtype != DType::kString) std::memset(t.mutable_raw_data(), 0, t.nbytes());
   return t;
 }
 
@@ -128,7 +128,7 @@ Tensor parse_fixed(const std::string& name, const FixedLenFeature& spec, const C
   int64_t per = spec.shape.num_elements();
   std::vector<int64_t> dims = spec.shape.as_list();
   if (batched) dims.insert(dims.begin(), static_cast<int64_t>(col.batch));
-  Tensor out = zeros_of(Shape(std::move(dims)), spec.dtype);
+  MutableTensor out = zeros_of(Shape(std::move(dims)), spec.dtype);
   for (size_t i = 0; i < col.batch; ++i) {
     const FeatureView& v = col.at(i);
     if (!v.found) {
@@ -144,7 +144,7 @@ Tensor parse_fixed(const std::string& name, const FixedLenFeature& spec, const C
                  in_example(i, batched));
     copy_values(v, out, static_cast<int64_t>(i) * per);
   }
-  return out;
+  return std::move(out).freeze();
 }
 
 Tensor parse_var_len(const std::string& name, const VarLenFeature& spec, const Column& col,
@@ -156,11 +156,11 @@ Tensor parse_var_len(const std::string& name, const VarLenFeature& spec, const C
     max_count = std::max(max_count, n);
   }
   Shape shape = batched ? Shape{static_cast<int64_t>(col.batch), max_count} : Shape{max_count};
-  Tensor out = zeros_of(shape, spec.dtype);
+  MutableTensor out = zeros_of(shape, spec.dtype);
   for (size_t i = 0; i < col.batch; ++i) {
     if (col.at(i).found) copy_values(col.at(i), out, static_cast<int64_t>(i) * max_count);
   }
-  return out;
+  return std::move(out).freeze();
 }
 
 // One pass over each example finds every spec'd feature; then each feature's output is sized and

@@ -1,14 +1,15 @@
 #include "tandem/ops/conv.h"
 
-#include "kernels/cpu/conv.h"
 #include "tandem/autodiff/gradient_tape.h"
+#include "tandem/ops/dispatch.h"
 #include "tandem/ops/math.h"
 #include "tandem/ops/op_utils.h"
 
 namespace tandem {
 namespace {
 
-using kernels::cpu::Conv2DGeometry;
+using kernels::Conv2DGeometry;
+using ops::dispatch::Family;
 
 bool is_16bit_float(DType t) { return t == float16 || t == bfloat16; }
 
@@ -54,9 +55,7 @@ Conv2DGeometry make_geometry(const char* op, const Shape& input, const Shape& fi
           .pad_left = w.pad_before};
 }
 
-Shape input_shape(const Conv2DGeometry& g) { return {g.batch, g.in_h, g.in_w, g.in_c}; }
-Shape filter_shape(const Conv2DGeometry& g) { return {g.k_h, g.k_w, g.in_c, g.out_c}; }
-Shape output_shape(const Conv2DGeometry& g) { return {g.batch, g.out_h, g.out_w, g.out_c}; }
+Shape output_shape(const Conv2DGeometry& g) { return ops::dispatch::conv2d_output_shape(g); }
 
 void check_out_backprop(const char* op, const char* what, const Tensor& dy,
                         const Conv2DGeometry& g) {
@@ -69,10 +68,9 @@ void check_inputs(const char* op, const Tensor& a, const Tensor& b) {
   ops::check_floating(op, a);
   ops::check_same_dtype(op, a, b);
   ops::check_same_device(op, {&a, &b});
-  TANDEM_CHECK(a.device().is_cpu(), ValueError, op, ": the CUDA kernel is not built yet");
+  // Before the 16-bit floats are converted: a device without the kernel costs no casts.
+  ops::dispatch::check_kernel(Family::kConv, op, a.device());
 }
-
-kernels::ScalarType kt(const Tensor& t) { return ops::kt(t.dtype()); }
 
 Tensor forward(const Tensor& x, const Tensor& w, const Conv2DGeometry& g);
 Tensor backprop_input(const Tensor& w, const Tensor& dy, const Conv2DGeometry& g);
@@ -81,8 +79,7 @@ Tensor backprop_filter(const Tensor& x, const Tensor& dy, const Conv2DGeometry& 
 // The three ops are linear in each argument and each other's adjoints, so every gradient is one of
 // them: that gives conv2d higher-order gradients with no extra kernels.
 Tensor forward(const Tensor& x, const Tensor& w, const Conv2DGeometry& g) {
-  Tensor y = Tensor::empty(output_shape(g), x.dtype(), x.device());
-  kernels::cpu::conv2d(kt(x), g, x.raw_data(), w.raw_data(), ops::mutable_data(y));
+  Tensor y = ops::dispatch::conv2d(x, w, g);
   if (autodiff::should_record({x, w})) {
     autodiff::record_operation("conv2d", {x, w}, {y},
                                [x, w, g](const std::vector<Tensor>& d) -> autodiff::GradList {
@@ -93,8 +90,7 @@ Tensor forward(const Tensor& x, const Tensor& w, const Conv2DGeometry& g) {
 }
 
 Tensor backprop_input(const Tensor& w, const Tensor& dy, const Conv2DGeometry& g) {
-  Tensor dx = Tensor::empty(input_shape(g), w.dtype(), w.device());
-  kernels::cpu::conv2d_backprop_input(kt(w), g, w.raw_data(), dy.raw_data(), ops::mutable_data(dx));
+  Tensor dx = ops::dispatch::conv2d_backprop_input(w, dy, g);
   if (autodiff::should_record({w, dy})) {
     autodiff::record_operation("conv2d_backprop_input", {w, dy}, {dx},
                                [w, dy, g](const std::vector<Tensor>& d) -> autodiff::GradList {
@@ -105,9 +101,7 @@ Tensor backprop_input(const Tensor& w, const Tensor& dy, const Conv2DGeometry& g
 }
 
 Tensor backprop_filter(const Tensor& x, const Tensor& dy, const Conv2DGeometry& g) {
-  Tensor dw = Tensor::empty(filter_shape(g), x.dtype(), x.device());
-  kernels::cpu::conv2d_backprop_filter(kt(x), g, x.raw_data(), dy.raw_data(),
-                                       ops::mutable_data(dw));
+  Tensor dw = ops::dispatch::conv2d_backprop_filter(x, dy, g);
   if (autodiff::should_record({x, dy})) {
     autodiff::record_operation("conv2d_backprop_filter", {x, dy}, {dw},
                                [x, dy, g](const std::vector<Tensor>& d) -> autodiff::GradList {

@@ -33,9 +33,7 @@ Tensor fill_as(const char* op, const Shape& shape, double value, DType dtype, De
                  shape.to_list_string());
   TANDEM_CHECK(dtype != DType::kString, TypeError, op,
                ": a numeric value cannot fill a string tensor");
-  Tensor t = Tensor::empty(shape, dtype, device, op);
-  ops::dispatch::fill(t, value);
-  return t;
+  return ops::dispatch::fill(op, shape, dtype, device, value);
 }
 }  // namespace
 
@@ -112,7 +110,8 @@ Tensor one_hot(const Tensor& indices, int64_t depth, OneHotOptions o) {
   Shape shape(dims);
   // The output is allocated (and its size checked) before anything else: a depth of 2^40 is a
   // ValueError or ResourceExhaustedError here, not a bad_alloc from a temporary.
-  Tensor host = fill_as("one_hot", shape, o.off_value, o.dtype, Device::cpu());
+  MutableTensor host =
+      MutableTensor::take_unshared(fill_as("one_hot", shape, o.off_value, o.dtype, Device::cpu()));
   std::vector<int64_t> idx = indices.to_vector<int64_t>();
   int64_t outer = 1, inner = 1;
   for (int d = 0; d < axis; ++d) outer *= indices.shape()[d];
@@ -120,7 +119,7 @@ Tensor one_hot(const Tensor& indices, int64_t depth, OneHotOptions o) {
   // on_value in the output dtype, written at each hot position.
   Tensor on = fill_as("one_hot", Shape{}, o.on_value, o.dtype, Device::cpu());
   size_t item = dtype_size(o.dtype);
-  auto* dst = static_cast<char*>(ops::mutable_data(host));
+  auto* dst = static_cast<char*>(host.mutable_raw_data());
   for (int64_t a = 0; a < outer; ++a)
     for (int64_t b = 0; b < inner; ++b) {
       int64_t k = idx[a * inner + b];
@@ -128,7 +127,7 @@ Tensor one_hot(const Tensor& indices, int64_t depth, OneHotOptions o) {
         std::memcpy(dst + static_cast<size_t>((a * depth + k) * inner + b) * item, on.raw_data(),
                     item);
     }
-  return host.to(indices.device());
+  return std::move(host).freeze().to(indices.device());
 }
 
 std::vector<Tensor> meshgrid(const std::vector<Tensor>& inputs, const std::string& indexing) {

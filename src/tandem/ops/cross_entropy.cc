@@ -2,9 +2,9 @@
 
 #include <numeric>
 
-#include "kernels/cpu/cross_entropy.h"
 #include "tandem/autodiff/gradient_tape.h"
 #include "tandem/ops/creation.h"
+#include "tandem/ops/dispatch.h"
 #include "tandem/ops/math.h"
 #include "tandem/ops/op_utils.h"
 #include "tandem/ops/reduction.h"
@@ -27,7 +27,8 @@ void check_logits(const char* op, const Tensor& logits) {
   TANDEM_CHECK(is_floating(logits.dtype()), TypeError, op,
                ": expected floating-point logits (float16, bfloat16, float32, float64), received ",
                dtype_name(logits.dtype()));
-  TANDEM_CHECK(logits.device().is_cpu(), ValueError, op, ": the CUDA kernel is not built yet");
+  // Before labels are read on the host or converted.
+  ops::dispatch::check_kernel(ops::dispatch::Family::kCrossEntropy, op, logits.device());
 }
 
 // Dense labels: the logits' dtype, device and shape.
@@ -48,14 +49,8 @@ Shape without_last(const Shape& s) {
 }
 
 Tensor softmax_xent_last_axis(const Tensor& labels, const Tensor& logits) {
-  const int64_t classes = logits.shape().dim(-1);
-  const Shape loss_shape = without_last(logits.shape());
-  Tensor loss = Tensor::empty(loss_shape, logits.dtype(), logits.device());
-  Tensor lse = Tensor::empty(loss_shape, logits.dtype(), logits.device());
-  Tensor backprop = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
-  kernels::cpu::softmax_cross_entropy(ops::kt(logits.dtype()), loss_shape.num_elements(), classes,
-                                      logits.raw_data(), labels.raw_data(), ops::mutable_data(loss),
-                                      ops::mutable_data(backprop), ops::mutable_data(lse));
+  ops::dispatch::SoftmaxCrossEntropy xent = ops::dispatch::softmax_cross_entropy(logits, labels);
+  Tensor loss = xent.loss, backprop = xent.backprop, lse = xent.logsumexp;
   if (!autodiff::should_record({labels, logits})) return loss;
   const bool labels_need_grad = autodiff::should_record({labels});
   autodiff::record_operation(
@@ -128,11 +123,8 @@ Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tens
   } else {
     check_label_range(op, labels.data<int64_t>(), rows, classes);
   }
-  Tensor loss = Tensor::empty(loss_shape, logits.dtype(), logits.device());
-  Tensor backprop = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
-  kernels::cpu::sparse_softmax_cross_entropy(ops::kt(logits.dtype()), ops::kt(labels.dtype()), rows,
-                                             classes, logits.raw_data(), labels.raw_data(),
-                                             ops::mutable_data(loss), ops::mutable_data(backprop));
+  std::pair<Tensor, Tensor> xent = ops::dispatch::sparse_softmax_cross_entropy(logits, labels);
+  Tensor loss = xent.first, backprop = xent.second;
   if (!autodiff::should_record({logits})) return loss;
   autodiff::record_operation(
       op, {logits}, {loss},
@@ -150,11 +142,8 @@ Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tens
 Tensor sigmoid_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits) {
   const char* op = "sigmoid_cross_entropy_with_logits";
   check_dense_labels(op, labels, logits);
-  Tensor loss = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
-  Tensor sig = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
-  kernels::cpu::sigmoid_cross_entropy(ops::kt(logits.dtype()), logits.num_elements(),
-                                      logits.raw_data(), labels.raw_data(), ops::mutable_data(loss),
-                                      ops::mutable_data(sig));
+  std::pair<Tensor, Tensor> xent = ops::dispatch::sigmoid_cross_entropy(logits, labels);
+  Tensor loss = xent.first, sig = xent.second;
   if (!autodiff::should_record({labels, logits})) return loss;
   const bool labels_need_grad = autodiff::should_record({labels});
   autodiff::record_operation(op, {labels, logits}, {loss},

@@ -33,11 +33,11 @@ void check_pixel_dtype(const char* what, DType t) {
 // integer -> floating: one output tensor, cast into it and scaled in place (the common
 // normalisation of uint8 pixels; two ops and a temporary would cost twice as much per image).
 Tensor int_to_float(const Tensor& image, DType dtype) {
-  Tensor out = Tensor::empty(image.shape(), dtype, image.device());
-  ops::dispatch::cast(image, out);
-  Tensor scale = ops::scalar_like(1.0 / max_of(image.dtype()), out);
-  ops::dispatch::binary(kernels::BinaryOp::kMul, out, scale, out);
-  return out;
+  MutableTensor out = MutableTensor::take_unshared(ops::dispatch::cast(image, dtype));
+  Tensor scale = ops::scalar_like(1.0 / max_of(image.dtype()), out.view());
+  ops::dispatch::binary_into("convert_image_dtype", kernels::BinaryOp::kMul, out.view(), scale,
+                             out);
+  return std::move(out).freeze();
 }
 
 Tensor float_to_int(const Tensor& image, DType dtype, bool saturate) {

@@ -4,8 +4,6 @@
 #include <cstdint>
 #include <memory>
 
-#include "kernels/cpu/gather.h"
-#include "kernels/cpu/index_map.h"
 #include "tandem/autodiff/gradient_tape.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/dispatch.h"
@@ -121,17 +119,15 @@ Tensor apply_slice(const Tensor& x, const SliceSpec& s);
 
 // Scatters dy into zeros of the input shape: the adjoint of apply_slice.
 Tensor apply_slice_grad(const Tensor& dy, const SliceSpec& s) {
-  TANDEM_CHECK(dy.device().is_cpu(), ValueError, "strided_slice: the CUDA kernel is not built yet");
-  Tensor dx = zeros(s.input_shape, dy.dtype(), dy.device());
   std::vector<std::vector<int64_t>> maps(s.size.size());
   std::vector<const int64_t*> map_ptrs;
   for (size_t d = 0; d < maps.size(); ++d) {
     for (int64_t j = 0; j < s.size[d]; ++j) maps[d].push_back(s.begin[d] + j * s.stride[d]);
     map_ptrs.push_back(maps[d].data());
   }
-  kernels::cpu::scatter_add_by_maps(ops::kt(dy.dtype()), dy.raw_data(), s.size.data(),
-                                    ops::mutable_data(dx), s.input_shape.dims().data(),
-                                    s.input_shape.rank(), map_ptrs.data());
+  // The maps address dy in the input's rank (s.size), whatever axes the slice added or removed.
+  Tensor dx = ops::dispatch::scatter_add_by_maps("strided_slice_grad", dy, Shape(s.size),
+                                                 s.input_shape, map_ptrs.data());
   if (autodiff::should_record({dy})) {
     autodiff::record_operation(
         "strided_slice_grad", {dy}, {dx},
@@ -156,18 +152,17 @@ int64_t contiguous_offset(const SliceSpec& s) {
 }
 
 Tensor materialize_slice(const Tensor& x, const SliceSpec& s) {
-  TANDEM_CHECK(x.device().is_cpu(), ValueError, "strided_slice: the CUDA kernel is not built yet");
-  Tensor y = Tensor::empty(s.output_shape, x.dtype(), x.device());
+  MutableTensor y = ops::dispatch::allocate(ops::dispatch::Family::kGather, "strided_slice",
+                                            Shape(s.size), x.dtype(), x.device());
   std::vector<std::vector<int64_t>> maps(s.size.size());
   std::vector<const int64_t*> map_ptrs;
   for (size_t d = 0; d < maps.size(); ++d) {
     for (int64_t j = 0; j < s.size[d]; ++j) maps[d].push_back(s.begin[d] + j * s.stride[d]);
     map_ptrs.push_back(maps[d].data());
   }
-  kernels::cpu::gather_by_maps(ops::kt(x.dtype()), x.raw_data(), s.input_shape.dims().data(),
-                               ops::mutable_data(y), s.size.data(), x.rank(), map_ptrs.data(),
-                               nullptr);
-  return y;
+  // Gathered in the input's rank (s.size); the result takes the output shape as a view.
+  Tensor full = ops::dispatch::gather_by_maps(x, map_ptrs.data(), nullptr, std::move(y));
+  return Tensor::from_storage(full.storage(), full.storage_offset(), s.output_shape, x.dtype());
 }
 
 Tensor apply_slice(const Tensor& x, const SliceSpec& s) {
@@ -280,15 +275,12 @@ std::vector<int64_t> join(std::vector<int64_t> a, const std::vector<int64_t>& b)
 using Positions = std::shared_ptr<const std::vector<int64_t>>;
 
 Tensor scatter_add_into(const Tensor& updates, const Positions& pos,
-                        const kernels::cpu::GatherGeometry& g, const Shape& out_shape);
+                        const kernels::GatherGeometry& g, const Shape& out_shape);
 
 // The gathered view of `params` (its gradient scatters back).
-Tensor gather_rows(const Tensor& params, const Positions& pos,
-                   const kernels::cpu::GatherGeometry& g, const Shape& out_shape) {
-  TANDEM_CHECK(params.device().is_cpu(), ValueError, "gather: the CUDA kernel is not built yet");
-  Tensor y = Tensor::empty(out_shape, params.dtype(), params.device());
-  kernels::cpu::gather(ops::kt(params.dtype()), params.raw_data(), pos->data(),
-                       ops::mutable_data(y), g);
+Tensor gather_rows(const Tensor& params, const Positions& pos, const kernels::GatherGeometry& g,
+                   const Shape& out_shape) {
+  Tensor y = ops::dispatch::gather("gather", params, pos->data(), g, out_shape);
   if (is_floating(params.dtype()) && autodiff::should_record({params})) {
     Shape params_shape = params.shape();
     autodiff::record_operation(
@@ -302,12 +294,8 @@ Tensor gather_rows(const Tensor& params, const Positions& pos,
 
 // zeros(out_shape) with `updates` added at the positions (the adjoint of gather_rows).
 Tensor scatter_add_into(const Tensor& updates, const Positions& pos,
-                        const kernels::cpu::GatherGeometry& g, const Shape& out_shape) {
-  TANDEM_CHECK(updates.device().is_cpu(), ValueError,
-               "scatter_nd: the CUDA kernel is not built yet");
-  Tensor y = zeros(out_shape, updates.dtype(), updates.device());
-  kernels::cpu::scatter_add(ops::kt(updates.dtype()), updates.raw_data(), pos->data(),
-                            ops::mutable_data(y), g);
+                        const kernels::GatherGeometry& g, const Shape& out_shape) {
+  Tensor y = ops::dispatch::scatter_add("scatter_nd", updates, pos->data(), g, out_shape);
   if (is_floating(updates.dtype()) && autodiff::should_record({updates})) {
     Shape updates_shape = updates.shape();
     autodiff::record_operation(
@@ -332,7 +320,7 @@ std::string tuple_string(const int64_t* t, int64_t k) {
 // caller names in errors), after `batch_dims` leading batch dimensions.
 struct NdIndex {
   Positions positions;
-  kernels::cpu::GatherGeometry geometry;
+  kernels::GatherGeometry geometry;
   std::vector<int64_t> index_dims;  // indices.shape[:-1]
   std::vector<int64_t> slice_dims;  // target.shape[batch_dims + k:]
 };
@@ -354,7 +342,7 @@ NdIndex linearize_nd(const char* op, const Tensor& indices, const Shape& target,
   NdIndex r;
   r.index_dims = slice_dims(idims, 0, q - 1);
   r.slice_dims = slice_dims(tdims, batch_dims + k, tdims.size());
-  kernels::cpu::GatherGeometry& g = r.geometry;
+  kernels::GatherGeometry& g = r.geometry;
   g.batch = product(idims, 0, batch_dims);
   g.axis_size = product(tdims, batch_dims, batch_dims + k);
   g.num_indices = product(idims, batch_dims, q - 1);
@@ -500,7 +488,7 @@ Tensor gather(const Tensor& params, const Tensor& indices, const GatherOptions& 
                  " (expected 0 <= index < ", axis_size, "), found at flat position ", i,
                  " of indices");
   }
-  kernels::cpu::GatherGeometry g;
+  kernels::GatherGeometry g;
   g.batch = product(pd, 0, bd);
   g.outer = product(pd, bd, axis);
   g.axis_size = axis_size;
@@ -584,17 +572,9 @@ Tensor scatter_into_copy(const char* op, const Tensor& tensor, const Tensor& ind
   if (add) ops::check_numeric(op, tensor);
   NdIndex nd = linearize_nd(op, indices, tensor.shape(), 0, "tensor");
   check_updates_shape(op, updates, nd, tensor.shape());
-  TANDEM_CHECK(tensor.device().is_cpu() && updates.device().is_cpu(), ValueError, op,
-               ": the CUDA kernel is not built yet");
-  Tensor y = Tensor::empty(tensor.shape(), tensor.dtype(), tensor.device());
-  ops::dispatch::copy(tensor, y);
-  if (add) {
-    kernels::cpu::scatter_add(ops::kt(y.dtype()), updates.raw_data(), nd.positions->data(),
-                              ops::mutable_data(y), nd.geometry);
-  } else {
-    kernels::cpu::scatter_update(ops::kt(y.dtype()), updates.raw_data(), nd.positions->data(),
-                                 ops::mutable_data(y), nd.geometry);
-  }
+  ops::check_same_device(op, {&tensor, &updates});
+  Tensor y =
+      ops::dispatch::scatter_into_copy(op, tensor, updates, nd.positions->data(), nd.geometry, add);
   if (is_floating(tensor.dtype()) && autodiff::should_record({tensor, updates})) {
     Shape updates_shape = updates.shape();
     autodiff::record_operation(

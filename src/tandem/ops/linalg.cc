@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
-#include "kernels/cpu/matmul.h"
 #include "tandem/autodiff/gradient_tape.h"
+#include "tandem/ops/dispatch.h"
 #include "tandem/ops/op_utils.h"
 #include "tandem/ops/shape_ops.h"
 
@@ -104,21 +104,18 @@ Tensor matmul(const Tensor& a, const Tensor& b, const MatmulOptions& options) {
   std::vector<int64_t> dims = out_batch.as_list();
   dims.push_back(m);
   dims.push_back(n);
-  Tensor y = Tensor::empty(Shape(dims), a.dtype(), a.device());
-  TANDEM_CHECK(a.device().is_cpu(), ValueError, "matmul: the CUDA kernel is not built yet");
 
   std::vector<int64_t> a_index = batch_index(Shape(batch_dims(a)), out_batch);
   std::vector<int64_t> b_index = batch_index(Shape(batch_dims(b)), out_batch);
-  kernels::cpu::MatmulSpec spec{.trans_a = ta,
-                                .trans_b = tb,
-                                .m = m,
-                                .n = n,
-                                .k = k,
-                                .batch = out_batch.num_elements(),
-                                .a_index = a_index.empty() ? nullptr : a_index.data(),
-                                .b_index = b_index.empty() ? nullptr : b_index.data()};
-  kernels::cpu::batch_matmul(ops::kt(a.dtype()), spec, a.raw_data(), b.raw_data(),
-                             ops::mutable_data(y));
+  kernels::MatmulSpec spec{.trans_a = ta,
+                           .trans_b = tb,
+                           .m = m,
+                           .n = n,
+                           .k = k,
+                           .batch = out_batch.num_elements(),
+                           .a_index = a_index.empty() ? nullptr : a_index.data(),
+                           .b_index = b_index.empty() ? nullptr : b_index.data()};
+  Tensor y = ops::dispatch::batch_matmul(a, b, spec, Shape(dims));
   if (is_floating(a.dtype()) && autodiff::should_record({a, b})) record_matmul(a, b, y, ta, tb);
   return y;
 }

@@ -2,12 +2,10 @@
 
 #include <cmath>
 
-#include "kernels/cpu/elementwise.h"
 #include "tandem/autodiff/gradient_tape.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/dispatch.h"
 #include "tandem/ops/op_utils.h"
-#include "tandem/ops/reduction.h"
 
 namespace tandem {
 
@@ -49,8 +47,7 @@ void check_domain(const char* name, const Tensor& x, Domain domain) {
 Tensor unary_op(const char* name, UnaryOp op, const Tensor& x, Domain domain, UnaryGrad grad,
                 float alpha = 0.f) {
   check_domain(name, x, domain);
-  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
-  ops::dispatch::unary(op, x, y, alpha);
+  Tensor y = ops::dispatch::unary(name, op, x, alpha);
   if (grad && is_floating(x.dtype()) && autodiff::should_record({x})) {
     autodiff::record_operation(
         name, {x}, {y}, [x, y, grad, alpha](const std::vector<Tensor>& g) -> autodiff::GradList {
@@ -70,9 +67,7 @@ Tensor binary_op(const char* name, BinaryOp op, const Tensor& x, const Tensor& y
   check_domain(name, x, domain);
   ops::check_same_device(name, {&x, &y});
   Shape shape = ops::broadcast_shapes(name, x.shape(), y.shape());
-  DType out_dtype = kernels::produces_bool(op) ? DType::kBool : x.dtype();
-  Tensor z = Tensor::empty(shape, out_dtype, x.device());
-  ops::dispatch::binary(op, x, y, z);
+  Tensor z = ops::dispatch::binary(name, op, x, y, shape);
   if (grad && is_floating(x.dtype()) && autodiff::should_record({x, y})) {
     autodiff::record_operation(name, {x, y}, {z},
                                [x, y, z, grad](const std::vector<Tensor>& g) -> autodiff::GradList {
@@ -88,10 +83,18 @@ Tensor binary_op(const char* name, BinaryOp op, const Tensor& x, const Tensor& y
 
 Tensor mask(const Tensor& cond, const Tensor& like) { return cast(cond, like.dtype()); }
 
+// Whether any element of the bool tensor b is true. The reduce kernel directly, not reduce_any:
+// the reductions are built on this file's ops, so this file does not call them.
+bool any_true(const char* name, const Tensor& b) {
+  Tensor flag =
+      ops::dispatch::reduce(name, kernels::ReduceOp::kAny, b, 1, b.num_elements(), 1, Shape{});
+  return flag.item<bool>();
+}
+
 // Integer kernels cannot represent x / 0; TensorFlow reports it instead of returning garbage.
 void check_integer_divisor(const char* name, const Tensor& y) {
   if (!is_integer(y.dtype())) return;
-  TANDEM_CHECK(!reduce_any(equal(y, scalar_like(0, y))).item<bool>(), ValueError, name,
+  TANDEM_CHECK(!any_true(name, equal(y, scalar_like(0, y))), ValueError, name,
                ": integer division by zero");
 }
 
@@ -147,8 +150,8 @@ Tensor mod(const Tensor& x, const Tensor& y) {
 Tensor pow(const Tensor& x, const Tensor& y) {
   ops::check_same_dtype("pow", x, y);
   // x^-n is a fraction no integer can hold; TensorFlow rejects it rather than returning 0.
-  TANDEM_CHECK(!is_integer(y.dtype()) || !reduce_any(less(y, scalar_like(0, y))).item<bool>(),
-               ValueError, "pow: integers to negative integer powers are not allowed");
+  TANDEM_CHECK(!is_integer(y.dtype()) || !any_true("pow", less(y, scalar_like(0, y))), ValueError,
+               "pow: integers to negative integer powers are not allowed");
   return binary_op("pow", BinaryOp::kPow, x, y, Domain::kNumeric,
                    [](const Tensor& x, const Tensor& y, const Tensor& z, const Tensor& dz) {
                      Tensor gx = multiply(dz, multiply(y, pow(x, subtract(y, scalar_like(1, y)))));
@@ -424,20 +427,6 @@ Tensor clip_by_value(const Tensor& x, double clip_min, double clip_max) {
   return clip_by_value(x, scalar_like(clip_min, x), scalar_like(clip_max, x));
 }
 
-Tensor clip_by_norm(const Tensor& x, double clip_norm,
-                    const std::optional<std::vector<int64_t>>& axes) {
-  ops::check_floating("clip_by_norm", x);
-  TANDEM_CHECK(clip_norm > 0, ValueError, "clip_by_norm: expected clip_norm > 0, received ",
-               clip_norm);
-  Tensor l2sum = reduce_sum(square(x), {.axis = axes, .keepdims = true});
-  // Where the norm is 0 the sqrt's gradient would be inf; TensorFlow guards it the same way.
-  Tensor positive = greater(l2sum, scalar_like(0, l2sum));
-  Tensor safe = where(positive, l2sum, ones_like(l2sum));
-  Tensor l2norm = where(positive, sqrt(safe), l2sum);
-  Tensor c = scalar_like(clip_norm, x);
-  return divide(multiply(x, c), maximum(l2norm, c));
-}
-
 // ---- cast ----
 
 Tensor cast(const Tensor& x, DType dtype) {
@@ -445,8 +434,7 @@ Tensor cast(const Tensor& x, DType dtype) {
   TANDEM_CHECK(dtype != DType::kString, TypeError, "cast: cannot cast ", dtype_name(x.dtype()),
                " to string");
   if (x.dtype() == dtype) return x;
-  Tensor y = Tensor::empty(x.shape(), dtype, x.device());
-  ops::dispatch::cast(x, y);
+  Tensor y = ops::dispatch::cast(x, dtype);
   if (is_floating(x.dtype()) && is_floating(dtype) && autodiff::should_record({x})) {
     DType from = x.dtype();
     autodiff::record_operation(
@@ -495,12 +483,7 @@ Tensor where(const Tensor& condition, const Tensor& x, const Tensor& y) {
   ops::check_same_device("where", {&condition, &x, &y});
   Shape xy = ops::broadcast_shapes("where", x.shape(), y.shape());
   Shape shape = ops::broadcast_shapes("where", condition.shape(), xy);
-  TANDEM_CHECK(condition.device().is_cpu(), ValueError, "where: the CUDA kernel is not built yet");
-  Tensor out = Tensor::empty(shape, x.dtype(), x.device());
-  kernels::BroadcastSpec spec = ops::make_broadcast_spec(shape, x.shape(), y.shape());
-  std::vector<int64_t> cond_stride = ops::broadcast_strides(condition.shape(), shape);
-  kernels::cpu::select(ops::kt(x.dtype()), condition.data<bool>(), cond_stride.data(), x.raw_data(),
-                       y.raw_data(), ops::mutable_data(out), spec);
+  Tensor out = ops::dispatch::select(condition, x, y, shape);
   if (is_floating(x.dtype()) && autodiff::should_record({x, y})) {
     autodiff::record_operation(
         "where", {condition, x, y}, {out},

@@ -56,9 +56,6 @@ Tensor swish(const Tensor& x);
 // Clipping.
 Tensor clip_by_value(const Tensor& x, const Tensor& clip_min, const Tensor& clip_max);
 Tensor clip_by_value(const Tensor& x, double clip_min, double clip_max);
-// Rescales x so its L2 norm (over `axes`, default all) is at most clip_norm.
-Tensor clip_by_norm(const Tensor& x, double clip_norm,
-                    const std::optional<std::vector<int64_t>>& axes = std::nullopt);
 
 // Casts between numeric dtypes (floats to ints truncate toward zero; to bool: x != 0).
 Tensor cast(const Tensor& x, DType dtype);

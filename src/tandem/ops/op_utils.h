@@ -7,19 +7,9 @@
 #include <vector>
 
 #include "kernels/common/functors.h"
-#include "kernels/common/scalar_type.h"
 #include "tandem/core/tensor.h"
 
 namespace tandem::ops {
-
-inline kernels::ScalarType kt(DType t) { return static_cast<kernels::ScalarType>(t); }
-
-// Writable pointer into a freshly allocated op output (tensors are immutable to users, not to ops).
-inline void* mutable_data(const Tensor& t) { return const_cast<void*>(t.raw_data()); }
-template <class T>
-T* mutable_data(const Tensor& t) {
-  return const_cast<T*>(t.data<T>());
-}
 
 void check_defined(const char* op, const Tensor& t, const char* arg = "input");
 // TypeError unless a and b share a dtype ("add: expected y to have dtype float32 like x, received

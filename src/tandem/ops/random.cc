@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/random.h"
+#include "tandem/ops/dispatch.h"
 #include "tandem/ops/op_utils.h"
 
 namespace tandem {
@@ -44,11 +44,6 @@ void check_shape(const char* op, const Shape& shape) {
                  shape.to_list_string());
 }
 
-// Numbers are drawn on the host (the CPU kernel) and moved to the default device.
-Tensor host_output(const Shape& shape, DType dtype) {
-  return Tensor::empty(shape, dtype, Device::cpu());
-}
-
 Tensor uniform_int(const Shape& shape, const RandomOptions& o) {
   for (double bound : {o.minval, o.maxval})
     TANDEM_CHECK(std::isfinite(bound) && bound == std::floor(bound), ValueError,
@@ -62,11 +57,11 @@ Tensor uniform_int(const Shape& shape, const RandomOptions& o) {
                " must fit in ", dtype_name(o.dtype));
   TANDEM_CHECK(o.minval < o.maxval, ValueError, "random_uniform: need minval < maxval, received ",
                o.minval, " >= ", o.maxval);
-  Tensor out = host_output(shape, o.dtype);
-  kernels::cpu::random_uniform_int(ops::kt(o.dtype), ops::mutable_data(out), out.num_elements(),
-                                   next_random_stream(o.seed, o.per_replica),
-                                   static_cast<int64_t>(o.minval), static_cast<int64_t>(o.maxval));
-  return out.to(default_device());
+  // Numbers are drawn on the host and moved to the default device.
+  return ops::dispatch::random_uniform_int(
+             shape, o.dtype, next_random_stream(o.seed, o.per_replica),
+             static_cast<int64_t>(o.minval), static_cast<int64_t>(o.maxval))
+      .to(default_device());
 }
 
 }  // namespace
@@ -127,16 +122,14 @@ Tensor random_uniform(const Shape& shape, const RandomOptions& options) {
       "random_uniform: expected dtype float16, bfloat16, float32, float64, int32 or int64, "
       "received ",
       dtype_name(options.dtype));
-  Tensor out = host_output(shape, options.dtype);
-  kernels::cpu::random_uniform(ops::kt(options.dtype), ops::mutable_data(out), out.num_elements(),
-                               next_random_stream(options.seed, options.per_replica),
-                               options.minval, options.maxval);
-  return out.to(default_device());
+  return ops::dispatch::random_uniform(shape, options.dtype,
+                                       next_random_stream(options.seed, options.per_replica),
+                                       options.minval, options.maxval)
+      .to(default_device());
 }
 
 namespace {
-using NormalKernel = void (*)(kernels::ScalarType, void*, int64_t, kernels::PhiloxStream, double,
-                              double);
+using NormalKernel = Tensor (*)(const Shape&, DType, kernels::PhiloxStream, double, double);
 
 // random_normal and truncated_normal differ only in their kernel.
 Tensor normal_values(const char* op, NormalKernel kernel, const Shape& shape,
@@ -145,19 +138,18 @@ Tensor normal_values(const char* op, NormalKernel kernel, const Shape& shape,
   TANDEM_CHECK(is_floating(options.dtype), TypeError, op,
                ": expected a floating dtype (float16, bfloat16, float32, float64), received ",
                dtype_name(options.dtype));
-  Tensor out = host_output(shape, options.dtype);
-  kernel(ops::kt(options.dtype), ops::mutable_data(out), out.num_elements(),
-         next_random_stream(options.seed, options.per_replica), options.mean, options.stddev);
-  return out.to(default_device());
+  return kernel(shape, options.dtype, next_random_stream(options.seed, options.per_replica),
+                options.mean, options.stddev)
+      .to(default_device());
 }
 }  // namespace
 
 Tensor random_normal(const Shape& shape, const RandomOptions& options) {
-  return normal_values("random_normal", kernels::cpu::random_normal, shape, options);
+  return normal_values("random_normal", ops::dispatch::random_normal, shape, options);
 }
 
 Tensor truncated_normal(const Shape& shape, const RandomOptions& options) {
-  return normal_values("truncated_normal", kernels::cpu::truncated_normal, shape, options);
+  return normal_values("truncated_normal", ops::dispatch::truncated_normal, shape, options);
 }
 
 Tensor random_shuffle(const Tensor& x, std::optional<uint64_t> seed) {
@@ -166,23 +158,7 @@ Tensor random_shuffle(const Tensor& x, std::optional<uint64_t> seed) {
   // same numbers whatever x's size.
   kernels::PhiloxStream stream = next_random_stream(seed);
   if (x.rank() == 0 || x.shape()[0] <= 1) return x;
-  int64_t rows = x.shape()[0];
-  std::vector<int64_t> perm(static_cast<size_t>(rows));
-  kernels::cpu::random_permutation(perm.data(), rows, stream);
-  Tensor host = x.cpu();
-  Tensor out = Tensor::empty(x.shape(), x.dtype(), Device::cpu());
-  int64_t row_elements = x.num_elements() / rows;
-  if (x.dtype() == string) {
-    const std::string* src = host.data<std::string>();
-    std::string* dst = ops::mutable_data<std::string>(out);
-    for (int64_t k = 0; k < rows; ++k)
-      for (int64_t e = 0; e < row_elements; ++e)
-        dst[k * row_elements + e] = src[perm[k] * row_elements + e];
-  } else {
-    kernels::cpu::gather_rows(host.raw_data(), ops::mutable_data(out), perm.data(), rows,
-                              static_cast<size_t>(row_elements) * dtype_size(x.dtype()));
-  }
-  return out.to(x.device());
+  return ops::dispatch::shuffle_rows(x, stream);
 }
 
 }  // namespace tandem

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/cpu/reduce.h"
 #include "tandem/autodiff/gradient_tape.h"
 #include "tandem/ops/creation.h"
+#include "tandem/ops/dispatch.h"
 #include "tandem/ops/math.h"
 #include "tandem/ops/op_utils.h"
 #include "tandem/ops/shape_ops.h"
@@ -56,10 +56,6 @@ std::vector<int64_t> axes_of(const std::vector<bool>& reduced) {
   return axes;
 }
 
-void check_cpu(const char* op, const Tensor& x) {
-  TANDEM_CHECK(x.device().is_cpu(), ValueError, op, ": the CUDA kernel is not built yet");
-}
-
 // x viewed as [outer, r, inner] around axis `ax`.
 struct AxisView {
   int64_t outer = 1, r = 1, inner = 1;
@@ -86,7 +82,8 @@ int single_axis(const char* op, const Tensor& x, int64_t axis) {
 
 // Runs the kernel over x viewed as [outer, r, inner]; transposes first when the reduced axes are
 // not one contiguous block.
-Tensor reduce_raw(ReduceOp op, const Tensor& x, const std::vector<bool>& reduced) {
+Tensor reduce_raw(const char* name, ReduceOp op, const Tensor& x,
+                  const std::vector<bool>& reduced) {
   int rank = x.rank();
   int first = -1, last = -1, groups = 0;
   for (int d = 0; d < rank; ++d) {
@@ -96,8 +93,6 @@ Tensor reduce_raw(ReduceOp op, const Tensor& x, const std::vector<bool>& reduced
     last = d;
   }
   Shape keep = ops::reduced_shape(x.shape(), reduced, true);
-  Tensor out = Tensor::empty(keep, x.dtype(), x.device());
-  check_cpu("reductions", x);
   if (groups <= 1) {
     int64_t outer = 1, r = 1, inner = 1;
     for (int d = 0; d < rank; ++d) {
@@ -108,9 +103,7 @@ Tensor reduce_raw(ReduceOp op, const Tensor& x, const std::vector<bool>& reduced
       else
         inner *= x.shape()[d];
     }
-    kernels::cpu::reduce(op, ops::kt(x.dtype()), x.raw_data(), ops::mutable_data(out), outer, r,
-                         inner);
-    return out;
+    return ops::dispatch::reduce(name, op, x, outer, r, inner, keep);
   }
   std::vector<int64_t> perm;
   for (int d = 0; d < rank; ++d)
@@ -125,9 +118,7 @@ Tensor reduce_raw(ReduceOp op, const Tensor& x, const std::vector<bool>& reduced
     }
   }
   Tensor moved = transpose(stop_gradient(x), perm);
-  kernels::cpu::reduce(op, ops::kt(x.dtype()), moved.raw_data(), ops::mutable_data(out), outer, r,
-                       1);
-  return out;
+  return ops::dispatch::reduce(name, op, moved, outer, r, 1, keep);
 }
 
 // d prod / dx_i = the product of the other elements, computed without dividing by zero: with no
@@ -182,7 +173,7 @@ Tensor reduce_op(const char* name, ReduceOp op, const Tensor& x, const ReduceOpt
                  ": expected a numeric tensor, received dtype bool");
   }
   std::vector<bool> reduced = ops::reduced_axes(name, x, o.axis);
-  Tensor kept = reduce_raw(op, x, reduced);
+  Tensor kept = reduce_raw(name, op, x, reduced);
   Tensor y = o.keepdims
                  ? kept
                  : reshape(stop_gradient(kept), ops::reduced_shape(x.shape(), reduced, false));
@@ -203,24 +194,19 @@ Tensor arg_reduce(const char* name, ArgReduceOp op, const Tensor& x, int64_t axi
   int ax = single_axis(name, x, axis);
   TANDEM_CHECK(x.shape()[ax] > 0, ValueError, name, ": reduction axis ", axis,
                " is empty in shape ", x.shape().to_list_string(), " (expected size > 0)");
-  check_cpu(name, x);
   std::vector<bool> reduced(x.rank(), false);
   reduced[ax] = true;
-  Tensor out = Tensor::empty(ops::reduced_shape(x.shape(), reduced, false), int64, x.device());
   AxisView v = view_around(x.shape(), ax);
-  kernels::cpu::arg_reduce(op, ops::kt(x.dtype()), x.raw_data(), ops::mutable_data<int64_t>(out),
-                           v.outer, v.r, v.inner);
+  Tensor out = ops::dispatch::arg_reduce(name, op, x, v.outer, v.r, v.inner,
+                                         ops::reduced_shape(x.shape(), reduced, false));
   return cast(out, output_type);
 }
 
 Tensor softmax_op(const char* name, const Tensor& logits, int64_t axis, bool log) {
   ops::check_floating(name, logits);
   int ax = single_axis(name, logits, axis);
-  check_cpu(name, logits);
-  Tensor y = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
   AxisView v = view_around(logits.shape(), ax);
-  kernels::cpu::softmax(ops::kt(logits.dtype()), logits.raw_data(), ops::mutable_data(y), v.outer,
-                        v.r, v.inner, log);
+  Tensor y = ops::dispatch::softmax(name, logits, v.outer, v.r, v.inner, log);
   if (!autodiff::should_record({logits})) return y;
   autodiff::record_operation(
       name, {logits}, {y}, [y, ax, log](const std::vector<Tensor>& g) -> autodiff::GradList {
@@ -349,11 +335,8 @@ Tensor cumsum(const Tensor& x, int64_t axis, bool exclusive, bool reverse) {
   TANDEM_CHECK(x.dtype() != DType::kBool, TypeError,
                "cumsum: expected a numeric tensor, received dtype bool");
   int ax = single_axis("cumsum", x, axis);
-  check_cpu("cumsum", x);
-  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   AxisView v = view_around(x.shape(), ax);
-  kernels::cpu::cumsum(ops::kt(x.dtype()), x.raw_data(), ops::mutable_data(y), v.outer, v.r,
-                       v.inner, exclusive, reverse);
+  Tensor y = ops::dispatch::cumsum(x, v.outer, v.r, v.inner, exclusive, reverse);
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
     autodiff::record_operation("cumsum", {x}, {y},
                                [ax, exclusive, reverse](const std::vector<Tensor>& g) {

@@ -2,13 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 
-#include "kernels/cpu/elementwise.h"
-#include "kernels/cpu/index_map.h"
-#include "kernels/cpu/transpose.h"
 #include "tandem/autodiff/gradient_tape.h"
 #include "tandem/ops/creation.h"
+#include "tandem/ops/dispatch.h"
 #include "tandem/ops/indexing.h"
 #include "tandem/ops/op_utils.h"
 #include "tandem/ops/reduction.h"
@@ -124,22 +121,7 @@ Tensor transpose(const Tensor& x, const std::optional<std::vector<int64_t>>& per
   } else {
     for (int i = 0; i < r; ++i) perm[i] = r - 1 - i;
   }
-  std::vector<int64_t> dims(r);
-  for (int i = 0; i < r; ++i) dims[i] = x.shape()[perm[i]];
-  Tensor y = Tensor::empty(Shape(dims), x.dtype(), x.device());
-  TANDEM_CHECK(x.device().is_cpu(), ValueError, "transpose: the CUDA kernel is not built yet");
-  if (x.dtype() == DType::kString) {
-    std::vector<int64_t> order(static_cast<size_t>(x.num_elements()));
-    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
-    std::vector<int64_t> moved(order.size());
-    kernels::cpu::transpose(order.data(), moved.data(), x.shape().dims().data(), perm.data(), r, 8);
-    const std::string* src = x.data<std::string>();
-    std::string* dst = ops::mutable_data<std::string>(y);
-    for (size_t i = 0; i < moved.size(); ++i) dst[i] = src[moved[i]];
-  } else {
-    kernels::cpu::transpose(x.raw_data(), ops::mutable_data(y), x.shape().dims().data(),
-                            perm.data(), r, dtype_size(x.dtype()));
-  }
+  Tensor y = ops::dispatch::transpose(x, perm);
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
     std::vector<int64_t> inverse(r);
     for (int i = 0; i < r; ++i) inverse[perm[i]] = i;
@@ -157,10 +139,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   TANDEM_CHECK(out == shape, ShapeError, "broadcast_to: cannot broadcast shape ",
                x.shape().to_list_string(), " to ", shape.to_list_string());
   if (x.shape() == shape) return x;
-  TANDEM_CHECK(x.device().is_cpu(), ValueError, "broadcast_to: the CUDA kernel is not built yet");
-  Tensor y = Tensor::empty(shape, x.dtype(), x.device(), "broadcast_to");
-  kernels::cpu::broadcast(ops::kt(x.dtype()), x.raw_data(), ops::mutable_data(y),
-                          ops::make_broadcast_spec(shape, x.shape(), x.shape()));
+  Tensor y = ops::dispatch::broadcast(x, shape);
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
     Shape in_shape = x.shape();
     autodiff::record_operation("broadcast_to", {x}, {y},
@@ -197,27 +176,7 @@ Tensor concat(const std::vector<Tensor>& values, int64_t axis) {
   }
   std::vector<int64_t> dims = first.shape().as_list();
   dims[ax] = total;
-  TANDEM_CHECK(first.device().is_cpu(), ValueError, "concat: the CUDA kernel is not built yet");
-  Tensor y = Tensor::empty(Shape(dims), first.dtype(), first.device(), "concat");
-  int64_t outer = 1, inner = 1;
-  for (int d = 0; d < ax; ++d) outer *= dims[d];
-  for (int d = ax + 1; d < r; ++d) inner *= dims[d];
-  size_t es = dtype_size(first.dtype());
-  int64_t offset = 0;
-  for (const Tensor& v : values) {
-    int64_t chunk = v.shape()[ax] * inner;
-    for (int64_t o = 0; o < outer; ++o) {
-      if (first.dtype() == DType::kString) {
-        const std::string* src = v.data<std::string>() + o * chunk;
-        std::string* dst = ops::mutable_data<std::string>(y) + o * total * inner + offset;
-        for (int64_t k = 0; k < chunk; ++k) dst[k] = src[k];
-      } else {
-        std::memcpy(static_cast<char*>(ops::mutable_data(y)) + (o * total * inner + offset) * es,
-                    static_cast<const char*>(v.raw_data()) + o * chunk * es, chunk * es);
-      }
-    }
-    offset += chunk;
-  }
+  Tensor y = ops::dispatch::concat(values, ax, Shape(dims));
   if (is_floating(first.dtype()) && autodiff::should_record(values)) {
     std::vector<int64_t> sizes;
     for (const Tensor& v : values) sizes.push_back(v.shape()[ax]);
@@ -252,32 +211,7 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, in
   TANDEM_CHECK(total == dim && (infer < 0 || sz[infer] >= 0), ValueError, "split: sizes add up to ",
                total, " but axis ", ax, " has size ", dim, " (shape ", x.shape().to_list_string(),
                ")");
-  TANDEM_CHECK(x.device().is_cpu(), ValueError, "split: the CUDA kernel is not built yet");
-  int64_t outer = 1, inner = 1;
-  for (int d = 0; d < ax; ++d) outer *= x.shape()[d];
-  for (int d = ax + 1; d < x.rank(); ++d) inner *= x.shape()[d];
-  size_t es = dtype_size(x.dtype());
-  std::vector<Tensor> outs;
-  int64_t offset = 0;
-  for (int64_t s : sz) {
-    std::vector<int64_t> dims = x.shape().as_list();
-    dims[ax] = s;
-    Tensor part = Tensor::empty(Shape(dims), x.dtype(), x.device());
-    int64_t chunk = s * inner;
-    for (int64_t o = 0; o < outer; ++o) {
-      int64_t src = o * dim * inner + offset;
-      if (x.dtype() == DType::kString) {
-        const std::string* in = x.data<std::string>() + src;
-        std::string* out = ops::mutable_data<std::string>(part) + o * chunk;
-        for (int64_t k = 0; k < chunk; ++k) out[k] = in[k];
-      } else {
-        std::memcpy(static_cast<char*>(ops::mutable_data(part)) + o * chunk * es,
-                    static_cast<const char*>(x.raw_data()) + src * es, chunk * es);
-      }
-    }
-    outs.push_back(part);
-    offset += chunk;
-  }
+  std::vector<Tensor> outs = ops::dispatch::split(x, ax, sz);
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
     autodiff::record_operation(
         "split", {x}, outs,
@@ -333,38 +267,25 @@ std::vector<const int64_t*> map_pointers(const IndexMaps& maps) {
   return ptrs;
 }
 
-Shape mapped_shape(const IndexMaps& maps) {
-  std::vector<int64_t> dims;
-  for (const auto& m : maps) dims.push_back(static_cast<int64_t>(m.size()));
-  return Shape(dims);
-}
-
 // The output of a copy through index maps, allocated before its maps are built: an oversized
 // request then fails as ValueError (overflow) or ResourceExhaustedError naming the op and shape,
 // not as a bad_alloc from a map.
-Tensor mapped_output(const char* op, const Tensor& x, const std::vector<int64_t>& dims) {
-  TANDEM_CHECK(x.device().is_cpu(), ValueError, op, ": the CUDA kernel is not built yet");
-  return Tensor::empty(Shape(dims), x.dtype(), x.device(), op);
+MutableTensor mapped_output(const char* op, const Tensor& x, const std::vector<int64_t>& dims) {
+  return ops::dispatch::allocate(ops::dispatch::Family::kGather, op, Shape(dims), x.dtype(),
+                                 x.device());
 }
 
 // y[j...] = x[maps[0][j_0], ...], or *fill where a map holds -1; y comes from mapped_output.
-Tensor gather_with_maps(const Tensor& x, const IndexMaps& maps, const void* fill, Tensor y) {
-  Shape out = mapped_shape(maps);
-  kernels::cpu::gather_by_maps(ops::kt(x.dtype()), x.raw_data(), x.shape().dims().data(),
-                               ops::mutable_data(y), out.dims().data(), x.rank(),
-                               map_pointers(maps).data(), fill);
-  return y;
+Tensor gather_with_maps(const Tensor& x, const IndexMaps& maps, const void* fill,
+                        MutableTensor&& y) {
+  return ops::dispatch::gather_by_maps(x, map_pointers(maps).data(), fill, std::move(y));
 }
 
 // zeros(in_shape) with every dy element added at the source its maps name: the adjoint.
 Tensor scatter_add_with_maps(const char* op, const Tensor& dy, const Shape& in_shape,
                              const IndexMaps& maps) {
-  TANDEM_CHECK(dy.device().is_cpu(), ValueError, op, ": the CUDA kernel is not built yet");
-  Tensor dx = zeros(in_shape, dy.dtype(), dy.device());
-  kernels::cpu::scatter_add_by_maps(ops::kt(dy.dtype()), dy.raw_data(), dy.shape().dims().data(),
-                                    ops::mutable_data(dx), in_shape.dims().data(), in_shape.rank(),
-                                    map_pointers(maps).data());
-  return dx;
+  return ops::dispatch::scatter_add_by_maps(op, dy, dy.shape(), in_shape,
+                                            map_pointers(maps).data());
 }
 
 }  // namespace
@@ -384,14 +305,14 @@ Tensor tile(const Tensor& x, const std::vector<int64_t>& multiples) {
                  " of shape ", x.shape().to_list_string(), " times multiple ", m,
                  " overflows int64");
   }
-  Tensor y = mapped_output("tile", x, out);
+  MutableTensor buffer = mapped_output("tile", x, out);
   IndexMaps maps(r);
   for (int d = 0; d < r; ++d) {
     int64_t n = x.shape()[d];
     maps[d].reserve(static_cast<size_t>(out[d]));
     for (int64_t j = 0; j < out[d]; ++j) maps[d].push_back(j % n);
   }
-  y = gather_with_maps(x, maps, nullptr, y);
+  Tensor y = gather_with_maps(x, maps, nullptr, std::move(buffer));
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
     Shape in_shape = x.shape();
     autodiff::record_operation(
@@ -527,7 +448,7 @@ Tensor pad_with(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>&
   std::vector<int64_t> out;
   for (int d = 0; d < x.rank(); ++d)
     out.push_back(x.shape()[d] + paddings[d].first + paddings[d].second);
-  Tensor y = mapped_output("pad", x, out);
+  MutableTensor buffer = mapped_output("pad", x, out);
   IndexMaps maps = pad_maps(x, paddings, mode);
   static const std::string kEmptyString;
   Tensor fill_value;
@@ -536,7 +457,7 @@ Tensor pad_with(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>&
     fill_value = ops::scalar_like(options.constant_values, x).cpu();
     fill = fill_value.raw_data();
   }
-  y = gather_with_maps(x, maps, fill, y);
+  Tensor y = gather_with_maps(x, maps, fill, std::move(buffer));
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
     Shape in_shape = x.shape();
     autodiff::record_operation(

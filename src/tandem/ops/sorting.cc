@@ -3,8 +3,8 @@
 #include <limits>
 #include <vector>
 
-#include "kernels/cpu/sort.h"
 #include "tandem/autodiff/gradient_tape.h"
+#include "tandem/ops/dispatch.h"
 #include "tandem/ops/op_utils.h"
 #include "tandem/ops/shape_ops.h"
 
@@ -17,7 +17,6 @@ void check_sortable(const char* op, const Tensor& x) {
                ": expected a numeric tensor, received dtype bool");
   TANDEM_CHECK(x.rank() > 0, ValueError, op,
                ": expected a tensor of rank >= 1, received a scalar (rank 0)");
-  TANDEM_CHECK(x.device().is_cpu(), ValueError, op, ": the CUDA kernel is not built yet");
   TANDEM_CHECK(x.shape()[x.rank() - 1] <= std::numeric_limits<int32_t>::max(), ValueError, op,
                ": the sorted axis has ", x.shape()[x.rank() - 1],
                " elements, more than int32 indices can address");
@@ -33,35 +32,17 @@ bool parse_direction(const char* op, const std::string& direction) {
 
 int64_t last_dim(const Tensor& x) { return x.shape()[x.rank() - 1]; }
 
-// Number of rows of x viewed as [rows, last_dim] (counted from the shape, so a 0 last dim works).
-int64_t rows_of(const Shape& s) {
-  int64_t rows = 1;
-  for (int d = 0; d + 1 < s.rank(); ++d) rows *= s[d];
-  return rows;
-}
-
-Shape with_last_dim(const Shape& s, int64_t n) {
-  std::vector<int64_t> dims = s.as_list();
-  dims.back() = n;
-  return Shape(dims);
-}
-
 // int32 [..., k]: positions of the first k elements of each last-axis row in sorted order.
-Tensor argsort_last(const Tensor& x, int64_t k, bool descending) {
-  Tensor idx = Tensor::empty(with_last_dim(x.shape(), k), DType::kInt32, x.device());
-  kernels::cpu::argsort_rows(ops::kt(x.dtype()), x.raw_data(), ops::mutable_data<int32_t>(idx),
-                             rows_of(x.shape()), last_dim(x), k, descending);
-  return idx;
+Tensor argsort_last(const char* op, const Tensor& x, int64_t k, bool descending) {
+  return ops::dispatch::argsort_rows(op, x, k, descending);
 }
 
 Tensor scatter_last(const Tensor& updates, const Tensor& idx, int64_t n);
 
 // out[..., j] = x[..., idx[..., j]]; each of gather and scatter is the other's gradient.
 Tensor gather_last(const Tensor& x, const Tensor& idx) {
-  Tensor out = Tensor::empty(idx.shape(), x.dtype(), x.device());
+  Tensor out = ops::dispatch::gather_rows(x, idx);
   int64_t n = last_dim(x);
-  kernels::cpu::gather_rows(x.raw_data(), idx.data<int32_t>(), ops::mutable_data(out),
-                            rows_of(x.shape()), n, last_dim(idx), dtype_size(x.dtype()));
   if (is_floating(x.dtype()) && autodiff::should_record({x})) {
     autodiff::record_operation("gather_last_axis", {x}, {out},
                                [idx, n](const std::vector<Tensor>& g) -> autodiff::GradList {
@@ -73,10 +54,7 @@ Tensor gather_last(const Tensor& x, const Tensor& idx) {
 
 // zeros [..., n] with updates[..., j] added at position idx[..., j].
 Tensor scatter_last(const Tensor& updates, const Tensor& idx, int64_t n) {
-  Tensor out = Tensor::empty(with_last_dim(updates.shape(), n), updates.dtype(), updates.device());
-  kernels::cpu::scatter_add_rows(ops::kt(updates.dtype()), updates.raw_data(), idx.data<int32_t>(),
-                                 ops::mutable_data(out), rows_of(updates.shape()),
-                                 last_dim(updates), n);
+  Tensor out = ops::dispatch::scatter_add_rows(updates, idx, n);
   if (is_floating(updates.dtype()) && autodiff::should_record({updates})) {
     autodiff::record_operation("scatter_last_axis", {updates}, {out},
                                [idx](const std::vector<Tensor>& g) -> autodiff::GradList {
@@ -101,7 +79,7 @@ TopK top_k(const Tensor& input, int64_t k, bool /*sorted*/) {
   TANDEM_CHECK(k >= 0, ValueError, "top_k: expected k >= 0, received k=", k);
   TANDEM_CHECK(k <= last_dim(input), ValueError, "top_k: input must have at least k=", k,
                " columns in its last dimension, received shape ", input.shape().to_list_string());
-  Tensor indices = argsort_last(input, k, /*descending=*/true);
+  Tensor indices = argsort_last("top_k", input, k, /*descending=*/true);
   return {gather_last(input, indices), indices};
 }
 
@@ -110,21 +88,22 @@ Tensor sort(const Tensor& values, int64_t axis, const std::string& direction) {
   bool descending = parse_direction("sort", direction);
   int ax = ops::normalize_axis("sort", axis, values.rank());
   if (ax == values.rank() - 1) {
-    return gather_last(values, argsort_last(values, last_dim(values), descending));
+    return gather_last(values, argsort_last("sort", values, last_dim(values), descending));
   }
   std::vector<int64_t> perm = swap_with_last(values.rank(), ax);
   Tensor moved = transpose(values, perm);
-  return transpose(gather_last(moved, argsort_last(moved, last_dim(moved), descending)), perm);
+  return transpose(gather_last(moved, argsort_last("sort", moved, last_dim(moved), descending)),
+                   perm);
 }
 
 Tensor argsort(const Tensor& values, int64_t axis, const std::string& direction, bool /*stable*/) {
   check_sortable("argsort", values);
   bool descending = parse_direction("argsort", direction);
   int ax = ops::normalize_axis("argsort", axis, values.rank());
-  if (ax == values.rank() - 1) return argsort_last(values, last_dim(values), descending);
+  if (ax == values.rank() - 1) return argsort_last("argsort", values, last_dim(values), descending);
   std::vector<int64_t> perm = swap_with_last(values.rank(), ax);
   Tensor moved = transpose(stop_gradient(values), perm);
-  return transpose(argsort_last(moved, last_dim(moved), descending), perm);
+  return transpose(argsort_last("argsort", moved, last_dim(moved), descending), perm);
 }
 
 }  // namespace tandem

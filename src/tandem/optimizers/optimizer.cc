@@ -6,6 +6,7 @@
 #include "tandem/autodiff/gradient_tape.h"
 #include "tandem/core/join.h"
 #include "tandem/distributed/strategy.h"
+#include "tandem/ops/clip.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/math.h"
 #include "tandem/ops/reduction.h"

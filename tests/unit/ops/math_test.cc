@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tandem/ops/clip.h"
 #include "testing/gradient_check.h"
 
 namespace tandem {

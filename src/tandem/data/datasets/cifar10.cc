@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "tandem/core/mutable_tensor.h"
 #include "tandem/data/datasets/idx_dataset.h"
 #include "tandem/io/input_stream.h"
 
@@ -22,18 +23,18 @@ std::pair<Tensor, Tensor> read_batches(const std::vector<std::string>& paths) {
     parts.push_back(read_batch_file(p));
     total += parts.back().second.shape()[0];
   }
-  Tensor x =
-      Tensor::empty({total, kImageSize, kImageSize, kChannels}, DType::kUInt8, Device::cpu());
-  Tensor y = Tensor::empty({total, 1}, DType::kUInt8, Device::cpu());
-  auto* xd = static_cast<uint8_t*>(const_cast<void*>(x.raw_data()));
-  auto* yd = static_cast<uint8_t*>(const_cast<void*>(y.raw_data()));
+  MutableTensor x = MutableTensor::empty({total, kImageSize, kImageSize, kChannels}, DType::kUInt8,
+                                         Device::cpu());
+  MutableTensor y = MutableTensor::empty({total, 1}, DType::kUInt8, Device::cpu());
+  uint8_t* xd = x.mutable_data<uint8_t>();
+  uint8_t* yd = y.mutable_data<uint8_t>();
   for (const auto& [px, py] : parts) {
     std::memcpy(xd, px.raw_data(), px.nbytes());
     std::memcpy(yd, py.raw_data(), py.nbytes());
     xd += px.nbytes();
     yd += py.nbytes();
   }
-  return {x, y};
+  return {std::move(x).freeze(), std::move(y).freeze()};
 }
 
 std::string batches_dir(const std::string& dir) {
@@ -49,10 +50,11 @@ std::pair<Tensor, Tensor> read_batch_file(const std::string& path) {
                bytes.size(), " bytes, expected a multiple of ", kRecordBytes,
                " (1 label byte + 3072 pixel bytes per image); the last record is truncated");
   auto n = static_cast<int64_t>(bytes.size() / kRecordBytes);
-  Tensor x = Tensor::empty({n, kImageSize, kImageSize, kChannels}, DType::kUInt8, Device::cpu());
-  Tensor y = Tensor::empty({n, 1}, DType::kUInt8, Device::cpu());
-  auto* xd = static_cast<uint8_t*>(const_cast<void*>(x.raw_data()));
-  auto* yd = static_cast<uint8_t*>(const_cast<void*>(y.raw_data()));
+  MutableTensor x =
+      MutableTensor::empty({n, kImageSize, kImageSize, kChannels}, DType::kUInt8, Device::cpu());
+  MutableTensor y = MutableTensor::empty({n, 1}, DType::kUInt8, Device::cpu());
+  uint8_t* xd = x.mutable_data<uint8_t>();
+  uint8_t* yd = y.mutable_data<uint8_t>();
   const auto* src = reinterpret_cast<const uint8_t*>(bytes.data());
   for (int64_t i = 0; i < n; ++i) {
     const uint8_t* rec = src + i * kRecordBytes;
@@ -66,7 +68,7 @@ std::pair<Tensor, Tensor> read_batch_file(const std::string& path) {
       for (int p = 0; p < kPixels; ++p) img[p * kChannels + c] = plane[p];
     }
   }
-  return {x, y};
+  return {std::move(x).freeze(), std::move(y).freeze()};
 }
 
 TrainTestSplit load_data(const std::string& dir) {

@@ -2,15 +2,14 @@
 #include <algorithm>
 #include <cstring>
 
+#include "tandem/core/mutable_tensor.h"
 #include "tandem/data/ops/nodes.h"
 
 namespace tandem::data::detail {
 
 namespace {
 
-char* mutable_bytes(const Tensor& t) {
-  return static_cast<char*>(const_cast<void*>(t.raw_data()));  // a tensor we just allocated
-}
+char* mutable_bytes(MutableTensor& t) { return static_cast<char*>(t.mutable_raw_data()); }
 
 // Copies `count` elements (std::string objects for string tensors, raw bytes otherwise).
 void copy_elements(const char* src, char* dst, int64_t count, DType dtype) {
@@ -113,16 +112,16 @@ void prefetch_ahead(const std::vector<Element>& elems, size_t i) {
 Element stack_elements(const std::vector<Element>& elems) {
   const Element& first = elems.front();
   const size_t n = first.size();
-  std::vector<Tensor> parts;
+  std::vector<MutableTensor> batch;
   std::vector<char*> dst(n);
   std::vector<size_t> row_bytes(n);
-  parts.reserve(n);
+  batch.reserve(n);
   for (size_t c = 0; c < n; ++c) {
     const Tensor& t = first.components()[c];
     std::vector<int64_t> dims{static_cast<int64_t>(elems.size())};
     dims.insert(dims.end(), t.shape().dims().begin(), t.shape().dims().end());
-    parts.push_back(Tensor::empty(Shape(dims), t.dtype(), Device::cpu()));
-    dst[c] = mutable_bytes(parts.back());
+    batch.push_back(MutableTensor::empty(Shape(dims), t.dtype(), Device::cpu()));
+    dst[c] = mutable_bytes(batch.back());
     row_bytes[c] = static_cast<size_t>(t.num_elements()) * dtype_size(t.dtype());
   }
   Tensor keep;
@@ -144,6 +143,9 @@ Element stack_elements(const std::vector<Element>& elems) {
       }
     }
   }
+  std::vector<Tensor> parts;
+  parts.reserve(n);
+  for (MutableTensor& b : batch) parts.push_back(std::move(b).freeze());
   return with_structure_of(first, std::move(parts));
 }
 
@@ -177,7 +179,7 @@ std::vector<int64_t> padded_dims(const std::vector<Element>& elems, size_t c,
   return dims;
 }
 
-void fill_padding(const Tensor& out, const PaddedBatchOptions& options, size_t c) {
+void fill_padding(MutableTensor& out, const PaddedBatchOptions& options, size_t c) {
   if (out.dtype() == DType::kString) {
     auto* d = reinterpret_cast<std::string*>(mutable_bytes(out));
     std::string value = options.padding_values.empty()
@@ -218,7 +220,7 @@ Element pad_and_stack(const std::vector<Element>& elems, const PaddedBatchOption
     std::vector<int64_t> inner = padded_dims(elems, c, options);
     std::vector<int64_t> dims{static_cast<int64_t>(elems.size())};
     dims.insert(dims.end(), inner.begin(), inner.end());
-    Tensor out = Tensor::empty(Shape(dims), first[c].dtype(), Device::cpu());
+    MutableTensor out = MutableTensor::empty(Shape(dims), first[c].dtype(), Device::cpu());
     fill_padding(out, options, c);
     size_t row_bytes = static_cast<size_t>(Shape(inner).num_elements()) * dtype_size(out.dtype());
     for (size_t i = 0; i < elems.size(); ++i) {
@@ -226,7 +228,7 @@ Element pad_and_stack(const std::vector<Element>& elems, const PaddedBatchOption
       copy_into_corner(static_cast<const char*>(src.raw_data()), src.shape().as_list(),
                        mutable_bytes(out) + i * row_bytes, inner, 0, out.dtype());
     }
-    parts.push_back(std::move(out));
+    parts.push_back(std::move(out).freeze());
   }
   return with_structure_of(first, std::move(parts));
 }

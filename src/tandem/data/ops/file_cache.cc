@@ -18,6 +18,7 @@
 #include <fstream>
 #include <optional>
 
+#include "tandem/core/mutable_tensor.h"
 #include "tandem/data/ops/nodes.h"
 #include "tandem/io/crc32c.h"
 #include "tandem/io/tfrecord_format.h"
@@ -130,15 +131,15 @@ Tensor decode_tensor(Cursor* c) {
                         " is larger than its record"};
   }
   if (dtype == DType::kString) {
-    Tensor t = Tensor::empty(shape, dtype, Device::cpu());
-    auto* s = const_cast<std::string*>(t.data<std::string>());
+    MutableTensor t = MutableTensor::empty(shape, dtype, Device::cpu());
+    auto* s = t.mutable_data<std::string>();
     for (int64_t i = 0; i < *n; ++i) s[i] = c->bytes();
-    return t;
+    return std::move(t).freeze();
   }
   const char* src = c->take(static_cast<size_t>(bytes));
-  Tensor t = Tensor::empty(shape, dtype, Device::cpu());
-  std::memcpy(const_cast<void*>(t.raw_data()), src, t.nbytes());
-  return t;
+  MutableTensor t = MutableTensor::empty(shape, dtype, Device::cpu());
+  std::memcpy(t.mutable_raw_data(), src, t.nbytes());
+  return std::move(t).freeze();
 }
 
 Element decode_element(Cursor* c) {

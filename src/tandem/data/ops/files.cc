@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 
+#include "tandem/core/mutable_tensor.h"
 #include "tandem/data/ops/nodes.h"
 
 namespace tandem::data::detail {
@@ -27,9 +28,9 @@ std::vector<std::string> glob_files(const std::string& pattern) {
 }
 
 Tensor string_scalar(std::string value) {
-  Tensor t = Tensor::empty(Shape{}, DType::kString, Device::cpu());
-  *static_cast<std::string*>(const_cast<void*>(t.raw_data())) = std::move(value);
-  return t;
+  MutableTensor t = MutableTensor::empty(Shape{}, DType::kString, Device::cpu());
+  *t.mutable_data<std::string>() = std::move(value);
+  return std::move(t).freeze();
 }
 
 // list_files: the matched file names as string scalars, in sorted order, shuffled every epoch
@@ -40,11 +41,11 @@ class ListFilesNode : public DatasetNode {
  public:
   ListFilesNode(std::vector<std::string> files, bool shuffle, uint64_t seed)
       : files_(std::move(files)), shuffle_(shuffle), seed_(seed) {
-    Tensor names =
-        Tensor::empty(Shape{static_cast<int64_t>(files_.size())}, DType::kString, Device::cpu());
-    auto* dst = static_cast<std::string*>(const_cast<void*>(names.raw_data()));
+    MutableTensor names = MutableTensor::empty(Shape{static_cast<int64_t>(files_.size())},
+                                               DType::kString, Device::cpu());
+    auto* dst = names.mutable_data<std::string>();
     for (size_t i = 0; i < files_.size(); ++i) dst[i] = files_[i];
-    names_ = make_tensor_slices_node({names}, {});
+    names_ = make_tensor_slices_node({std::move(names).freeze()}, {});
     if (shuffle_ && !files_.empty())
       names_ = make_shuffle_node(names_, static_cast<int64_t>(files_.size()), seed_, true);
   }

@@ -1,5 +1,6 @@
 // TFRecordDataset: records of TFRecord files (framing and CRCs checked by io::TFRecordReader), one
 // file after another, as string scalars.
+#include "tandem/core/mutable_tensor.h"
 #include "tandem/data/ops/nodes.h"
 #include "tandem/io/tfrecord_reader.h"
 
@@ -39,9 +40,9 @@ class TFRecordNode : public DatasetNode {
                                           .buffer_size = options_.buffer_size});
           }
           if (std::optional<std::string> record = reader_->next()) {
-            Tensor t = Tensor::empty(Shape{}, DType::kString, Device::cpu());
-            *static_cast<std::string*>(const_cast<void*>(t.raw_data())) = std::move(*record);
-            return Element(std::move(t));
+            MutableTensor t = MutableTensor::empty(Shape{}, DType::kString, Device::cpu());
+            *t.mutable_data<std::string>() = std::move(*record);
+            return Element(std::move(t).freeze());
           }
           reader_.reset();
           ++file_;

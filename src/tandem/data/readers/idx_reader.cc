@@ -8,6 +8,7 @@
 #include <sstream>
 #include <vector>
 
+#include "tandem/core/mutable_tensor.h"
 #include "tandem/io/input_stream.h"
 
 namespace tandem::data {
@@ -141,8 +142,8 @@ Tensor read_idx_from(const IdxSource& src, const std::string& name) {
                  " data, more than its ", *src.compressed_size,
                  " gzipped bytes can inflate to (at most ", most, ")");
   }
-  Tensor out = Tensor::empty(shape, type.dtype, Device::cpu(), "read_idx");
-  auto* dst = static_cast<unsigned char*>(const_cast<void*>(out.raw_data()));
+  MutableTensor out = MutableTensor::empty(shape, type.dtype, Device::cpu(), "read_idx");
+  auto* dst = static_cast<unsigned char*>(out.mutable_raw_data());
   // The body streams through a bounded buffer into the tensor: nothing is inflated beyond it.
   constexpr uint64_t kChunkElements = 1 << 16;
   std::vector<unsigned char> buffer(kChunkElements * type.file_bytes);
@@ -162,7 +163,7 @@ Tensor read_idx_from(const IdxSource& src, const std::string& name) {
                expected, " bytes of ", type.name, " data for shape ", shape.to_string(),
                ", received more (the data goes on past uncompressed byte offset ",
                header + expected, ")");
-  return out;
+  return std::move(out).freeze();
 }
 
 }  // namespace

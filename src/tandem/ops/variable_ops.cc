@@ -1,0 +1,86 @@
+// Variable's constructor and updates (declared in core/variable.h). They cast, copy and add, which
+// are ops, so they live here: core/ never includes ops/.
+#include "tandem/core/variable_state.h"
+#include "tandem/ops/dispatch.h"
+#include "tandem/ops/indexing.h"
+#include "tandem/ops/math.h"
+#include "tandem/ops/op_utils.h"
+
+namespace tandem {
+
+Variable::Variable(const Tensor& initial_value, VariableOptions options)
+    : state_(std::make_shared<State>()) {
+  ops::check_defined("Variable", initial_value, "initial_value");
+  Tensor init = options.dtype ? cast(initial_value, *options.dtype) : initial_value;
+  // Own storage: a variable never aliases the tensor it was built from.
+  Tensor copy = ops::dispatch::copy("Variable", init);
+  state_->name = options.name;
+  state_->trainable = options.trainable;
+  state_->id = detail::next_tensor_id();
+  state_->value = detail::as_variable_value(copy, state_->id, options.trainable);
+}
+
+void Variable::update(const std::function<void(MutableTensor&)>& write) {
+  Tensor& v = state_->value;
+  // Only our handle and only our storage reference: nobody can observe an in-place write.
+  const bool in_place = v.impl_ptr().use_count() == 1 && v.storage().use_count() == 1;
+  MutableTensor target = in_place ? MutableTensor::take_unshared(std::move(v))
+                                  : MutableTensor::take_unshared(ops::dispatch::copy("assign", v));
+  auto keep = [&] {
+    Tensor written = std::move(target).freeze();
+    // The taken value still carries the variable's identity; a copy gets it here.
+    state_->value = written.id() == state_->id
+                        ? std::move(written)
+                        : detail::as_variable_value(written, state_->id, state_->trainable);
+  };
+  try {
+    write(target);
+  } catch (...) {
+    keep();  // never leave the variable without a value
+    throw;
+  }
+  keep();
+}
+
+namespace {
+void check_update(const char* op, const Variable& var, const Tensor& value) {
+  ops::check_defined(op, value, "value");
+  TANDEM_CHECK(value.dtype() == var.dtype(), TypeError, op, ": variable '", var.name(),
+               "' has dtype ", dtype_name(var.dtype()), ", received a value of dtype ",
+               dtype_name(value.dtype()));
+  TANDEM_CHECK(value.shape() == var.shape(), ShapeError, op, ": variable '", var.name(),
+               "' has shape ", var.shape().to_list_string(), ", received a value of shape ",
+               value.shape().to_list_string());
+  TANDEM_CHECK(value.device() == var.device(), ValueError, op, ": variable '", var.name(),
+               "' lives on ", var.device().to_string(), ", received a value on ",
+               value.device().to_string());
+}
+}  // namespace
+
+void Variable::assign(const Tensor& value) {
+  check_update("assign", *this, value);
+  const Tensor& current = state_->value;
+  if (value.storage() == current.storage() && value.storage_offset() == current.storage_offset())
+    return;
+  update([&](MutableTensor& target) { ops::dispatch::copy_into("assign", value, target); });
+}
+
+void Variable::assign_add(const Tensor& delta) {
+  check_update("assign_add", *this, delta);
+  update([&](MutableTensor& target) {
+    ops::dispatch::binary_into("assign_add", kernels::BinaryOp::kAdd, target.view(), delta, target);
+  });
+}
+
+void Variable::assign_sub(const Tensor& delta) {
+  check_update("assign_sub", *this, delta);
+  update([&](MutableTensor& target) {
+    ops::dispatch::binary_into("assign_sub", kernels::BinaryOp::kSub, target.view(), delta, target);
+  });
+}
+
+void Variable::scatter_nd_update(const Tensor& indices, const Tensor& updates) {
+  assign(tensor_scatter_nd_update(value(), indices, updates));
+}
+
+}  // namespace tandem
