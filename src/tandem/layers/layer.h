@@ -48,7 +48,7 @@ using RegularizerFn = regularizers::Regularizer;
 using ConstraintFn = constraints::Constraint;
 
 struct WeightOptions {
-  initializers::InitializerPtr initializer = nullptr;  // default glorot_uniform
+  initializers::InitializerSpec initializer = nullptr;  // default glorot_uniform
   RegularizerFn regularizer = nullptr;
   ConstraintFn constraint = nullptr;
   bool trainable = true;
