@@ -42,8 +42,8 @@ TEST(MetricSpec, CompileWithAFunctionReportsItsMean) {
                   .loss = "mse",
                   .metrics = {abs_error, MetricSpec(abs_error, "abs_error")}});
   // y_pred = x0 + x1: 3 and 7 against 1 and 1 -> mean absolute error 4.
-  Logs logs = model->test_on_batch({constant({{1.0f, 2.0f}, {3.0f, 4.0f}})},
-                                   {constant({{1.0f}, {1.0f}})});
+  Logs logs =
+      model->test_on_batch({constant({{1.0f, 2.0f}, {3.0f, 4.0f}})}, {constant({{1.0f}, {1.0f}})});
   EXPECT_NEAR(logs.at("mean_metric_wrapper"), 4.0, 1e-6);
   EXPECT_NEAR(logs.at("abs_error"), 4.0, 1e-6);
 }
