@@ -26,6 +26,7 @@ INTERNAL = {
     "tandem/layers/core/kernel_bias_config.h",
     "tandem/losses/loss_utils.h",
     "tandem/metrics/utils.h",
+    "tandem/models/saved_state.h",  # Model::save / load_model internals
     "tandem/ops/dispatch.h",
     "tandem/ops/op_utils.h",
     "tandem/ops/window.h",  # conv/pool geometry
