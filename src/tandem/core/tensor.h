@@ -96,6 +96,9 @@ class Tensor {
 
   // TensorFlow's repr: tf.Tensor(\n[[1. 2.]\n [3. 4.]], shape=(2, 2), dtype=float32)
   std::string to_string() const;
+  // numpy's repr of the value: array([[1., 2.],\n       [3., 4.]], dtype=float32); a scalar as
+  // numpy prints one (1.0).
+  std::string numpy_repr() const;
   // Only the values, numpy-style: [[1. 2.]\n [3. 4.]]
   std::string values_string() const;
 

@@ -335,13 +335,19 @@ using ElementFormatter = std::function<std::string(int64_t flat_index)>;
 
 class ArrayPrinter {
  public:
-  ArrayPrinter(const Shape& shape, bool summarize, ElementFormatter format)
+  // `separator` follows each element (" " for str, ", " for repr); continuation lines are indented
+  // by `indent`, which stands for what precedes the first '[' ("array(" in a repr).
+  ArrayPrinter(const Shape& shape, bool summarize, ElementFormatter format,
+               std::string separator = " ")
       : dims_(shape.as_list()),
         strides_(shape.strides()),
         summarize_(summarize),
-        format_(std::move(format)) {}
+        format_(std::move(format)),
+        separator_(std::move(separator)) {}
 
-  std::string print() const { return recurse(0, 0, " ", kLineWidth); }
+  std::string print(const std::string& indent = " ", size_t width = kLineWidth) const {
+    return recurse(0, 0, indent, width);
+  }
 
  private:
   bool shows_summary(int axis) const { return summarize_ && 2 * kEdgeItems < dims_[axis]; }
@@ -374,20 +380,22 @@ class ArrayPrinter {
       std::string line = indent;
       for (int64_t i = 0; i < leading; ++i) {
         extend_line(s, line, child(i), elem_width, indent);
-        line += " ";
+        line += separator_;
       }
       if (summary) {
         extend_line(s, line, "...", elem_width, indent);
-        line += " ";
+        line += separator_;
       }
       for (int64_t i = trailing; i > 1; --i) {
         extend_line(s, line, child(n - i), elem_width, indent);
-        line += " ";
+        line += separator_;
       }
       extend_line(s, line, child(n - 1), elem_width, indent);
       s += line;
     } else {
-      std::string line_sep(dims_.size() - axis - 1, '\n');
+      // numpy: the separator without its trailing blanks, then one newline per axis left.
+      std::string line_sep = separator_.substr(0, separator_.find_last_not_of(' ') + 1);
+      line_sep.append(dims_.size() - axis - 1, '\n');
       for (int64_t i = 0; i < leading; ++i) s += indent + child(i) + line_sep;
       if (summary) s += indent + "..." + line_sep;
       for (int64_t i = trailing; i > 1; --i) s += indent + child(n - i) + line_sep;
@@ -400,6 +408,7 @@ class ArrayPrinter {
   std::vector<int64_t> strides_;
   bool summarize_;
   ElementFormatter format_;
+  std::string separator_;
 };
 
 // Flat indices of the elements a summarised print shows (numpy's _leading_trailing).
@@ -426,7 +435,10 @@ std::string bfloat16_text(double v) {
   return out.str();
 }
 
-std::string format_values(const Tensor& t) {
+// The array's text; a repr passes the ", " separator, the prefix length ("array(") that
+// continuation lines are indented by, and the suffix length that the last line must leave free.
+std::string format_values(const Tensor& t, const std::string& separator = " ", size_t prefix = 0,
+                          size_t suffix = 0) {
   const Shape& shape = t.shape();
   DType dtype = t.dtype();
   if (shape.rank() == 0) {
@@ -467,7 +479,8 @@ std::string format_values(const Tensor& t) {
     auto float_format = std::make_shared<FloatFormat>(shown_values, dtype);
     format = [values, float_format](int64_t i) { return (*float_format)((*values)[i]); };
   }
-  return ArrayPrinter(shape, summarize, std::move(format)).print();
+  return ArrayPrinter(shape, summarize, std::move(format), separator)
+      .print(std::string(prefix + 1, ' '), kLineWidth - suffix);
 }
 
 }  // namespace
@@ -475,6 +488,39 @@ std::string format_values(const Tensor& t) {
 std::string Tensor::values_string() const {
   TANDEM_CHECK(defined(), ValueError, "values_string() called on an undefined Tensor");
   return format_values(*this);
+}
+
+// numpy's array_repr: "array(" + values + ", dtype=...)", the dtype left out for the types numpy
+// implies (float64, int64, bool) and moved to its own line when the last line would overflow.
+std::string Tensor::numpy_repr() const {
+  TANDEM_CHECK(defined(), ValueError, "numpy_repr() called on an undefined Tensor");
+  if (rank() == 0) return format_values(*this);  // .numpy() of a scalar is a numpy scalar
+  const std::string prefix = "array(";
+  DType t = dtype();
+  bool implied =
+      (t == DType::kFloat64 || t == DType::kInt64 || t == DType::kBool) && num_elements() > 0;
+  std::string suffix = implied ? ")" : ",";
+  std::string values;
+  if (num_elements() > 0 || rank() == 1) {
+    values = format_values(*this, ", ", prefix.size(), suffix.size());
+  } else {
+    values = "[], shape=" + shape().to_string();
+  }
+  std::string out = prefix;
+  out += values;
+  out += suffix;
+  if (implied) return out;
+  std::string dtype_text = "dtype=";
+  dtype_text += t == DType::kString ? "object" : dtype_name(t);
+  dtype_text += ")";
+  size_t last_line = out.size() - (out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
+  if (last_line + dtype_text.size() + 1 > kLineWidth) {
+    out += "\n" + std::string(prefix.size(), ' ');
+  } else {
+    out += " ";
+  }
+  out += dtype_text;
+  return out;
 }
 
 std::string Tensor::to_string() const {

@@ -41,11 +41,18 @@ uint64_t Variable::id() const {
 }
 
 std::string Variable::to_string() const {
-  std::ostringstream out;
-  out << "<tf.Variable '" << name() << ":0' shape=" << shape().to_string()
-      << " dtype=" << dtype_name(dtype()) << ", numpy=\n"
-      << value().values_string() << ">";
-  return out.str();
+  std::string out = "<tf.Variable '";
+  out += name();
+  out += ":0' shape=";
+  out += shape().to_string();
+  out += " dtype=";
+  out += dtype_name(dtype());
+  out += ", numpy=";
+  std::string values = value().numpy_repr();
+  if (values.find('\n') != std::string::npos) out += "\n";  // TensorFlow's numpy_text does this
+  out += values;
+  out += ">";
+  return out;
 }
 
 std::ostream& operator<<(std::ostream& os, const Variable& v) { return os << v.to_string(); }

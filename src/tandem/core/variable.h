@@ -7,14 +7,18 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "tandem/core/index.h"
 #include "tandem/core/tensor.h"
 
 namespace tandem {
 
 class MutableTensor;
+class VariableSlice;
 
 struct VariableOptions {
   std::string name = "Variable";
@@ -49,6 +53,14 @@ class Variable {
   // tf.Variable.scatter_nd_update.
   void scatter_nd_update(const Tensor& indices, const Tensor& updates);
 
+  // A strided slice that can be read or assigned, as TensorFlow's `v[0, 1].assign(x)`:
+  //   v[{0, 1}].assign(x);   v[{Slice(), 2}].assign(column);   v[":, 2"].assign(column);
+  VariableSlice operator[](std::initializer_list<TensorIndex> index) const;
+  VariableSlice operator[](const std::string& spec) const;
+  VariableSlice operator[](int64_t index) const;
+
+  // TensorFlow's repr, the value as numpy's repr writes it:
+  //   <tf.Variable 'w:0' shape=(2,) dtype=float32, numpy=array([1., 2.], dtype=float32)>
   std::string to_string() const;
 
   // Identity: two handles to the same variable compare equal.
@@ -64,5 +76,22 @@ class Variable {
 };
 
 std::ostream& operator<<(std::ostream& os, const Variable& v);
+
+// `v[index]`: reading gives the slice's current value (tf.strided_slice); assign writes into the
+// variable in place of those elements (tf's strided_slice_assign). The value must have the
+// variable's dtype and broadcast to the slice's shape.
+class VariableSlice {
+ public:
+  VariableSlice(Variable variable, std::vector<TensorIndex> index)
+      : variable_(std::move(variable)), index_(std::move(index)) {}
+  Tensor value() const;
+  operator Tensor() const { return value(); }  // NOLINT: a slice reads like a tensor
+  // Returns the variable, as TensorFlow's sliced assign returns the updated variable.
+  Variable assign(const Tensor& value) const;
+
+ private:
+  Variable variable_;
+  std::vector<TensorIndex> index_;
+};
 
 }  // namespace tandem

@@ -257,6 +257,11 @@ InitializerPtr make_initializer(std::string name, std::function<Tensor(const Sha
   return std::make_shared<Lambda>(std::move(name), std::move(fn));
 }
 
+InitializerSpec::InitializerSpec(const char* name) : InitializerSpec(std::string(name)) {}
+
+InitializerSpec::InitializerSpec(const std::string& name)
+    : InitializerPtr(initializers::get(name)) {}
+
 InitializerPtr get(const std::string& name) {
   return deserialize({{"class_name", name}, {"config", nlohmann::json::object()}});
 }

@@ -26,6 +26,17 @@ class Initializer {
 
 using InitializerPtr = std::shared_ptr<const Initializer>;
 
+// An initializer argument as Keras layers take one: a Keras name (`kernel_initializer =
+// "he_normal"`, resolved by get(), so an unknown name fails where it is written), an object, or
+// null for the layer's default. It is an InitializerPtr, usable wherever one is.
+class InitializerSpec : public InitializerPtr {
+ public:
+  using InitializerPtr::InitializerPtr;
+  InitializerSpec(InitializerPtr init) : InitializerPtr(std::move(init)) {}  // NOLINT
+  InitializerSpec(const char* name);                                         // NOLINT
+  InitializerSpec(const std::string& name);                                  // NOLINT
+};
+
 InitializerPtr zeros();
 InitializerPtr ones();
 InitializerPtr constant(double value);

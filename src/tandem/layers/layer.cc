@@ -45,7 +45,23 @@ std::string snake_case(const std::string& name) {
 
 std::string describe(const Layer& layer) { return layer.class_name() + " '" + layer.name() + "'"; }
 
+using detail::LayerMover;
+std::mutex& movers_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+std::map<std::type_index, LayerMover>& movers() {
+  static std::map<std::type_index, LayerMover> table;
+  return table;
+}
+
 }  // namespace
+
+bool detail::register_layer_mover(std::type_index type, LayerMover mover) {
+  std::lock_guard<std::mutex> lock(movers_mutex());
+  movers()[type] = mover;
+  return true;
+}
 
 KerasTensors::operator KerasTensor() const {
   TANDEM_CHECK(size() == 1, ValueError, "a layer call returned ", size(),
@@ -75,14 +91,14 @@ Layer::Layer(std::string class_name, LayerOptions options)
 
 // ---- calling ----
 
-Tensor Layer::operator()(const Tensor& input, std::optional<bool> training) {
+Tensor Layer::operator()(const Tensor& input, std::optional<bool> training) & {
   Tensors out = (*this)(Tensors{input}, training);
   TANDEM_CHECK(out.size() == 1, ValueError, describe(*this), " returned ", out.size(),
                " outputs; call it with a list of inputs to receive them all");
   return out[0];
 }
 
-Tensors Layer::operator()(const Tensors& inputs, std::optional<bool> training) {
+Tensors Layer::operator()(const Tensors& inputs, std::optional<bool> training) & {
   CallContext ctx;
   if (active_context) ctx = *active_context;
   if (training) ctx.training = *training;
@@ -129,18 +145,55 @@ void Layer::after_first_call() {
   on_built();
 }
 
-KerasTensor Layer::operator()(const KerasTensor& input) {
+KerasTensor Layer::operator()(const KerasTensor& input) & {
   std::vector<KerasTensor> out = (*this)(std::vector<KerasTensor>{input});
   TANDEM_CHECK(out.size() == 1, ValueError, describe(*this), " returned ", out.size(),
                " outputs; call it with a list of inputs to receive them all");
   return out[0];
 }
 
-KerasTensors Layer::operator()(const std::vector<KerasTensor>& inputs) {
+KerasTensors Layer::operator()(const std::vector<KerasTensor>& inputs) & {
   std::shared_ptr<Layer> self = weak_from_this().lock();
   TANDEM_CHECK(self != nullptr, ValueError, describe(*this),
                ": layers used in a functional graph must be held by std::shared_ptr (create them "
-               "with std::make_shared)");
+               "with std::make_shared, or call a temporary: Dense(64)(x))");
+  return call_symbolic(self, inputs);
+}
+
+Tensor Layer::operator()(const Tensor& input, std::optional<bool> training) && {
+  return (*this)(input, training);  // *this is an lvalue here: the eager call needs no owner
+}
+
+Tensors Layer::operator()(const Tensors& inputs, std::optional<bool> training) && {
+  return (*this)(inputs, training);
+}
+
+KerasTensor Layer::operator()(const KerasTensor& input) && {
+  KerasTensors out = std::move(*this)(std::vector<KerasTensor>{input});
+  TANDEM_CHECK(out.size() == 1, ValueError, "layer returned ", out.size(),
+               " outputs; call it with a list of inputs to receive them all");
+  return out[0];
+}
+
+KerasTensors Layer::operator()(const std::vector<KerasTensor>& inputs) && {
+  // Already owned (e.g. std::move(*ptr)): the owner keeps it, nothing to box.
+  if (std::shared_ptr<Layer> self = weak_from_this().lock()) return call_symbolic(self, inputs);
+  LayerMover mover = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(movers_mutex());
+    auto it = movers().find(std::type_index(typeid(*this)));
+    if (it != movers().end()) mover = it->second;
+  }
+  TANDEM_CHECK(mover != nullptr, ValueError, describe(*this),
+               " was called as a temporary on symbolic inputs, but its class cannot be boxed: "
+               "register it with TANDEM_REGISTER_LAYER (and keep it movable), or create it with "
+               "std::make_shared");
+  std::shared_ptr<Layer> boxed = mover(std::move(*this));
+  return boxed->call_symbolic(boxed, inputs);
+}
+
+KerasTensors Layer::call_symbolic(const std::shared_ptr<Layer>& self,
+                                  const std::vector<KerasTensor>& inputs) {
   std::vector<Shape> shapes;
   std::vector<DType> dtypes;
   for (const KerasTensor& t : inputs) {

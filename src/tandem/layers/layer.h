@@ -12,6 +12,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <typeindex>
+#include <typeinfo>
 #include <vector>
 
 #include "tandem/constraints/constraint.h"
@@ -48,7 +51,7 @@ using RegularizerFn = regularizers::Regularizer;
 using ConstraintFn = constraints::Constraint;
 
 struct WeightOptions {
-  initializers::InitializerPtr initializer = nullptr;  // default glorot_uniform
+  initializers::InitializerSpec initializer = nullptr;  // default glorot_uniform
   RegularizerFn regularizer = nullptr;
   ConstraintFn constraint = nullptr;
   bool trainable = true;
@@ -72,10 +75,18 @@ class Layer : public std::enable_shared_from_this<Layer> {
 
   // ---- calling ----
   // `training` defaults to the enclosing layer call's (false at the top level), as in Keras.
-  Tensor operator()(const Tensor& input, std::optional<bool> training = std::nullopt);
-  Tensors operator()(const Tensors& inputs, std::optional<bool> training = std::nullopt);
-  KerasTensor operator()(const KerasTensor& input);
-  KerasTensors operator()(const std::vector<KerasTensor>& inputs);
+  Tensor operator()(const Tensor& input, std::optional<bool> training = std::nullopt) &;
+  Tensors operator()(const Tensors& inputs, std::optional<bool> training = std::nullopt) &;
+  // On symbolic inputs the graph keeps the layer: it must be held by std::shared_ptr.
+  KerasTensor operator()(const KerasTensor& input) &;
+  KerasTensors operator()(const std::vector<KerasTensor>& inputs) &;
+  // A temporary layer, as Keras writes it: `KerasTensor h = Dense(64)(x);`. On symbolic inputs
+  // the temporary is moved into a std::shared_ptr that the graph keeps ("boxes itself"); this
+  // works for every layer class registered with TANDEM_REGISTER_LAYER that can be moved.
+  Tensor operator()(const Tensor& input, std::optional<bool> training = std::nullopt) &&;
+  Tensors operator()(const Tensors& inputs, std::optional<bool> training = std::nullopt) &&;
+  KerasTensor operator()(const KerasTensor& input) &&;
+  KerasTensors operator()(const std::vector<KerasTensor>& inputs) &&;
 
   // Output shapes for the given input shapes (-1 = unknown). The default builds the layer and runs
   // call() on placeholder zeros with unknown dimensions set to 1.
@@ -129,6 +140,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   const InputSpec& input_spec() const { return input_spec_; }
 
  protected:
+  // Moving is for boxing a temporary layer (see operator() &&); the moved-from one is discarded.
+  Layer(Layer&&) = default;
+
   // The computation, on concrete tensors (inputs already checked against input_spec).
   virtual Tensors call(const Tensors& inputs, const CallContext& ctx) = 0;
 
@@ -158,6 +172,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   void ensure_built(const std::vector<Shape>& input_shapes);
   void after_first_call();
   Tensors run(const Tensors& inputs, const CallContext& ctx);
+  // The symbolic call, recording a node owned by `self`.
+  KerasTensors call_symbolic(const std::shared_ptr<Layer>& self,
+                             const std::vector<KerasTensor>& inputs);
 
   std::string class_name_;
   std::string name_;
@@ -175,6 +192,22 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::vector<std::pair<std::string, Tensor>> metrics_;
   int inbound_nodes_ = 0;
 };
+
+namespace detail {
+// Moves a temporary layer of a registered class into a std::shared_ptr of its own class.
+using LayerMover = std::shared_ptr<Layer> (*)(Layer&&);
+bool register_layer_mover(std::type_index type, LayerMover mover);
+// What TANDEM_REGISTER_LAYER calls: registers the class's mover when it can be moved.
+template <class L>
+bool register_layer_mover() {
+  if constexpr (std::is_move_constructible_v<L>) {
+    return register_layer_mover(typeid(L), [](Layer&& layer) -> std::shared_ptr<Layer> {
+      return std::make_shared<L>(std::move(static_cast<L&>(layer)));
+    });
+  }
+  return true;
+}
+}  // namespace detail
 
 // Keras's unique layer names per snake_case class name: "dense", "dense_1", ...; with
 // zero_based = false "input_1", "input_2", ... as Keras names inputs.

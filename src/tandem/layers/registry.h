@@ -36,9 +36,11 @@ json serialize_layer(const Layer& layer);
 }  // namespace tandem
 
 // Registers a layer class; Class needs `static std::shared_ptr<Layer> from_config(const json&)`.
-#define TANDEM_REGISTER_LAYER(Class)                     \
-  TANDEM_REGISTER_IN(::tandem::layer_registry(), #Class, \
-                     [](const ::tandem::json& config) { return Class::from_config(config); })
+// A movable class also gets a mover, so a temporary of it can be called on symbolic inputs.
+#define TANDEM_REGISTER_LAYER(Class)                                                               \
+  TANDEM_REGISTER_STATIC(::tandem::layer_registry().add(#Class, [](const ::tandem::json& config) { \
+    return Class::from_config(config);                                                             \
+  }) && ::tandem::detail::register_layer_mover<Class>())
 // Models are layers: a subclassed model that implements get_config and from_config registers the
 // same way, and load_model rebuilds it.
 #define TANDEM_REGISTER_MODEL(Class) TANDEM_REGISTER_LAYER(Class)

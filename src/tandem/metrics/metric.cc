@@ -19,6 +19,12 @@ Metric::Metric(std::string class_name, std::string name, DType dtype)
   TANDEM_CHECK(!name_.empty(), ValueError, class_name_, " expected a non-empty metric name");
 }
 
+Tensor Metric::operator()(const Tensor& y_true, const Tensor& y_pred,
+                          const std::optional<Tensor>& sample_weight) {
+  update_state(y_true, y_pred, sample_weight);
+  return result();
+}
+
 void Metric::reset_state() {
   for (Variable& v : variables_) v.assign(zeros(v.shape(), v.dtype(), v.device()));
 }

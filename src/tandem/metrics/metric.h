@@ -27,6 +27,9 @@ class Metric {
                             const std::optional<Tensor>& sample_weight = std::nullopt) = 0;
   // The current value (a scalar for most metrics).
   virtual Tensor result() const = 0;
+  // Keras's `metric(y_true, y_pred)`: update_state with this batch, then the running result().
+  Tensor operator()(const Tensor& y_true, const Tensor& y_pred,
+                    const std::optional<Tensor>& sample_weight = std::nullopt);
   // Zeroes every state variable (override when the initial state is not zero).
   virtual void reset_state();
 

@@ -33,6 +33,16 @@ void Reduce::update_state(const Tensor& /*y_true*/, const Tensor& /*y_pred*/,
                "sample_weight), not update_state(y_true, y_pred, sample_weight)");
 }
 
+Tensor Reduce::operator()(const Tensor& values) {
+  update_state(values);
+  return result();
+}
+
+Tensor Reduce::operator()(const Tensor& values, const Tensor& sample_weight) {
+  update_state(values, sample_weight);
+  return result();
+}
+
 void Reduce::accumulate(const Tensor& values_in, const std::optional<Tensor>& sample_weight) {
   Tensor values = detail::cast_to(values_in, dtype());
   if (!sample_weight) {

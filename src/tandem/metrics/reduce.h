@@ -24,6 +24,9 @@ class Reduce : public Metric {
   void update_state(const Tensor& y_true, const Tensor& y_pred,
                     const std::optional<Tensor>& sample_weight) override;
   Tensor result() const override;
+  // Keras's `mean(values)` / `mean(values, sample_weight)`: update_state, then result().
+  Tensor operator()(const Tensor& values);
+  Tensor operator()(const Tensor& values, const Tensor& sample_weight);
 
  protected:
   Reduce(std::string class_name, std::string name, DType dtype, Reduction reduction);
@@ -73,6 +76,8 @@ using MetricFunction = std::function<Tensor(const Tensor& y_true, const Tensor& 
 class MeanMetricWrapper : public Mean {
  public:
   MeanMetricWrapper(MetricFunction fn, std::string name, DType dtype = float32);
+  // Called as metric(y_true, y_pred[, sample_weight]), not as a reduce metric's (values).
+  using Metric::operator();
   void update_state(const Tensor& y_true, const Tensor& y_pred,
                     const std::optional<Tensor>& sample_weight = std::nullopt) override;
 

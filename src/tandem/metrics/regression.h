@@ -41,6 +41,7 @@ struct RootMeanSquaredErrorOptions {
 class RootMeanSquaredError : public Mean {
  public:
   explicit RootMeanSquaredError(RootMeanSquaredErrorOptions options = {});
+  using Metric::operator();  // rmse(y_true, y_pred), not a reduce metric's (values)
   void update_state(const Tensor& y_true, const Tensor& y_pred,
                     const std::optional<Tensor>& sample_weight = std::nullopt) override;
   Tensor result() const override;

@@ -22,7 +22,7 @@ void check_rank4(const char* op, const char* what, const Shape& s, const char* l
 
 // Validates a convolution of an input of shape `input` with filters of shape `filter`.
 Conv2DGeometry make_geometry(const char* op, const Shape& input, const Shape& filter,
-                             const Conv2DOptions& o) {
+                             const Conv2DOpOptions& o) {
   check_rank4(op, "input", input, "[batch, height, width, channels]");
   check_rank4(op, "filters", filter, "[height, width, in_channels, out_channels]");
   TANDEM_CHECK(filter[0] >= 1 && filter[1] >= 1, ValueError, op,
@@ -113,7 +113,7 @@ Tensor backprop_filter(const Tensor& x, const Tensor& dy, const Conv2DGeometry& 
 
 }  // namespace
 
-Tensor conv2d(const Tensor& input, const Tensor& filters, const Conv2DOptions& options) {
+Tensor conv2d(const Tensor& input, const Tensor& filters, const Conv2DOpOptions& options) {
   check_inputs("conv2d", input, filters);
   if (is_16bit_float(input.dtype())) {
     return cast(conv2d(cast(input, float32), cast(filters, float32), options), input.dtype());
@@ -122,7 +122,7 @@ Tensor conv2d(const Tensor& input, const Tensor& filters, const Conv2DOptions& o
 }
 
 Tensor conv2d_backprop_input(const Shape& input_shape, const Tensor& filters,
-                             const Tensor& out_backprop, const Conv2DOptions& options) {
+                             const Tensor& out_backprop, const Conv2DOpOptions& options) {
   const char* op = "conv2d_backprop_input";
   check_inputs(op, filters, out_backprop);
   if (is_16bit_float(filters.dtype())) {
@@ -136,7 +136,7 @@ Tensor conv2d_backprop_input(const Shape& input_shape, const Tensor& filters,
 }
 
 Tensor conv2d_backprop_filter(const Tensor& input, const Shape& filter_shape,
-                              const Tensor& out_backprop, const Conv2DOptions& options) {
+                              const Tensor& out_backprop, const Conv2DOpOptions& options) {
   const char* op = "conv2d_backprop_filter";
   check_inputs(op, input, out_backprop);
   if (is_16bit_float(input.dtype())) {
@@ -150,7 +150,7 @@ Tensor conv2d_backprop_filter(const Tensor& input, const Shape& filter_shape,
 }
 
 Tensor conv2d_transpose(const Tensor& input, const Tensor& filters, const Shape& output_shape,
-                        const Conv2DOptions& options) {
+                        const Conv2DOpOptions& options) {
   const char* op = "conv2d_transpose";
   check_inputs(op, input, filters);
   if (is_16bit_float(input.dtype())) {

@@ -8,7 +8,9 @@
 
 namespace tandem {
 
-struct Conv2DOptions {
+// The op's options (tf.nn.conv2d); named apart from layers::Conv2DOptions so that
+// `using namespace tandem; using namespace tandem::layers;` leaves no ambiguity.
+struct Conv2DOpOptions {
   Window2D strides = 1;
   std::string padding = "VALID";  // or "SAME"
   Window2D dilations = 1;
@@ -17,20 +19,20 @@ struct Conv2DOptions {
 // input [batch, height, width, in_channels], filters [k_height, k_width, in_channels, out_channels]
 // -> [batch, out_height, out_width, out_channels]. Floating dtypes; the 16-bit floats compute in
 // float32.
-Tensor conv2d(const Tensor& input, const Tensor& filters, const Conv2DOptions& options = {});
+Tensor conv2d(const Tensor& input, const Tensor& filters, const Conv2DOpOptions& options = {});
 
 // tf.nn.conv2d_transpose: the gradient of conv2d with respect to its input, used as a layer.
 // input [batch, h, w, in_channels], filters [k_height, k_width, out_channels, in_channels],
 // output_shape [batch, out_height, out_width, out_channels] (the shape conv2d would map back to h,
 // w).
 Tensor conv2d_transpose(const Tensor& input, const Tensor& filters, const Shape& output_shape,
-                        const Conv2DOptions& options = {});
+                        const Conv2DOpOptions& options = {});
 
 // The gradients of y = conv2d(x, filters) (tf.raw_ops.Conv2DBackpropInput / ...Filter), given
 // out_backprop = dL/dy. Both are differentiable, so conv2d has higher-order gradients.
 Tensor conv2d_backprop_input(const Shape& input_shape, const Tensor& filters,
-                             const Tensor& out_backprop, const Conv2DOptions& options = {});
+                             const Tensor& out_backprop, const Conv2DOpOptions& options = {});
 Tensor conv2d_backprop_filter(const Tensor& input, const Shape& filter_shape,
-                              const Tensor& out_backprop, const Conv2DOptions& options = {});
+                              const Tensor& out_backprop, const Conv2DOpOptions& options = {});
 
 }  // namespace tandem

@@ -574,4 +574,21 @@ Tensor operator&&(const Tensor& x, const Tensor& y) { return logical_and(x, y); 
 Tensor operator||(const Tensor& x, const Tensor& y) { return logical_or(x, y); }
 Tensor operator!(const Tensor& x) { return logical_not(x); }
 
+Tensor add_n(const std::vector<Tensor>& inputs) {
+  TANDEM_CHECK(!inputs.empty(), ValueError, "add_n: expected at least one tensor, received none");
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    ops::check_defined("add_n", inputs[i], "inputs");
+    TANDEM_CHECK(inputs[i].shape() == inputs[0].shape(), ShapeError,
+                 "add_n: expected every input of shape ", inputs[0].shape().to_list_string(),
+                 ", received ", inputs[i].shape().to_list_string(), " for input ", i);
+    TANDEM_CHECK(inputs[i].dtype() == inputs[0].dtype(), TypeError,
+                 "add_n: expected every input of dtype ", dtype_name(inputs[0].dtype()),
+                 ", received ", dtype_name(inputs[i].dtype()), " for input ", i);
+  }
+  // A chain of adds: each input's gradient is the upstream gradient, as tf.add_n's.
+  Tensor sum = inputs[0];
+  for (size_t i = 1; i < inputs.size(); ++i) sum = add(sum, inputs[i]);
+  return sum;  // one input: the tensor itself (tensors are immutable values)
+}
+
 }  // namespace tandem

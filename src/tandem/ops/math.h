@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "tandem/core/tensor.h"
 
@@ -11,6 +12,9 @@ namespace tandem {
 
 // Binary arithmetic.
 Tensor add(const Tensor& x, const Tensor& y);
+// tf.math.add_n: the element-wise sum of one or more tensors of one shape and dtype (unlike add,
+// no broadcasting); the gradient reaches every input.
+Tensor add_n(const std::vector<Tensor>& inputs);
 Tensor subtract(const Tensor& x, const Tensor& y);
 Tensor multiply(const Tensor& x, const Tensor& y);
 Tensor divide(const Tensor& x, const Tensor& y);  // true division; integers divide exactly as ints

@@ -47,7 +47,7 @@ Moments moments(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims
   return {reshape(mean, Shape(dims)), reshape(variance, Shape(dims))};
 }
 
-Tensor dropout(const Tensor& x, double rate, const DropoutOptions& options) {
+Tensor dropout(const Tensor& x, double rate, const DropoutOpOptions& options) {
   ops::check_defined("dropout", x, "x");
   TANDEM_CHECK(is_floating(x.dtype()), TypeError,
                "dropout: x has to be a floating-point tensor since it is scaled, received ",

@@ -21,7 +21,8 @@ struct Moments {
 // float32 and returned in their own dtype, as TensorFlow does.
 Moments moments(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims = false);
 
-struct DropoutOptions {
+// tf.nn.dropout's options (named apart from layers::DropoutOptions, as Conv2DOpOptions).
+struct DropoutOpOptions {
   // Shape of the random keep mask; it must broadcast to x's shape (e.g. [batch, 1, 1, channels]
   // drops whole feature maps). Default: x's shape.
   std::optional<Shape> noise_shape = std::nullopt;
@@ -31,6 +32,6 @@ struct DropoutOptions {
 
 // Zeroes each element with probability `rate` (in [0, 1)) and scales the kept ones by 1 / (1 -
 // rate), so the expected value is unchanged (tf.nn.dropout). Floating dtypes.
-Tensor dropout(const Tensor& x, double rate, const DropoutOptions& options = {});
+Tensor dropout(const Tensor& x, double rate, const DropoutOpOptions& options = {});
 
 }  // namespace tandem

@@ -1,10 +1,12 @@
 // Variable's constructor and updates (declared in core/variable.h). They cast, copy and add, which
 // are ops, so they live here: core/ never includes ops/.
 #include "tandem/core/variable_state.h"
+#include "tandem/ops/creation.h"
 #include "tandem/ops/dispatch.h"
 #include "tandem/ops/indexing.h"
 #include "tandem/ops/math.h"
 #include "tandem/ops/op_utils.h"
+#include "tandem/ops/shape_ops.h"
 
 namespace tandem {
 
@@ -81,6 +83,61 @@ void Variable::assign_sub(const Tensor& delta) {
 
 void Variable::scatter_nd_update(const Tensor& indices, const Tensor& updates) {
   assign(tensor_scatter_nd_update(value(), indices, updates));
+}
+
+namespace {
+// NumPy broadcasting of `from` onto exactly `to` (the slice keeps its shape).
+bool broadcasts_to(const Shape& from, const Shape& to) {
+  if (from.rank() > to.rank()) return false;
+  for (int i = 1; i <= from.rank(); ++i) {
+    int64_t f = from[from.rank() - i];
+    if (f != 1 && f != to[to.rank() - i]) return false;
+  }
+  return true;
+}
+}  // namespace
+
+// ---- sliced reads and assigns (v[{0, 1}].assign(x)) ----
+
+VariableSlice Variable::operator[](std::initializer_list<TensorIndex> index) const {
+  return VariableSlice(*this, std::vector<TensorIndex>(index));
+}
+
+VariableSlice Variable::operator[](const std::string& spec) const {
+  return VariableSlice(*this, parse_index(spec));
+}
+
+VariableSlice Variable::operator[](int64_t index) const {
+  return VariableSlice(*this, {TensorIndex(index)});
+}
+
+Tensor VariableSlice::value() const {
+  Tensor v = variable_.value();
+  StridedSliceArgs a = to_strided_slice_args(index_);
+  return strided_slice(v, a.begin, a.end, a.strides, a.options);
+}
+
+Variable VariableSlice::assign(const Tensor& value) const {
+  ops::check_defined("assign", value, "value");
+  Tensor current = variable_.value();
+  TANDEM_CHECK(value.dtype() == current.dtype(), TypeError, "sliced assign: variable '",
+               variable_.name(), "' has dtype ", dtype_name(current.dtype()),
+               ", received a value of dtype ", dtype_name(value.dtype()));
+  // The same slice of the flat positions says which elements to overwrite.
+  const int64_t n = current.num_elements();
+  Tensor positions = reshape(range(int64_t{0}, n, int64_t{1}, int64), current.shape());
+  StridedSliceArgs a = to_strided_slice_args(index_);
+  positions = strided_slice(positions, a.begin, a.end, a.strides, a.options);
+  TANDEM_CHECK(broadcasts_to(value.shape(), positions.shape()), ShapeError,
+               "sliced assign: the slice of variable '", variable_.name(), "' has shape ",
+               positions.shape().to_list_string(), ", received a value of shape ",
+               value.shape().to_list_string());
+  Tensor updates = reshape(broadcast_to(value, positions.shape()), Shape{-1});
+  Tensor flat = tensor_scatter_nd_update(reshape(current, Shape{n}),
+                                         reshape(positions, Shape{-1, 1}), updates);
+  Variable target = variable_;
+  target.assign(reshape(flat, current.shape()));
+  return target;
 }
 
 }  // namespace tandem

@@ -58,7 +58,9 @@ std::vector<double> LossWeights::per_output(const std::vector<std::string>& outp
 }
 
 metrics::MetricPtr MetricSpec::resolve(const Shape& y_true_shape, const Shape& y_pred_shape) const {
-  return metric_ ? metric_ : metrics::resolve(name_, y_true_shape, y_pred_shape);
+  if (metric_) return metric_;
+  if (fn_) return std::make_shared<metrics::MeanMetricWrapper>(fn_, name_);
+  return metrics::resolve(name_, y_true_shape, y_pred_shape);
 }
 
 std::vector<std::vector<MetricSpec>> Metrics::per_output(

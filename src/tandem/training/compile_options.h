@@ -19,6 +19,7 @@
 
 #include "tandem/losses/loss.h"
 #include "tandem/metrics/metric.h"
+#include "tandem/metrics/reduce.h"
 #include "tandem/optimizers/optimizer.h"
 
 namespace tandem {
@@ -109,7 +110,11 @@ class LossWeights {
   std::map<std::string, double> by_name_;
 };
 
-// One metric: a Keras name ("accuracy", "mae") or a Metric object.
+// One metric: a Keras name ("accuracy", "mae"), a Metric object, or a plain function
+// (y_true, y_pred) -> per-example values, which Keras compile wraps in a MeanMetricWrapper:
+//   .metrics = {"accuracy", my_fn, MetricSpec(my_fn, "my_fn")}
+// A function has no name in C++: the wrapper is called "mean_metric_wrapper" (Keras's default
+// for an unnamed wrapper) unless one is given.
 class MetricSpec {
  public:
   MetricSpec(const char* name) : name_(name) {}             // NOLINT
@@ -117,7 +122,12 @@ class MetricSpec {
   template <class M>
   requires std::is_base_of_v<metrics::Metric, M> MetricSpec(std::shared_ptr<M> metric)
       : metric_(std::move(metric)) {}  // NOLINT
-  // The object; names go through metrics::resolve with the first batch's shapes.
+  template <class F>
+  requires std::is_invocable_r_v<Tensor, F, const Tensor&, const Tensor&> MetricSpec(
+      F fn, std::string name = "mean_metric_wrapper")  // NOLINT
+      : name_(std::move(name)), fn_(std::move(fn)) {}
+  // The object; names go through metrics::resolve with the first batch's shapes, and a function
+  // gets a fresh MeanMetricWrapper each time (one per output, as Keras does).
   metrics::MetricPtr resolve(const Shape& y_true_shape, const Shape& y_pred_shape) const;
   const std::string& name() const { return name_; }
   // The object given to compile, or null for a name.
@@ -126,6 +136,7 @@ class MetricSpec {
  private:
   std::string name_;
   metrics::MetricPtr metric_;
+  metrics::MetricFunction fn_;
 };
 
 using MetricsByOutput = std::map<std::string, std::vector<MetricSpec>>;

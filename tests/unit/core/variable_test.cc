@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "testing/gradient_check.h"
 
 namespace tandem {
@@ -154,9 +156,69 @@ TEST(Variable, GradientFlowsToVariable) {
 
 TEST(Variable, ToString) {
   Variable v(constant({1.0, 2.0}), {.name = "bias"});
-  std::string s = v.to_string();
-  EXPECT_NE(s.find("<tf.Variable 'bias:0' shape=(2,) dtype=float32, numpy="), std::string::npos)
-      << s;
+  EXPECT_EQ(
+      v.to_string(),
+      "<tf.Variable 'bias:0' shape=(2,) dtype=float32, numpy=array([1., 2.], dtype=float32)>");
+  // TensorFlow's repr: numpy's repr of the value (expected strings from numpy 1.24).
+  Variable w(constant({{1.0f, 2.0f}, {3.0f, 4.0f}}), {.name = "w"});
+  std::ostringstream out;
+  out << w;
+  EXPECT_EQ(out.str(),
+            "<tf.Variable 'w:0' shape=(2, 2) dtype=float32, numpy=\n"
+            "array([[1., 2.],\n"
+            "       [3., 4.]], dtype=float32)>");
+  EXPECT_EQ(Variable(constant(1.0f)).to_string(),
+            "<tf.Variable 'Variable:0' shape=() dtype=float32, numpy=1.0>");
+}
+
+TEST(Variable, NumpyRepr) {
+  EXPECT_EQ(cast(range(30), float32).numpy_repr(),
+            "array([ 0.,  1.,  2.,  3.,  4.,  5.,  6.,  7.,  8.,  9., 10., 11., 12.,\n"
+            "       13., 14., 15., 16., 17., 18., 19., 20., 21., 22., 23., 24., 25.,\n"
+            "       26., 27., 28., 29.], dtype=float32)");
+  EXPECT_EQ(constant({1.5, 2.0}, float64).numpy_repr(), "array([1.5, 2. ])");
+  EXPECT_EQ(constant({true, false}).numpy_repr(), "array([ True, False])");
+  EXPECT_EQ(reshape(range(24), Shape{2, 3, 4}).numpy_repr(),
+            "array([[[ 0,  1,  2,  3],\n"
+            "        [ 4,  5,  6,  7],\n"
+            "        [ 8,  9, 10, 11]],\n"
+            "\n"
+            "       [[12, 13, 14, 15],\n"
+            "        [16, 17, 18, 19],\n"
+            "        [20, 21, 22, 23]]], dtype=int32)");
+  EXPECT_EQ(zeros(Shape{0, 2}).numpy_repr(), "array([], shape=(0, 2), dtype=float32)");
+  EXPECT_EQ(cast(range(2000), float32).numpy_repr(),
+            "array([0.000e+00, 1.000e+00, 2.000e+00, ..., 1.997e+03, 1.998e+03,\n"
+            "       1.999e+03], dtype=float32)");
+}
+
+// tf.Variable's sliced assign: v[0, 1].assign(x), v[:, 2].assign(column).
+TEST(Variable, SlicedAssign) {
+  Variable v(zeros(Shape{2, 3}), {.name = "v"});
+  Tensor before = v.value();
+  Variable same = v[{0, 1}].assign(constant(5.0f));
+  EXPECT_TRUE(same == v);
+  expect_values(v, {0, 5, 0, 0, 0, 0});
+  v[{Slice(), 2}].assign(constant({7.0f, 8.0f}));
+  expect_values(v, {0, 5, 7, 0, 0, 8});
+  v["1, :2"].assign(constant({1.0f, 2.0f}));
+  expect_values(v, {0, 5, 7, 1, 2, 8});
+  v[0].assign(constant(-1.0f));  // a scalar broadcasts over the row
+  expect_values(v, {-1, -1, -1, 1, 2, 8});
+  v[{Slice(), Slice(None, None, 2)}].assign(constant({{3.0f, 4.0f}, {5.0f, 6.0f}}));
+  expect_values(v, {3, -1, 4, 5, 2, 6});
+  expect_values(v[{Slice(), 0}], {3, 5});     // reading a slice
+  expect_values(before, {0, 0, 0, 0, 0, 0});  // earlier reads keep their values
+  expect_error<ShapeError>(
+      [&] {
+        v[{Slice(), 2}].assign(constant({1.0f, 2.0f, 3.0f}));
+      },
+      "the slice of variable 'v' has shape [2], received a value of shape [3]");
+  expect_error<TypeError>(
+      [&] {
+        v[{0, 0}].assign(constant(1));
+      },
+      "variable 'v' has dtype float32, received a value of dtype int32");
 }
 
 }  // namespace

@@ -70,6 +70,27 @@ TEST(Initializers, ByNameAndConfigRoundTrip) {
       "expected a floating dtype");
 }
 
+// kernel_initializer = "he_normal", as Keras layers take initializers by name.
+TEST(InitializerSpec, LayersTakeInitializersByName) {
+  initializers::InitializerSpec ones = "ones";
+  testing::expect_values((*ones)(Shape{2}, float32), {1, 1});
+  layers::Dense dense(3, {.kernel_initializer = "he_normal", .bias_initializer = "ones"});
+  dense(zeros(Shape{1, 4}));
+  EXPECT_EQ(dense.get_config()["kernel_initializer"]["class_name"], "HeNormal");
+  testing::expect_values(dense.get_weights()[1], {1, 1, 1});
+  // He normal: truncated normal with stddev sqrt(2 / fan_in) / 0.8796..., |w| < 2 stddev.
+  double bound = 2 * std::sqrt(2.0 / 4) / .87962566103423978;
+  for (float w : dense.get_weights()[0].to_vector<float>()) EXPECT_LT(std::abs(w), bound);
+  layers::Conv2D conv(2, {3, 3}, {.kernel_initializer = std::string("zeros")});
+  conv(ones_like(zeros(Shape{1, 3, 3, 1})));
+  testing::expect_values(conv.get_weights()[0], std::vector<double>(18, 0.0));
+  layers::BatchNormalization bn({.gamma_initializer = "zeros"});
+  bn(zeros(Shape{2, 2}));
+  testing::expect_values(bn.get_weights()[0], {0, 0});
+  expect_error<ValueError>([] { layers::Dense(1, {.kernel_initializer = "he_nromal"}); },
+                           "he_nromal");
+}
+
 TEST(Activations, ByNameCustomAndErrors) {
   Tensor x = constant({-1.0f, 0.0f, 2.0f});
   testing::expect_values(activations::get("relu")(x), {0, 0, 2});

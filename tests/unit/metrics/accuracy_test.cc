@@ -37,6 +37,13 @@ TEST(Accuracy, TwoBatches) {
       "same shape");
 }
 
+TEST(Accuracy, CalledAsAFunction) {
+  // Keras: m = Accuracy(); m([[1], [2]], [[1], [0]]) -> 0.5; a second call keeps streaming.
+  metrics::Accuracy m;
+  expect_values(m(constant({{1}, {2}}), constant({{1}, {0}})), {0.5});
+  expect_values(m(constant({{3}}), constant({{3}}), constant({2.0})), {3.0 / 4.0});
+}
+
 TEST(BinaryAccuracy, TwoBatchesAndThreshold) {
   metrics::BinaryAccuracy m;
   m.update_state(constant({{1}, {1}, {0}, {0}}), constant({{0.98}, {1.0}, {0.0}, {0.6}}));

@@ -125,5 +125,22 @@ TEST(MeanMetricWrapper, AveragesAPerExampleFunction) {
                            "expected a metric function");
 }
 
+// Keras's `metric(...)`: update the state with this batch and return the running result.
+TEST(Reduce, CallingUpdatesAndReturnsTheResult) {
+  metrics::Mean mean;
+  expect_values(mean(constant({1.0, 3.0})), {2.0});
+  expect_values(mean(constant({8.0}), constant({2.0})), {(1.0 + 3.0 + 16.0) / 4});
+  expect_values(mean.variables()[1], {4.0});  // the calls went through update_state
+  metrics::Sum sum;
+  sum(constant({1.0, 2.0}));
+  expect_values(sum(constant({4.0})), {7.0});
+  // A wrapper is called as (y_true, y_pred), not as a reduce metric's (values, sample_weight).
+  metrics::MeanMetricWrapper wrapper(
+      [](const Tensor& y_true, const Tensor& y_pred) { return y_pred - y_true; }, "diff");
+  expect_values(wrapper(constant({1.0, 1.0}), constant({2.0, 4.0})), {2.0});
+  expect_values(wrapper(constant({0.0}), constant({4.0}), constant({2.0})),
+                {(1.0 + 3.0 + 8.0) / 4});
+}
+
 }  // namespace
 }  // namespace tandem

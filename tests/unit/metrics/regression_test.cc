@@ -55,6 +55,11 @@ TEST(MeanAbsoluteError, TwoBatches) {
   expect_values(w.result(), {(0.5 + 4.5) / 4.0});
 }
 
+TEST(RootMeanSquaredError, CalledAsAFunction) {
+  metrics::RootMeanSquaredError rmse;
+  expect_values(rmse(constant({0.0, 0.0}), constant({3.0, 4.0})), {std::sqrt(12.5)}, 1e-6);
+}
+
 TEST(RootMeanSquaredError, TwoBatchesThroughTheBase) {
   auto rmse = std::make_shared<metrics::RootMeanSquaredError>();
   metrics::Metric& m = *rmse;

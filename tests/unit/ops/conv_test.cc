@@ -63,7 +63,7 @@ struct Reference {
   }
 };
 
-void expect_matches_reference(const Shape& in, const Shape& f, Conv2DOptions o, int64_t sh,
+void expect_matches_reference(const Shape& in, const Shape& f, Conv2DOpOptions o, int64_t sh,
                               int64_t sw, int64_t dh, int64_t dw) {
   Tensor x = sample(in), k = sample(f, 1.0);
   Reference r(in, f, sh, sw, dh, dw, o.padding == "SAME");
@@ -147,7 +147,7 @@ TEST(Conv2D, ManyImagesSpanSeveralColumnChunks) {
 }
 
 TEST(Conv2D, Gradients) {
-  auto check = [](const Shape& in, const Shape& f, Conv2DOptions o) {
+  auto check = [](const Shape& in, const Shape& f, Conv2DOpOptions o) {
     check_gradients([o](const std::vector<Tensor>& v) { return conv2d(v[0], v[1], o); },
                     {sample(in), sample(f, 0.3)});
   };
@@ -178,7 +178,7 @@ TEST(Conv2D, SecondOrderGradients) {
 }
 
 TEST(Conv2D, BackpropOpsAreAdjointsAndDifferentiable) {
-  Conv2DOptions o{.strides = 2, .padding = "SAME"};
+  Conv2DOpOptions o{.strides = 2, .padding = "SAME"};
   check_gradients(
       [o](const std::vector<Tensor>& v) {
         return conv2d_backprop_input({1, 5, 5, 2}, v[0], v[1], o);

@@ -1162,5 +1162,24 @@ TEST(MathGradients, SecondOrderBinaryMatchesNumeric) {
 #undef TANDEM_OP
 #undef TANDEM_REF
 
+TEST(Math, AddN) {
+  Tensor a = constant({1.0f, 2.0f}), b = constant({10.0f, 20.0f}), c = constant({100.0f, 0.5f});
+  expect_values(add_n({a, b, c}), {111, 22.5});
+  expect_values(add_n({a}), {1, 2});
+  check_gradients([](const std::vector<Tensor>& in) { return add_n(in) * in[0]; },
+                  {constant({1.0, 2.0}, float64), constant({3.0, -1.0}, float64)});
+  expect_error<ValueError>([] { add_n({}); }, "add_n: expected at least one tensor");
+  expect_error<ShapeError>(
+      [&] {
+        add_n({a, constant({1.0f})});
+      },
+      "expected every input of shape [2], received [1] for input 1");
+  expect_error<TypeError>(
+      [&] {
+        add_n({a, constant({1, 2})});
+      },
+      "expected every input of dtype float32, received int32");
+}
+
 }  // namespace
 }  // namespace tandem

@@ -15,8 +15,8 @@ struct Conv2DOptions {
   Window2D dilation_rate = 1;
   activations::Activation activation = {};
   bool use_bias = true;
-  initializers::InitializerPtr kernel_initializer = nullptr;  // default glorot_uniform
-  initializers::InitializerPtr bias_initializer = nullptr;    // default zeros
+  initializers::InitializerSpec kernel_initializer = nullptr;  // default glorot_uniform
+  initializers::InitializerSpec bias_initializer = nullptr;    // default zeros
   RegularizerFn kernel_regularizer = nullptr;
   RegularizerFn bias_regularizer = nullptr;
   ConstraintFn kernel_constraint = nullptr;

@@ -8,7 +8,7 @@ namespace tandem::layers {
 
 struct EmbeddingOptions {
   // Default: random_uniform(-0.05, 0.05), Keras's "uniform".
-  initializers::InitializerPtr embeddings_initializer = nullptr;
+  initializers::InitializerSpec embeddings_initializer = nullptr;
   RegularizerFn embeddings_regularizer = nullptr;
   ConstraintFn embeddings_constraint = nullptr;
   bool mask_zero = false;  // stored in the config; masks are not propagated

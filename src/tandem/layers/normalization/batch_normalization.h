@@ -12,12 +12,12 @@ struct BatchNormalizationOptions {
   int64_t axis = -1;  // the feature axis, kept; the others are reduced
   double momentum = 0.99;
   double epsilon = 1e-3;
-  bool center = true;                                                  // learn beta
-  bool scale = true;                                                   // learn gamma
-  initializers::InitializerPtr beta_initializer = nullptr;             // default zeros
-  initializers::InitializerPtr gamma_initializer = nullptr;            // default ones
-  initializers::InitializerPtr moving_mean_initializer = nullptr;      // default zeros
-  initializers::InitializerPtr moving_variance_initializer = nullptr;  // default ones
+  bool center = true;                                                   // learn beta
+  bool scale = true;                                                    // learn gamma
+  initializers::InitializerSpec beta_initializer = nullptr;             // default zeros
+  initializers::InitializerSpec gamma_initializer = nullptr;            // default ones
+  initializers::InitializerSpec moving_mean_initializer = nullptr;      // default zeros
+  initializers::InitializerSpec moving_variance_initializer = nullptr;  // default ones
   LayerOptions layer = {};
 };
 

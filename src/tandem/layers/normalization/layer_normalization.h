@@ -11,10 +11,10 @@ namespace tandem::layers {
 struct LayerNormalizationOptions {
   std::vector<int64_t> axis = {-1};  // the normalized axes (never the batch axis)
   double epsilon = 1e-3;
-  bool center = true;                                        // learn beta
-  bool scale = true;                                         // learn gamma
-  initializers::InitializerPtr beta_initializer = nullptr;   // default zeros
-  initializers::InitializerPtr gamma_initializer = nullptr;  // default ones
+  bool center = true;                                         // learn beta
+  bool scale = true;                                          // learn gamma
+  initializers::InitializerSpec beta_initializer = nullptr;   // default zeros
+  initializers::InitializerSpec gamma_initializer = nullptr;  // default ones
   LayerOptions layer = {};
 };
 

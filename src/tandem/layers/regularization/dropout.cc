@@ -22,7 +22,7 @@ Dropout::Dropout(double rate, DropoutOptions options)
 Tensors Dropout::call(const Tensors& inputs, const CallContext& ctx) {
   const Tensor& x = inputs[0];
   if (!ctx.training || rate_ == 0) return {x};
-  tandem::DropoutOptions op;
+  DropoutOpOptions op;
   if (options_.noise_shape) {
     std::vector<int64_t> dims = *options_.noise_shape;
     TANDEM_CHECK(static_cast<int>(dims.size()) == x.rank(), ShapeError, "Dropout '", name(),
