@@ -9,6 +9,7 @@
 #include "tandem/ops/creation.h"
 #include "tandem/ops/math.h"
 #include "testing/assertions.h"
+#include "testing/scale_layer.h"
 
 namespace tandem {
 namespace {
@@ -17,26 +18,7 @@ using layers::Dense;
 using testing::expect_error;
 using testing::expect_values;
 
-// A custom layer that is deliberately not registered: only custom_objects can rebuild it.
-class Scale : public Layer {
- public:
-  explicit Scale(double factor, LayerOptions options = {})
-      : Layer("Scale", options), factor_(factor) {}
-  static std::shared_ptr<Layer> from_config(const json& config) {
-    return std::make_shared<Scale>(config.at("factor").get<double>(), options_from_config(config));
-  }
-  json get_config() const override {
-    json config = Layer::get_config();
-    config["factor"] = factor_;
-    return config;
-  }
-
- protected:
-  Tensors call(const Tensors& inputs, const CallContext&) override { return {inputs[0] * factor_}; }
-
- private:
-  double factor_;
-};
+using testing::Scale;
 
 const CustomObjects kCustom = {{"Scale", &Scale::from_config}};
 

@@ -8,6 +8,7 @@
 #include "tandem/models/saved_state.h"
 #include "tandem/tandem.h"
 #include "testing/assertions.h"
+#include "testing/scale_layer.h"
 #include "testing/temp_files.h"
 
 namespace tandem {
@@ -147,25 +148,7 @@ TEST(LoadModel, SubclassedModelWithGetConfig) {
 
 // ---- custom objects of every kind ----
 
-class Scale : public Layer {
- public:
-  explicit Scale(double factor, LayerOptions options = {})
-      : Layer("Scale", options), factor_(factor) {}
-  static std::shared_ptr<Layer> from_config(const json& config) {
-    return std::make_shared<Scale>(config.at("factor").get<double>(), options_from_config(config));
-  }
-  json get_config() const override {
-    json config = Layer::get_config();
-    config["factor"] = factor_;
-    return config;
-  }
-
- protected:
-  Tensors call(const Tensors& inputs, const CallContext&) override { return {inputs[0] * factor_}; }
-
- private:
-  double factor_;
-};
+using testing::Scale;
 
 class ScaledMse : public losses::Loss {
  public:
