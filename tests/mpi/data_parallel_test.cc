@@ -32,6 +32,14 @@ std::shared_ptr<DataParallel> world_strategy() {
 }
 int replicas() { return world_strategy()->num_replicas_in_sync(); }
 
+// The position of the variable `source` is a value of (the gradient-ready hook is keyed by it).
+size_t position_of(const std::vector<Variable>& vars, const Tensor& source) {
+  for (size_t i = 0; i < vars.size(); ++i)
+    if (vars[i].id() == source.id()) return i;
+  ADD_FAILURE() << "the gradient-ready hook named a tensor that is none of the sources";
+  return vars.size();
+}
+
 // The one-process reference: runs `f` under the default (single-replica) strategy.
 template <class F>
 auto single_process(F f) {
@@ -316,8 +324,8 @@ TEST(DataParallel, FirstBucketStartsBeforeBackwardEnds) {
   GradientTape tape;
   Tensor loss = reduce_mean(square(model->operator()(Tensors{x}, true)[0]));
   GradientOptions options;
-  options.on_gradient_ready = [&](size_t k, const std::optional<Tensor>&) {
-    log.push_back("ready " + std::to_string(k));
+  options.on_gradient_ready = [&](const Tensor& source, const std::optional<Tensor>&) {
+    log.push_back("ready " + std::to_string(position_of(vars, source)));
   };
   auto grads = tape.gradient(loss, vars, options);
   auto first_bucket = std::find(log.begin(), log.end(), "submit gradients/bucket0[0]");
@@ -662,8 +670,8 @@ TEST(DataParallel, GradientAccumulationCustomLoopCommunicatesOnlyOnUpdates) {
       Tensor loss = loss_fn(yb, (*model)(Tensors{xb}, true)[0]);
       auto vars = model->trainable_weights();
       GradientOptions options;
-      options.on_gradient_ready = [&](size_t index, const std::optional<Tensor>&) {
-        log.push_back("ready " + std::to_string(index));
+      options.on_gradient_ready = [&](const Tensor& source, const std::optional<Tensor>&) {
+        log.push_back("ready " + std::to_string(position_of(vars, source)));
       };
       auto grads = tape.gradient(loss, vars, options);
       const size_t backward_end = log.size();

@@ -38,7 +38,7 @@ Tensor unit_seed(const Tensor& target, int64_t i) {
 }  // namespace
 
 struct TapeAccess {
-  static bool watches_any(GradientTape& tape, const std::vector<Tensor>& inputs) {
+  static bool watches_any(GradientTape& tape, autodiff::TensorList inputs) {
     if (!tape.recording_) return false;
     for (const Tensor& t : inputs) {
       if (!t.defined()) continue;
@@ -49,10 +49,11 @@ struct TapeAccess {
     return false;
   }
 
-  static void record(GradientTape& tape, const char* op, const std::vector<Tensor>& inputs,
-                     const std::vector<Tensor>& outputs, const autodiff::BackwardFn& backward) {
+  static void record(GradientTape& tape, const char* op, autodiff::TensorList inputs,
+                     autodiff::TensorList outputs, autodiff::BackwardFn backward) {
     auto node = std::make_shared<GradientTape::Node>();
     node->op = op;
+    node->inputs.reserve(inputs.size());
     for (const Tensor& t : inputs) {
       if (!t.defined()) {
         node->inputs.push_back(0);
@@ -62,12 +63,13 @@ struct TapeAccess {
       if (impl.trainable_variable && tape.watch_accessed_variables_) tape.watched_.insert(impl.id);
       node->inputs.push_back(impl.id);
     }
+    node->outputs.reserve(outputs.size());
     for (const Tensor& t : outputs) {
       node->outputs.push_back(t.id());
       node->output_meta.push_back({t.shape(), t.dtype(), t.device()});
       tape.watched_.insert(t.id());
     }
-    node->backward = backward;
+    node->backward = std::move(backward);
     tape.nodes_.push_back(std::move(node));
   }
 
@@ -76,18 +78,22 @@ struct TapeAccess {
 
 namespace autodiff {
 
-bool should_record(const std::vector<Tensor>& inputs) {
+bool should_record(TensorList inputs) {
   if (tape_stack.empty()) return false;
   for (GradientTape* tape : tape_stack)
     if (TapeAccess::watches_any(*tape, inputs)) return true;
   return false;
 }
 
-void record_operation(const char* op, const std::vector<Tensor>& inputs,
-                      const std::vector<Tensor>& outputs, BackwardFn backward) {
-  for (GradientTape* tape : tape_stack)
-    if (TapeAccess::watches_any(*tape, inputs))
-      TapeAccess::record(*tape, op, inputs, outputs, backward);
+void record_operation(const char* op, TensorList inputs, TensorList outputs, BackwardFn backward) {
+  // Every tape but the last that records gets a copy of the closure; the last one takes it.
+  GradientTape* last = nullptr;
+  for (GradientTape* tape : tape_stack) {
+    if (!TapeAccess::watches_any(*tape, inputs)) continue;
+    if (last) TapeAccess::record(*last, op, inputs, outputs, backward);
+    last = tape;
+  }
+  if (last) TapeAccess::record(*last, op, inputs, outputs, std::move(backward));
 }
 
 PauseAllTapes::PauseAllTapes() {
@@ -144,12 +150,12 @@ std::vector<std::optional<Tensor>> GradientTape::gradient(const Tensor& target,
   distributed::Strategy& strategy = distributed::get_strategy();
   strategy.on_backward_begin(sources);
   GradientOptions with_strategy = options;
-  with_strategy.on_gradient_ready = [&](size_t k, const std::optional<Tensor>& grad) {
-    strategy.on_gradient_ready(k, grad);
-    if (options.on_gradient_ready) options.on_gradient_ready(k, grad);
+  with_strategy.on_gradient_ready = [&](const Tensor& source, const std::optional<Tensor>& grad) {
+    strategy.on_gradient_ready(source, grad);
+    if (options.on_gradient_ready) options.on_gradient_ready(source, grad);
   };
-  auto result = backward(target, sources, with_strategy);
-  if (!persistent_) nodes_.clear();  // frees the saved forward tensors
+  auto result = backward(target, sources, with_strategy, /*release=*/!persistent_);
+  if (!persistent_) nodes_.clear();
   return result;
 }
 
@@ -166,36 +172,116 @@ std::optional<Tensor> GradientTape::gradient(const Tensor& target, const Tensor&
   return gradient(target, std::vector<Tensor>{source})[0];
 }
 
+namespace {
+
+// What one backward walk needs to know about the recorded nodes before it starts.
+struct BackwardPlan {
+  std::vector<bool> useful;                // the node reads something reachable from a source
+  std::unordered_set<uint64_t> reachable;  // ids reachable forward from the sources
+  // id -> useful nodes that read its gradient (the nodes that produced it) and have not run yet.
+  std::unordered_map<uint64_t, size_t> pending_readers;
+  // node -> the sources (first position of each distinct id) whose gradient is final once it ran.
+  std::vector<std::vector<size_t>> fire_after;
+  std::vector<size_t> fire_at_end;  // sources no useful node reads
+};
+
+BackwardPlan plan_backward(const std::vector<std::shared_ptr<GradientTape::Node>>& nodes,
+                           const std::unordered_set<uint64_t>& watched,
+                           const std::vector<Tensor>& sources) {
+  BackwardPlan p;
+  // 1. Only nodes reading something reachable from a source need a backward step. A source the
+  // tape never watched (a non-trainable variable, an unwatched tensor) is unconnected.
+  for (const Tensor& s : sources)
+    if (watched.count(s.id())) p.reachable.insert(s.id());
+  p.useful.assign(nodes.size(), false);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    for (uint64_t in : nodes[i]->inputs) {
+      if (in && p.reachable.count(in)) {
+        p.useful[i] = true;
+        break;
+      }
+    }
+    if (!p.useful[i]) continue;
+    for (uint64_t out : nodes[i]->outputs) {
+      p.reachable.insert(out);
+      ++p.pending_readers[out];
+    }
+  }
+  // 2. A source's gradient is final once the earliest useful node that reads it has run backward.
+  // Indexed once per node, so firing costs O(sources) in all rather than a scan per node.
+  std::unordered_map<uint64_t, size_t> position;  // source id -> its first position
+  for (size_t k = 0; k < sources.size(); ++k) position.emplace(sources[k].id(), k);
+  std::unordered_map<uint64_t, size_t> first_reader;
+  for (size_t i = nodes.size(); i-- > 0;) {
+    if (!p.useful[i]) continue;
+    for (uint64_t in : nodes[i]->inputs)
+      if (position.count(in)) first_reader[in] = i;
+  }
+  p.fire_after.resize(nodes.size());
+  for (size_t k = 0; k < sources.size(); ++k) {
+    if (position.at(sources[k].id()) != k) continue;  // a repeated source fires once
+    auto it = first_reader.find(sources[k].id());
+    if (it != first_reader.end())
+      p.fire_after[it->second].push_back(k);
+    else
+      p.fire_at_end.push_back(k);
+  }
+  return p;
+}
+
+// Runs one node's gradient closure: reads its outputs' gradients (zeros for outputs the target does
+// not reach) and adds what it returns to its reachable inputs' gradients.
+void run_node(const GradientTape::Node& node, const BackwardPlan& plan,
+              std::unordered_map<uint64_t, Tensor>& grads) {
+  bool any = false;
+  std::vector<Tensor> out_grads;
+  out_grads.reserve(node.outputs.size());
+  for (size_t o = 0; o < node.outputs.size(); ++o) {
+    auto it = grads.find(node.outputs[o]);
+    if (it != grads.end()) {
+      out_grads.push_back(it->second);
+      any = true;
+    } else {
+      const auto& m = node.output_meta[o];
+      out_grads.push_back(zeros(m.shape, m.dtype, m.device));
+    }
+  }
+  if (!any) return;
+  TANDEM_CHECK(node.backward != nullptr, ValueError, "gradient of ", node.op,
+               ": the tape has already released this operation's saved tensors");
+  autodiff::GradList in_grads = node.backward(out_grads);
+  TANDEM_CHECK(in_grads.size() == node.inputs.size(), ValueError, "gradient of ", node.op,
+               " returned ", in_grads.size(), " gradients for ", node.inputs.size(), " inputs");
+  for (size_t j = 0; j < node.inputs.size(); ++j) {
+    uint64_t id = node.inputs[j];
+    if (!id || !in_grads[j] || !plan.reachable.count(id)) continue;
+    auto it = grads.find(id);
+    if (it == grads.end()) {
+      grads.emplace(id, std::move(*in_grads[j]));
+    } else {
+      it->second = add(it->second, *in_grads[j]);
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<std::optional<Tensor>> GradientTape::backward(const Tensor& target,
                                                           const std::vector<Tensor>& sources,
-                                                          const GradientOptions& options) {
+                                                          const GradientOptions& options,
+                                                          bool release) {
   TANDEM_CHECK(target.defined(), ValueError, "GradientTape.gradient: the target is undefined");
   // The tape's own backward pass is not recorded on itself; outer tapes still record it, which is
   // what makes nested tapes give second derivatives.
   StopRecording pause(*this);
 
-  // 1. Ids reachable forward from the sources: only nodes touching them need a backward step.
-  // A source the tape never watched (a non-trainable variable, an unwatched tensor) is unconnected.
-  std::unordered_set<uint64_t> reachable;
-  for (const Tensor& s : sources)
-    if (watched_.count(s.id())) reachable.insert(s.id());
-  std::vector<bool> useful(nodes_.size(), false);
-  for (size_t i = 0; i < nodes_.size(); ++i) {
-    for (uint64_t in : nodes_[i]->inputs) {
-      if (in && reachable.count(in)) {
-        useful[i] = true;
-        break;
-      }
-    }
-    if (useful[i])
-      for (uint64_t out : nodes_[i]->outputs) reachable.insert(out);
-  }
-
-  // 2. A source's gradient is final once the earliest useful node that reads it has run backward.
-  std::unordered_map<uint64_t, size_t> first_reader;
-  for (size_t i = nodes_.size(); i-- > 0;) {
-    if (!useful[i]) continue;
-    for (uint64_t in : nodes_[i]->inputs) first_reader[in] = i;
+  BackwardPlan plan = plan_backward(nodes_, watched_, sources);
+  std::unordered_set<uint64_t> source_ids;
+  for (const Tensor& s : sources) source_ids.insert(s.id());
+  if (release) {
+    // Nodes the target cannot reach from a source never run: their saved tensors can go now.
+    for (size_t i = 0; i < nodes_.size(); ++i)
+      if (!plan.useful[i]) nodes_[i]->backward = nullptr;
   }
 
   std::unordered_map<uint64_t, Tensor> grads;
@@ -205,64 +291,35 @@ std::vector<std::optional<Tensor>> GradientTape::backward(const Tensor& target,
                target.shape().to_string(), ", received ", seed.shape().to_string());
   grads[target.id()] = seed;
 
-  std::vector<bool> fired(sources.size(), false);
   auto result_for = [&](size_t k) -> std::optional<Tensor> {
     auto it = grads.find(sources[k].id());
-    if (it != grads.end() && reachable.count(sources[k].id())) return it->second;
+    if (it != grads.end() && plan.reachable.count(sources[k].id())) return it->second;
     if (options.unconnected_gradients_zero) return zeros_like(sources[k]);
     return std::nullopt;
   };
   auto fire = [&](size_t k) {
-    if (fired[k]) return;
-    fired[k] = true;
-    if (options.on_gradient_ready) options.on_gradient_ready(k, result_for(k));
+    if (options.on_gradient_ready) options.on_gradient_ready(sources[k], result_for(k));
   };
 
   for (size_t i = nodes_.size(); i-- > 0;) {
-    const Node& node = *nodes_[i];
-    if (useful[i]) {
-      bool any = false;
-      std::vector<Tensor> out_grads;
-      out_grads.reserve(node.outputs.size());
-      for (size_t o = 0; o < node.outputs.size(); ++o) {
-        auto it = grads.find(node.outputs[o]);
-        if (it != grads.end()) {
-          out_grads.push_back(it->second);
-          any = true;
-        } else {
-          const auto& m = node.output_meta[o];
-          out_grads.push_back(zeros(m.shape, m.dtype, m.device));
-        }
+    Node& node = *nodes_[i];
+    if (plan.useful[i]) {
+      run_node(node, plan, grads);
+      // The node has read its outputs' gradients: unless a source's (returned at the end), a
+      // gradient no other node reads is dead now.
+      for (uint64_t out : node.outputs) {
+        auto it = plan.pending_readers.find(out);
+        if (it != plan.pending_readers.end() && --it->second == 0 && !source_ids.count(out))
+          grads.erase(out);
       }
-      if (any) {
-        autodiff::GradList in_grads = node.backward(out_grads);
-        TANDEM_CHECK(in_grads.size() == node.inputs.size(), ValueError, "gradient of ", node.op,
-                     " returned ", in_grads.size(), " gradients for ", node.inputs.size(),
-                     " inputs");
-        for (size_t j = 0; j < node.inputs.size(); ++j) {
-          uint64_t id = node.inputs[j];
-          if (!id || !in_grads[j] || !reachable.count(id)) continue;
-          auto it = grads.find(id);
-          if (it == grads.end()) {
-            grads.emplace(id, *in_grads[j]);
-          } else {
-            it->second = add(it->second, *in_grads[j]);
-          }
-        }
-      }
+      if (release) node.backward = nullptr;  // frees the forward tensors it saved
     }
-    // Sources whose last contribution arrived at this node are final now.
-    for (size_t k = 0; k < sources.size(); ++k) {
-      auto it = first_reader.find(sources[k].id());
-      if (it != first_reader.end() && it->second == i) fire(k);
-    }
+    for (size_t k : plan.fire_after[i]) fire(k);
   }
 
+  for (size_t k : plan.fire_at_end) fire(k);  // the target itself, or unconnected sources
   std::vector<std::optional<Tensor>> result(sources.size());
-  for (size_t k = 0; k < sources.size(); ++k) {
-    fire(k);  // sources no recorded op read (the target itself, or unconnected)
-    result[k] = result_for(k);
-  }
+  for (size_t k = 0; k < sources.size(); ++k) result[k] = result_for(k);
   return result;
 }
 
@@ -277,7 +334,8 @@ Tensor GradientTape::jacobian(const Tensor& target, const Tensor& source) {
     GradientOptions opts;
     opts.output_gradients = unit_seed(target, i);
     opts.unconnected_gradients_zero = true;
-    rows.push_back(*backward(target, {source}, opts)[0]);
+    // Every row walks the same nodes, so none is released before the last row.
+    rows.push_back(*backward(target, {source}, opts, /*release=*/false)[0]);
   }
   if (!persistent_) nodes_.clear();
   std::vector<int64_t> dims = target.shape().as_list();

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <unordered_set>
@@ -19,11 +20,13 @@
 
 namespace tandem {
 
-// Called once per source as soon as its gradient is final, in backward order, before gradient()
-// returns (the data-parallel reducer starts all-reduces from here). `grad` is empty for a source
-// the target does not depend on.
+// Called once per distinct source as soon as its gradient is final, in backward order, before
+// gradient() returns (the data-parallel reducer starts all-reduces from here). It is keyed by the
+// source itself, not by its position in the sources list: `source` is the tensor passed (for a
+// Variable, its value, whose id() is the variable's id). `grad` is empty for a source the target
+// does not depend on.
 using GradientReadyHook =
-    std::function<void(size_t source_index, const std::optional<Tensor>& grad)>;
+    std::function<void(const Tensor& source, const std::optional<Tensor>& grad)>;
 
 struct GradientOptions {
   // Seeds for the target's gradient (default: ones, i.e. d(sum(target))).
@@ -80,9 +83,11 @@ class GradientTape {
 
  private:
   friend struct TapeAccess;
+  // `release`: free each node's closure (and with it the forward tensors it saved) as soon as it
+  // has run, for a tape that will not be asked again.
   std::vector<std::optional<Tensor>> backward(const Tensor& target,
                                               const std::vector<Tensor>& sources,
-                                              const GradientOptions& options);
+                                              const GradientOptions& options, bool release);
   bool persistent_;
   bool watch_accessed_variables_;
   bool recording_ = true;
@@ -115,11 +120,33 @@ using GradList = std::vector<std::optional<Tensor>>;
 // Receives one gradient per op output (zeros for outputs the target does not reach).
 using BackwardFn = std::function<GradList(const std::vector<Tensor>& output_grads)>;
 
-// True when some active tape on this thread watches one of `inputs` (cheap when no tape is active).
-bool should_record(const std::vector<Tensor>& inputs);
-// Records outputs = op(inputs) on every active tape that watches an input.
-void record_operation(const char* op, const std::vector<Tensor>& inputs,
-                      const std::vector<Tensor>& outputs, BackwardFn backward);
+// The tensors an op reads or writes, as a braced list (`{x, y}`) or a vector, without copying them
+// into a heap vector: should_record runs on every floating-point op, tape or no tape. A parameter
+// type only: a braced list's array lives until the end of the call's full expression, not longer.
+class TensorList {
+ public:
+  TensorList(std::initializer_list<Tensor> ts) {  // NOLINT: implicit, so call sites write {x, y}
+    data_ = ts.begin();
+    size_ = ts.size();
+  }
+  TensorList(const std::vector<Tensor>& ts)  // NOLINT: implicit, so a vector passes as it is
+      : data_(ts.data()), size_(ts.size()) {}
+  const Tensor* begin() const { return data_; }
+  const Tensor* end() const { return data_ + size_; }
+  size_t size() const { return size_; }
+
+ private:
+  const Tensor* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+// True when some active tape on this thread watches one of `inputs` (no work when no tape is
+// active).
+bool should_record(TensorList inputs);
+// Records outputs = op(inputs) on every active tape that watches an input. `backward` should
+// capture only what the gradient formula reads (shapes rather than tensors where it can): a
+// recorded closure keeps its tensors alive until the tape's backward pass has run it.
+void record_operation(const char* op, TensorList inputs, TensorList outputs, BackwardFn backward);
 
 // Pauses every tape on this thread (used while a tape runs its own backward pass, and by
 // custom_gradient around the user's forward function).

@@ -210,8 +210,8 @@ void DataParallel::on_backward_begin(const std::vector<Tensor>& sources) {
                   "get_strategy().broadcast_variables(model.variables()) before training");
 }
 
-void DataParallel::on_gradient_ready(size_t index, const std::optional<Tensor>& gradient) {
-  reducer_.ready(index, gradient);
+void DataParallel::on_gradient_ready(const Tensor& source, const std::optional<Tensor>& gradient) {
+  reducer_.ready(source.id(), gradient);
 }
 
 std::vector<std::optional<Tensor>> DataParallel::aggregate_gradients(

@@ -47,7 +47,7 @@ class DataParallel : public Strategy {
   uint64_t shared_seed(uint64_t seed) override;
 
   void on_backward_begin(const std::vector<Tensor>& sources) override;
-  void on_gradient_ready(size_t index, const std::optional<Tensor>& gradient) override;
+  void on_gradient_ready(const Tensor& source, const std::optional<Tensor>& gradient) override;
   std::vector<std::optional<Tensor>> aggregate_gradients(
       const std::vector<std::optional<Tensor>>& gradients,
       const std::vector<Variable>& variables) override;

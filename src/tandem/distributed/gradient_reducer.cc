@@ -93,7 +93,7 @@ bool GradientReducer::begin(const std::vector<Tensor>& sources) {
   if (same) {
     // Same variables: the snapshots may be newer values, and shapes cannot change.
     for (size_t k = 0; k < sources.size(); ++k)
-      if (entry_of_source_[k] >= 0) planned_values_[size_t(entry_of_source_[k])] = sources[k];
+      if (plan_key_[k]) planned_values_[entry_of_variable_.at(plan_key_[k])] = sources[k];
   } else {
     plan_key_ = std::move(key);
     plan(sources);
@@ -157,10 +157,8 @@ void GradientReducer::plan(const std::vector<Tensor>& sources) {
   buckets_.clear();
   planned_values_.clear();
   entry_of_variable_.clear();
-  entry_of_source_.assign(sources.size(), -1);
   for (size_t k = 0; k < sources.size(); ++k) {
     if (!plan_key_[k] || entry_of_variable_.count(plan_key_[k])) continue;
-    entry_of_source_[k] = int(entries_.size());
     entry_of_variable_[plan_key_[k]] = entries_.size();
     entries_.push_back({.variable = plan_key_[k],
                         .shape = sources[k].shape(),
@@ -198,9 +196,11 @@ std::string GradientReducer::plan_signature() const {
   return out;
 }
 
-void GradientReducer::ready(size_t index, const std::optional<Tensor>& gradient) {
-  if (!active_ || index >= entry_of_source_.size() || entry_of_source_[index] < 0) return;
-  Entry& e = entries_[size_t(entry_of_source_[index])];
+void GradientReducer::ready(uint64_t variable, const std::optional<Tensor>& gradient) {
+  if (!active_) return;
+  auto it = entry_of_variable_.find(variable);
+  if (it == entry_of_variable_.end()) return;
+  Entry& e = entries_[it->second];
   if (e.ready) return;
   e.ready = true;
   e.gradient = gradient;

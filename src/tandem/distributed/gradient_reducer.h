@@ -44,8 +44,9 @@ class GradientReducer {
   // "float32 [784, 256]\n..." (one line per variable) for the planned sources: what every rank must
   // agree on.
   std::string plan_signature() const;
-  // sources[index]'s gradient is final; starts every bucket that is complete, in plan order.
-  void ready(size_t index, const std::optional<Tensor>& gradient);
+  // The gradient of the variable with id `variable` is final; starts every bucket that is complete,
+  // in plan order. Ids outside the plan (non-trainable sources) are ignored.
+  void ready(uint64_t variable, const std::optional<Tensor>& gradient);
   // The average over the ranks of each gradient (empty where no rank has one): the reductions
   // started during backward where the gradient is the one the tape produced, a reduction now for
   // the others. Every rank must pass the same variables in the same order.
@@ -121,7 +122,6 @@ class GradientReducer {
   std::vector<uint64_t> plan_key_;  // variable ids of the planned sources, in source order
   std::vector<Tensor> planned_values_;
   std::vector<Entry> entries_;
-  std::vector<int> entry_of_source_;  // -1 for sources that are not trainable variables
   std::unordered_map<uint64_t, size_t> entry_of_variable_;
   std::vector<Bucket> buckets_;
   size_t next_launch_ = 0;

@@ -3,7 +3,7 @@
 // and Optimizer call the current strategy at fixed points and never test the world size:
 //
 //   fit start            broadcast_variables(weights + optimizer state), shared_seed()
-//   tape.gradient        on_backward_begin(sources), on_gradient_ready(k, grad) per source
+//   tape.gradient        on_backward_begin(sources), on_gradient_ready(source, grad) per source
 //   apply_gradients      aggregate_gradients(grads, vars): the averaged gradients to apply
 //                        (with gradient accumulation: only on update steps, and
 //                        aggregate_accumulated_gradients instead)
@@ -50,9 +50,10 @@ class Strategy {
   // A backward pass towards `sources` starts; the strategy may start reducing gradients of
   // trainable variables as they become ready.
   virtual void on_backward_begin(const std::vector<Tensor>& sources) { (void)sources; }
-  // sources[index]'s gradient is final (empty when the target does not depend on it).
-  virtual void on_gradient_ready(size_t index, const std::optional<Tensor>& gradient) {
-    (void)index, (void)gradient;
+  // `source`'s gradient is final (empty when the target does not depend on it). Keyed by the
+  // source, not its position: for a trainable variable, source.id() is the variable's id.
+  virtual void on_gradient_ready(const Tensor& source, const std::optional<Tensor>& gradient) {
+    (void)source, (void)gradient;
   }
   // The gradients to apply: each one averaged over the replicas (empty where no replica has one).
   // Waits for the reductions started during backward; reduces the rest (gradients the user

@@ -19,6 +19,16 @@ namespace {
 // with differentiable ops so nested tapes can take higher-order gradients.
 using UnaryGrad = Tensor (*)(const Tensor& x, const Tensor& y, const Tensor& dy, float alpha);
 
+// Which tensors a gradient formula reads besides the incoming gradient, named as its parameters
+// (unary: x input, y output; binary: x, y inputs, z output). Each formula declares it next to its
+// body; the tape then keeps only those alive until backward, and the formula receives the others
+// undefined. Shapes for un-broadcasting are always kept.
+enum Reads : unsigned { kReadsNone = 0, kReadsX = 1, kReadsY = 2, kReadsZ = 4 };
+constexpr Reads operator|(Reads a, Reads b) { return Reads(unsigned(a) | unsigned(b)); }
+
+// `t` when the formula reads it, else an undefined tensor (so the closure does not keep it).
+Tensor kept(Reads reads, Reads which, const Tensor& t) { return reads & which ? t : Tensor(); }
+
 enum class Domain { kFloat, kSigned, kNumeric, kBool, kAny };
 
 void check_domain(const char* name, const Tensor& x, Domain domain) {
@@ -44,17 +54,23 @@ void check_domain(const char* name, const Tensor& x, Domain domain) {
   }
 }
 
-Tensor unary_op(const char* name, UnaryOp op, const Tensor& x, Domain domain, UnaryGrad grad,
-                float alpha = 0.f) {
+Tensor unary_op(const char* name, UnaryOp op, const Tensor& x, Domain domain, Reads reads,
+                UnaryGrad grad, float alpha = 0.f) {
   check_domain(name, x, domain);
   Tensor y = ops::dispatch::unary(name, op, x, alpha);
   if (grad && is_floating(x.dtype()) && autodiff::should_record({x})) {
-    autodiff::record_operation(
-        name, {x}, {y}, [x, y, grad, alpha](const std::vector<Tensor>& g) -> autodiff::GradList {
-          return {grad(x, y, g[0], alpha)};
-        });
+    autodiff::record_operation(name, {x}, {y},
+                               [x = kept(reads, kReadsX, x), y = kept(reads, kReadsY, y), grad,
+                                alpha](const std::vector<Tensor>& g) -> autodiff::GradList {
+                                 return {grad(x, y, g[0], alpha)};
+                               });
   }
   return y;
+}
+
+// A unary op without a gradient (rounding, logic).
+Tensor unary_op(const char* name, UnaryOp op, const Tensor& x, Domain domain) {
+  return unary_op(name, op, x, domain, kReadsNone, nullptr);
 }
 
 // Gradient of a binary op before un-broadcasting: (d/dx, d/dy), either may be undefined.
@@ -62,23 +78,31 @@ using BinaryGrad = std::pair<Tensor, Tensor> (*)(const Tensor& x, const Tensor& 
                                                  const Tensor& dz);
 
 Tensor binary_op(const char* name, BinaryOp op, const Tensor& x, const Tensor& y, Domain domain,
-                 BinaryGrad grad) {
+                 Reads reads, BinaryGrad grad) {
   ops::check_same_dtype(name, x, y);
   check_domain(name, x, domain);
   ops::check_same_device(name, {&x, &y});
   Shape shape = ops::broadcast_shapes(name, x.shape(), y.shape());
   Tensor z = ops::dispatch::binary(name, op, x, y, shape);
   if (grad && is_floating(x.dtype()) && autodiff::should_record({x, y})) {
-    autodiff::record_operation(name, {x, y}, {z},
-                               [x, y, z, grad](const std::vector<Tensor>& g) -> autodiff::GradList {
-                                 auto [gx, gy] = grad(x, y, z, g[0]);
-                                 autodiff::GradList out(2);
-                                 if (gx.defined()) out[0] = ops::unbroadcast(gx, x.shape());
-                                 if (gy.defined()) out[1] = ops::unbroadcast(gy, y.shape());
-                                 return out;
-                               });
+    autodiff::record_operation(
+        name, {x, y}, {z},
+        [x = kept(reads, kReadsX, x), y = kept(reads, kReadsY, y), z = kept(reads, kReadsZ, z),
+         x_shape = x.shape(), y_shape = y.shape(),
+         grad](const std::vector<Tensor>& g) -> autodiff::GradList {
+          auto [gx, gy] = grad(x, y, z, g[0]);
+          autodiff::GradList out(2);
+          if (gx.defined()) out[0] = ops::unbroadcast(gx, x_shape);
+          if (gy.defined()) out[1] = ops::unbroadcast(gy, y_shape);
+          return out;
+        });
   }
   return z;
+}
+
+// A binary op without a gradient (comparisons, logic, floordiv).
+Tensor binary_op(const char* name, BinaryOp op, const Tensor& x, const Tensor& y, Domain domain) {
+  return binary_op(name, op, x, y, domain, kReadsNone, nullptr);
 }
 
 Tensor mask(const Tensor& cond, const Tensor& like) { return cast(cond, like.dtype()); }
@@ -103,21 +127,21 @@ void check_integer_divisor(const char* name, const Tensor& y) {
 // ---- binary arithmetic ----
 
 Tensor add(const Tensor& x, const Tensor& y) {
-  return binary_op("add", BinaryOp::kAdd, x, y, Domain::kNumeric,
+  return binary_op("add", BinaryOp::kAdd, x, y, Domain::kNumeric, kReadsNone,
                    [](const Tensor&, const Tensor&, const Tensor&, const Tensor& dz) {
                      return std::pair{dz, dz};
                    });
 }
 
 Tensor subtract(const Tensor& x, const Tensor& y) {
-  return binary_op("subtract", BinaryOp::kSub, x, y, Domain::kNumeric,
+  return binary_op("subtract", BinaryOp::kSub, x, y, Domain::kNumeric, kReadsNone,
                    [](const Tensor&, const Tensor&, const Tensor&, const Tensor& dz) {
                      return std::pair{dz, negative(dz)};
                    });
 }
 
 Tensor multiply(const Tensor& x, const Tensor& y) {
-  return binary_op("multiply", BinaryOp::kMul, x, y, Domain::kNumeric,
+  return binary_op("multiply", BinaryOp::kMul, x, y, Domain::kNumeric, kReadsX | kReadsY,
                    [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& dz) {
                      return std::pair{multiply(dz, y), multiply(dz, x)};
                    });
@@ -126,7 +150,7 @@ Tensor multiply(const Tensor& x, const Tensor& y) {
 Tensor divide(const Tensor& x, const Tensor& y) {
   ops::check_same_dtype("divide", x, y);
   check_integer_divisor("divide", y);
-  return binary_op("divide", BinaryOp::kDiv, x, y, Domain::kNumeric,
+  return binary_op("divide", BinaryOp::kDiv, x, y, Domain::kNumeric, kReadsX | kReadsY,
                    [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& dz) {
                      return std::pair{divide(dz, y), negative(divide(multiply(dz, x), square(y)))};
                    });
@@ -135,13 +159,13 @@ Tensor divide(const Tensor& x, const Tensor& y) {
 Tensor floordiv(const Tensor& x, const Tensor& y) {
   ops::check_same_dtype("floordiv", x, y);
   check_integer_divisor("floordiv", y);
-  return binary_op("floordiv", BinaryOp::kFloorDiv, x, y, Domain::kNumeric, nullptr);
+  return binary_op("floordiv", BinaryOp::kFloorDiv, x, y, Domain::kNumeric);
 }
 
 Tensor mod(const Tensor& x, const Tensor& y) {
   ops::check_same_dtype("mod", x, y);
   check_integer_divisor("mod", y);
-  return binary_op("mod", BinaryOp::kMod, x, y, Domain::kNumeric,
+  return binary_op("mod", BinaryOp::kMod, x, y, Domain::kNumeric, kReadsX | kReadsY,
                    [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& dz) {
                      return std::pair{dz, negative(multiply(dz, floor(divide(x, y))))};
                    });
@@ -152,7 +176,7 @@ Tensor pow(const Tensor& x, const Tensor& y) {
   // x^-n is a fraction no integer can hold; TensorFlow rejects it rather than returning 0.
   TANDEM_CHECK(!is_integer(y.dtype()) || !any_true("pow", less(y, scalar_like(0, y))), ValueError,
                "pow: integers to negative integer powers are not allowed");
-  return binary_op("pow", BinaryOp::kPow, x, y, Domain::kNumeric,
+  return binary_op("pow", BinaryOp::kPow, x, y, Domain::kNumeric, kReadsX | kReadsY | kReadsZ,
                    [](const Tensor& x, const Tensor& y, const Tensor& z, const Tensor& dz) {
                      Tensor gx = multiply(dz, multiply(y, pow(x, subtract(y, scalar_like(1, y)))));
                      // d/dy x^y = x^y log x, taken as 0 where x <= 0 (as TensorFlow does).
@@ -165,7 +189,7 @@ Tensor pow(const Tensor& x, const Tensor& y) {
 }
 
 Tensor maximum(const Tensor& x, const Tensor& y) {
-  return binary_op("maximum", BinaryOp::kMaximum, x, y, Domain::kNumeric,
+  return binary_op("maximum", BinaryOp::kMaximum, x, y, Domain::kNumeric, kReadsX | kReadsY,
                    [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& dz) {
                      Tensor pick_x = greater_equal(x, y);
                      return std::pair{multiply(dz, mask(pick_x, dz)),
@@ -174,7 +198,7 @@ Tensor maximum(const Tensor& x, const Tensor& y) {
 }
 
 Tensor minimum(const Tensor& x, const Tensor& y) {
-  return binary_op("minimum", BinaryOp::kMinimum, x, y, Domain::kNumeric,
+  return binary_op("minimum", BinaryOp::kMinimum, x, y, Domain::kNumeric, kReadsX | kReadsY,
                    [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& dz) {
                      Tensor pick_x = less_equal(x, y);
                      return std::pair{multiply(dz, mask(pick_x, dz)),
@@ -184,6 +208,7 @@ Tensor minimum(const Tensor& x, const Tensor& y) {
 
 Tensor squared_difference(const Tensor& x, const Tensor& y) {
   return binary_op("squared_difference", BinaryOp::kSquaredDifference, x, y, Domain::kNumeric,
+                   kReadsX | kReadsY,
                    [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& dz) {
                      Tensor g = multiply(dz, multiply(scalar_like(2, x), subtract(x, y)));
                      return std::pair{g, negative(g)};
@@ -194,12 +219,12 @@ Tensor squared_difference(const Tensor& x, const Tensor& y) {
 
 Tensor negative(const Tensor& x) {
   return unary_op(
-      "negative", UnaryOp::kNeg, x, Domain::kSigned,
+      "negative", UnaryOp::kNeg, x, Domain::kSigned, kReadsNone,
       [](const Tensor&, const Tensor&, const Tensor& dy, float) { return negative(dy); });
 }
 
 Tensor abs(const Tensor& x) {
-  return unary_op("abs", UnaryOp::kAbs, x, Domain::kNumeric,
+  return unary_op("abs", UnaryOp::kAbs, x, Domain::kNumeric, kReadsX,
                   [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
                     return multiply(dy, sign(x));
                   });
@@ -207,33 +232,33 @@ Tensor abs(const Tensor& x) {
 
 Tensor sign(const Tensor& x) {
   return unary_op(
-      "sign", UnaryOp::kSign, x, Domain::kNumeric,
-      [](const Tensor& x, const Tensor&, const Tensor&, float) { return zeros_like(x); });
+      "sign", UnaryOp::kSign, x, Domain::kNumeric, kReadsNone,
+      [](const Tensor&, const Tensor&, const Tensor& dy, float) { return zeros_like(dy); });
 }
 
 Tensor square(const Tensor& x) {
-  return unary_op("square", UnaryOp::kSquare, x, Domain::kNumeric,
+  return unary_op("square", UnaryOp::kSquare, x, Domain::kNumeric, kReadsX,
                   [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
                     return multiply(dy, multiply(scalar_like(2, x), x));
                   });
 }
 
 Tensor sqrt(const Tensor& x) {
-  return unary_op("sqrt", UnaryOp::kSqrt, x, Domain::kFloat,
+  return unary_op("sqrt", UnaryOp::kSqrt, x, Domain::kFloat, kReadsY,
                   [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
                     return divide(multiply(dy, scalar_like(0.5, y)), y);
                   });
 }
 
 Tensor rsqrt(const Tensor& x) {
-  return unary_op("rsqrt", UnaryOp::kRsqrt, x, Domain::kFloat,
+  return unary_op("rsqrt", UnaryOp::kRsqrt, x, Domain::kFloat, kReadsY,
                   [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
                     return multiply(dy, multiply(scalar_like(-0.5, y), multiply(y, square(y))));
                   });
 }
 
 Tensor reciprocal(const Tensor& x) {
-  return unary_op("reciprocal", UnaryOp::kReciprocal, x, Domain::kFloat,
+  return unary_op("reciprocal", UnaryOp::kReciprocal, x, Domain::kFloat, kReadsY,
                   [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
                     return negative(multiply(dy, square(y)));
                   });
@@ -241,12 +266,12 @@ Tensor reciprocal(const Tensor& x) {
 
 Tensor exp(const Tensor& x) {
   return unary_op(
-      "exp", UnaryOp::kExp, x, Domain::kFloat,
+      "exp", UnaryOp::kExp, x, Domain::kFloat, kReadsY,
       [](const Tensor&, const Tensor& y, const Tensor& dy, float) { return multiply(dy, y); });
 }
 
 Tensor expm1(const Tensor& x) {
-  return unary_op("expm1", UnaryOp::kExpm1, x, Domain::kFloat,
+  return unary_op("expm1", UnaryOp::kExpm1, x, Domain::kFloat, kReadsY,
                   [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
                     return multiply(dy, add(y, scalar_like(1, y)));
                   });
@@ -254,12 +279,12 @@ Tensor expm1(const Tensor& x) {
 
 Tensor log(const Tensor& x) {
   return unary_op(
-      "log", UnaryOp::kLog, x, Domain::kFloat,
+      "log", UnaryOp::kLog, x, Domain::kFloat, kReadsX,
       [](const Tensor& x, const Tensor&, const Tensor& dy, float) { return divide(dy, x); });
 }
 
 Tensor log1p(const Tensor& x) {
-  return unary_op("log1p", UnaryOp::kLog1p, x, Domain::kFloat,
+  return unary_op("log1p", UnaryOp::kLog1p, x, Domain::kFloat, kReadsX,
                   [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
                     return divide(dy, add(x, scalar_like(1, x)));
                   });
@@ -267,70 +292,67 @@ Tensor log1p(const Tensor& x) {
 
 Tensor sin(const Tensor& x) {
   return unary_op(
-      "sin", UnaryOp::kSin, x, Domain::kFloat,
+      "sin", UnaryOp::kSin, x, Domain::kFloat, kReadsX,
       [](const Tensor& x, const Tensor&, const Tensor& dy, float) { return multiply(dy, cos(x)); });
 }
 
 Tensor cos(const Tensor& x) {
-  return unary_op("cos", UnaryOp::kCos, x, Domain::kFloat,
+  return unary_op("cos", UnaryOp::kCos, x, Domain::kFloat, kReadsX,
                   [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
                     return negative(multiply(dy, sin(x)));
                   });
 }
 
 Tensor tanh(const Tensor& x) {
-  return unary_op("tanh", UnaryOp::kTanh, x, Domain::kFloat,
+  return unary_op("tanh", UnaryOp::kTanh, x, Domain::kFloat, kReadsY,
                   [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
                     return multiply(dy, subtract(scalar_like(1, y), square(y)));
                   });
 }
 
 Tensor erf(const Tensor& x) {
-  return unary_op("erf", UnaryOp::kErf, x, Domain::kFloat,
+  return unary_op("erf", UnaryOp::kErf, x, Domain::kFloat, kReadsX,
                   [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
                     return multiply(
                         dy, multiply(scalar_like(1.1283791670955126, x), exp(negative(square(x)))));
                   });
 }
 
-Tensor round(const Tensor& x) {
-  return unary_op("round", UnaryOp::kRound, x, Domain::kFloat, nullptr);
-}
-Tensor floor(const Tensor& x) {
-  return unary_op("floor", UnaryOp::kFloor, x, Domain::kFloat, nullptr);
-}
-Tensor ceil(const Tensor& x) {
-  return unary_op("ceil", UnaryOp::kCeil, x, Domain::kFloat, nullptr);
-}
+Tensor round(const Tensor& x) { return unary_op("round", UnaryOp::kRound, x, Domain::kFloat); }
+Tensor floor(const Tensor& x) { return unary_op("floor", UnaryOp::kFloor, x, Domain::kFloat); }
+Tensor ceil(const Tensor& x) { return unary_op("ceil", UnaryOp::kCeil, x, Domain::kFloat); }
 
 // ---- activations ----
 
 Tensor sigmoid(const Tensor& x) {
-  return unary_op("sigmoid", UnaryOp::kSigmoid, x, Domain::kFloat,
+  return unary_op("sigmoid", UnaryOp::kSigmoid, x, Domain::kFloat, kReadsY,
                   [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
                     return multiply(dy, multiply(y, subtract(scalar_like(1, y), y)));
                   });
 }
 
 Tensor relu(const Tensor& x) {
-  return unary_op("relu", UnaryOp::kRelu, x, Domain::kNumeric,
-                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
-                    return multiply(dy, mask(greater(x, scalar_like(0, x)), dy));
+  return unary_op("relu", UnaryOp::kRelu, x, Domain::kNumeric, kReadsY,
+                  // y > 0 exactly where x > 0: the output, which the next op keeps anyway, is
+                  // enough.
+                  [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
+                    return multiply(dy, mask(greater(y, scalar_like(0, y)), dy));
                   });
 }
 
 Tensor relu6(const Tensor& x) {
-  return unary_op("relu6", UnaryOp::kRelu6, x, Domain::kNumeric,
-                  [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
+  return unary_op("relu6", UnaryOp::kRelu6, x, Domain::kNumeric, kReadsY,
+                  // 0 < y < 6 exactly where 0 < x < 6.
+                  [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
                     Tensor inside =
-                        logical_and(greater(x, scalar_like(0, x)), less(x, scalar_like(6, x)));
+                        logical_and(greater(y, scalar_like(0, y)), less(y, scalar_like(6, y)));
                     return multiply(dy, mask(inside, dy));
                   });
 }
 
 Tensor leaky_relu(const Tensor& x, float alpha) {
   return unary_op(
-      "leaky_relu", UnaryOp::kLeakyRelu, x, Domain::kFloat,
+      "leaky_relu", UnaryOp::kLeakyRelu, x, Domain::kFloat, kReadsX,
       [](const Tensor& x, const Tensor&, const Tensor& dy, float alpha) {
         return multiply(
             dy, where(greater(x, scalar_like(0, x)), scalar_like(1, x), scalar_like(alpha, x)));
@@ -340,7 +362,7 @@ Tensor leaky_relu(const Tensor& x, float alpha) {
 
 Tensor elu(const Tensor& x, float alpha) {
   return unary_op(
-      "elu", UnaryOp::kElu, x, Domain::kFloat,
+      "elu", UnaryOp::kElu, x, Domain::kFloat, kReadsX | kReadsY,
       [](const Tensor& x, const Tensor& y, const Tensor& dy, float alpha) {
         return where(greater(x, scalar_like(0, x)), dy,
                      multiply(dy, add(y, scalar_like(alpha, y))));
@@ -349,7 +371,7 @@ Tensor elu(const Tensor& x, float alpha) {
 }
 
 Tensor selu(const Tensor& x) {
-  return unary_op("selu", UnaryOp::kSelu, x, Domain::kFloat,
+  return unary_op("selu", UnaryOp::kSelu, x, Domain::kFloat, kReadsX | kReadsY,
                   [](const Tensor& x, const Tensor& y, const Tensor& dy, float) {
                     constexpr double kAlpha = 1.6732632423543772848170429916717;
                     constexpr double kScale = 1.0507009873554804934193349852946;
@@ -362,7 +384,7 @@ Tensor selu(const Tensor& x) {
 Tensor gelu(const Tensor& x, bool approximate) {
   if (approximate) {
     return unary_op(
-        "gelu", UnaryOp::kGeluTanh, x, Domain::kFloat,
+        "gelu", UnaryOp::kGeluTanh, x, Domain::kFloat, kReadsX,
         [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
           constexpr double kC = 0.79788456080286535588, kA = 0.044715;
           Tensor x2 = square(x);
@@ -377,7 +399,7 @@ Tensor gelu(const Tensor& x, bool approximate) {
         });
   }
   return unary_op(
-      "gelu", UnaryOp::kGelu, x, Domain::kFloat,
+      "gelu", UnaryOp::kGelu, x, Domain::kFloat, kReadsX,
       [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
         Tensor cdf = multiply(
             scalar_like(0.5, x),
@@ -389,21 +411,21 @@ Tensor gelu(const Tensor& x, bool approximate) {
 }
 
 Tensor softplus(const Tensor& x) {
-  return unary_op("softplus", UnaryOp::kSoftplus, x, Domain::kFloat,
+  return unary_op("softplus", UnaryOp::kSoftplus, x, Domain::kFloat, kReadsX,
                   [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
                     return multiply(dy, sigmoid(x));
                   });
 }
 
 Tensor softsign(const Tensor& x) {
-  return unary_op("softsign", UnaryOp::kSoftsign, x, Domain::kFloat,
+  return unary_op("softsign", UnaryOp::kSoftsign, x, Domain::kFloat, kReadsX,
                   [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
                     return divide(dy, square(add(scalar_like(1, x), abs(x))));
                   });
 }
 
 Tensor swish(const Tensor& x) {
-  return unary_op("swish", UnaryOp::kSwish, x, Domain::kFloat,
+  return unary_op("swish", UnaryOp::kSwish, x, Domain::kFloat, kReadsX,
                   [](const Tensor& x, const Tensor&, const Tensor& dy, float) {
                     Tensor s = sigmoid(x);
                     return multiply(
@@ -447,31 +469,31 @@ Tensor cast(const Tensor& x, DType dtype) {
 // ---- comparisons and logic ----
 
 Tensor equal(const Tensor& x, const Tensor& y) {
-  return binary_op("equal", BinaryOp::kEqual, x, y, Domain::kAny, nullptr);
+  return binary_op("equal", BinaryOp::kEqual, x, y, Domain::kAny);
 }
 Tensor not_equal(const Tensor& x, const Tensor& y) {
-  return binary_op("not_equal", BinaryOp::kNotEqual, x, y, Domain::kAny, nullptr);
+  return binary_op("not_equal", BinaryOp::kNotEqual, x, y, Domain::kAny);
 }
 Tensor less(const Tensor& x, const Tensor& y) {
-  return binary_op("less", BinaryOp::kLess, x, y, Domain::kNumeric, nullptr);
+  return binary_op("less", BinaryOp::kLess, x, y, Domain::kNumeric);
 }
 Tensor less_equal(const Tensor& x, const Tensor& y) {
-  return binary_op("less_equal", BinaryOp::kLessEqual, x, y, Domain::kNumeric, nullptr);
+  return binary_op("less_equal", BinaryOp::kLessEqual, x, y, Domain::kNumeric);
 }
 Tensor greater(const Tensor& x, const Tensor& y) {
-  return binary_op("greater", BinaryOp::kGreater, x, y, Domain::kNumeric, nullptr);
+  return binary_op("greater", BinaryOp::kGreater, x, y, Domain::kNumeric);
 }
 Tensor greater_equal(const Tensor& x, const Tensor& y) {
-  return binary_op("greater_equal", BinaryOp::kGreaterEqual, x, y, Domain::kNumeric, nullptr);
+  return binary_op("greater_equal", BinaryOp::kGreaterEqual, x, y, Domain::kNumeric);
 }
 Tensor logical_and(const Tensor& x, const Tensor& y) {
-  return binary_op("logical_and", BinaryOp::kLogicalAnd, x, y, Domain::kBool, nullptr);
+  return binary_op("logical_and", BinaryOp::kLogicalAnd, x, y, Domain::kBool);
 }
 Tensor logical_or(const Tensor& x, const Tensor& y) {
-  return binary_op("logical_or", BinaryOp::kLogicalOr, x, y, Domain::kBool, nullptr);
+  return binary_op("logical_or", BinaryOp::kLogicalOr, x, y, Domain::kBool);
 }
 Tensor logical_not(const Tensor& x) {
-  return unary_op("logical_not", UnaryOp::kLogicalNot, x, Domain::kBool, nullptr);
+  return unary_op("logical_not", UnaryOp::kLogicalNot, x, Domain::kBool);
 }
 
 Tensor where(const Tensor& condition, const Tensor& x, const Tensor& y) {
@@ -487,10 +509,11 @@ Tensor where(const Tensor& condition, const Tensor& x, const Tensor& y) {
   if (is_floating(x.dtype()) && autodiff::should_record({x, y})) {
     autodiff::record_operation(
         "where", {condition, x, y}, {out},
-        [condition, x, y](const std::vector<Tensor>& g) -> autodiff::GradList {
+        [condition, x_shape = x.shape(),
+         y_shape = y.shape()](const std::vector<Tensor>& g) -> autodiff::GradList {
           Tensor zero = zeros_like(g[0]);
-          return {std::nullopt, ops::unbroadcast(where(condition, g[0], zero), x.shape()),
-                  ops::unbroadcast(where(condition, zero, g[0]), y.shape())};
+          return {std::nullopt, ops::unbroadcast(where(condition, g[0], zero), x_shape),
+                  ops::unbroadcast(where(condition, zero, g[0]), y_shape)};
         });
   }
   return out;

@@ -138,16 +138,17 @@ Tensor prod_gradient(const Tensor& x, const Tensor& dy, const std::vector<int64_
   return grad * dy;
 }
 
-autodiff::GradList reduce_gradient(ReduceOp op, const Tensor& x, const Tensor& y,
-                                   const Shape& keep_shape, const std::vector<bool>& reduced,
-                                   const Tensor& g) {
+// x and y are defined only for the reductions whose gradient reads them (see reduce_op).
+autodiff::GradList reduce_gradient(ReduceOp op, const Shape& x_shape, const Tensor& x,
+                                   const Tensor& y, const Shape& keep_shape,
+                                   const std::vector<bool>& reduced, const Tensor& g) {
   Tensor dy = reshape(g, keep_shape);
   switch (op) {
     case ReduceOp::kSum:
-      return {broadcast_to(dy, x.shape())};
+      return {broadcast_to(dy, x_shape)};
     case ReduceOp::kMean: {
-      int64_t count = x.num_elements() / std::max<int64_t>(1, y.num_elements());
-      return {broadcast_to(dy / static_cast<double>(std::max<int64_t>(count, 1)), x.shape())};
+      int64_t count = x_shape.num_elements() / std::max<int64_t>(1, keep_shape.num_elements());
+      return {broadcast_to(dy / static_cast<double>(std::max<int64_t>(count, 1)), x_shape)};
     }
     case ReduceOp::kMax:
     case ReduceOp::kMin: {
@@ -179,10 +180,15 @@ Tensor reduce_op(const char* name, ReduceOp op, const Tensor& x, const ReduceOpt
                  : reshape(stop_gradient(kept), ops::reduced_shape(x.shape(), reduced, false));
   if (!is_floating(x.dtype()) || !autodiff::should_record({x})) return y;
   Shape keep_shape = kept.shape();
-  autodiff::record_operation(name, {x}, {y},
-                             [op, x, y, keep_shape, reduced](const std::vector<Tensor>& g) {
-                               return reduce_gradient(op, x, y, keep_shape, reduced, g[0]);
-                             });
+  // Sum and mean need only shapes; the tape keeps x (and y) only for those that read values.
+  const bool reads_x = op == ReduceOp::kMax || op == ReduceOp::kMin || op == ReduceOp::kProd;
+  const bool reads_y = op == ReduceOp::kMax || op == ReduceOp::kMin;
+  autodiff::record_operation(
+      name, {x}, {y},
+      [op, x_shape = x.shape(), x = reads_x ? x : Tensor(), y = reads_y ? y : Tensor(), keep_shape,
+       reduced](const std::vector<Tensor>& g) {
+        return reduce_gradient(op, x_shape, x, y, keep_shape, reduced, g[0]);
+      });
   return y;
 }
 
