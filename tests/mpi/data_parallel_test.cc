@@ -340,6 +340,35 @@ TEST(DataParallel, FirstBucketStartsBeforeBackwardEnds) {
             1e-6);
 }
 
+// The reducer finds a ready gradient's bucket by the variable the hook names, so sources listed in
+// another order than the model's (here reversed) still get each variable's own average, reduced
+// during backward.
+TEST(DataParallel, GradientsReachTheirVariablesWhateverTheSourcesOrder) {
+  const int n = replicas(), r = world_strategy()->replica_id();
+  auto strategy = std::make_shared<DataParallel>(
+      comm::make_communicator(),
+      distributed::DataParallelOptions{.bucket_cap_bytes = 1024, .first_bucket_bytes = 256});
+  auto scope = distributed::scope(strategy);
+  auto model = mlp(16);
+  auto [x, y] = data(4 * n);
+  Tensor xr = x[{Slice(4 * r, 4 * r + 4)}];  // each rank's own rows: different gradients
+  std::vector<Variable> vars = model->trainable_weights();
+  std::reverse(vars.begin(), vars.end());
+  GradientTape tape;
+  Tensor loss = reduce_mean(square((*model)(Tensors{xr}, true)[0]));
+  auto grads = tape.gradient(loss, vars);
+  EXPECT_GT(strategy->gradient_stats().buckets_started, 1) << "no bucket started during backward";
+  std::vector<Tensor> local;
+  for (const auto& g : grads) local.push_back(*g);
+  std::vector<Tensor> expected = strategy->all_reduce_sum(local);
+  auto reduced = strategy->aggregate_gradients(grads, vars);
+  for (size_t i = 0; i < vars.size(); ++i) {
+    SCOPED_TRACE(vars[i].name());
+    ASSERT_TRUE(reduced[i].has_value());
+    EXPECT_LT(max_abs_difference({*reduced[i]}, {expected[i] / double(n)}), 1e-6);
+  }
+}
+
 // A custom GradientTape loop: nothing but the tape and apply_gradients, on each rank's rows.
 TEST(DataParallel, CustomLoopEqualsOneProcess) {
   const int n = replicas(), r = world_strategy()->replica_id();
