@@ -12,8 +12,9 @@
 //    cache, so every block it holds afterwards (in use or cached) was in use at some point; blocks
 //    are reused only within a size class, so this bounds the peak from above.
 // R: the process's peak resident set (getrusage), warm-up step included.
-// There is no peer: the figure compares Tandem's tape before and after a change (docs/performance.md
-// runs this file against main's library and the branch's).
+// There is no peer: the figures compare Tandem's tape before and after a change;
+// docs/performance.md
+// ("Lean tape") builds this file against both trees.
 #include <sys/resource.h>
 
 #include <cstdio>
