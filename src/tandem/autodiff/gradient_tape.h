@@ -6,6 +6,11 @@
 //
 // Tapes form a thread-local stack: every active tape that watches an op's input records it, so
 // nested tapes give higher-order gradients (the outer tape records the inner tape's backward pass).
+//
+// Memory: a recorded op keeps only what its gradient reads. During a non-persistent tape's backward
+// pass each gradient is dropped once the node that reads it has run, and each node's closure (with
+// the forward tensors it saved) right after it ran, so backward's peak stays near the forward's.
+// A persistent tape keeps everything until it is destroyed or reset().
 #pragma once
 
 #include <functional>
