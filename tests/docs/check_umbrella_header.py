@@ -30,6 +30,7 @@ INTERNAL = {
     "tandem/core/variable_state.h",  # shared by core/variable.cc and ops/variable_ops.cc
     "tandem/ops/dispatch.h",
     "tandem/ops/op_utils.h",
+    "tandem/ops/training_ops.h",  # the optimizers' fused update
     "tandem/ops/window.h",  # conv/pool geometry
     "tandem/training/tensor_batches.h",
 }

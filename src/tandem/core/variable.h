@@ -18,7 +18,16 @@
 namespace tandem {
 
 class MutableTensor;
+class Variable;
 class VariableSlice;
+
+namespace detail {
+// Writes several variables in one call (the optimizers' multi-tensor update, ops/training_ops.h):
+// `write` gets one target per variable, in order, each the variable's own storage when nobody else
+// holds it, else a copy (copy-on-write, as a single update). The variables must be distinct.
+void update_variables(const std::vector<Variable>& vars,
+                      const std::function<void(std::vector<MutableTensor>&)>& write);
+}  // namespace detail
 
 struct VariableOptions {
   std::string name = "Variable";
@@ -72,6 +81,9 @@ class Variable {
   // copy (copy-on-write), and the result becomes the value. With the constructor and the updates
   // in ops/variable_ops.cc.
   void update(const std::function<void(MutableTensor&)>& write);
+  friend void detail::update_variables(
+      const std::vector<Variable>& vars,
+      const std::function<void(std::vector<MutableTensor>&)>& write);
   std::shared_ptr<State> state_;
 };
 

@@ -1,5 +1,6 @@
 #include "tandem/ops/dispatch.h"
 
+#include <atomic>
 #include <cstring>
 #include <span>
 #include <string>
@@ -10,6 +11,7 @@
 #include "kernels/cpu/gather.h"
 #include "kernels/cpu/index_map.h"
 #include "kernels/cpu/matmul.h"
+#include "kernels/cpu/optimizer_update.h"
 #include "kernels/cpu/pool.h"
 #include "kernels/cpu/random.h"
 #include "kernels/cpu/reduce.h"
@@ -46,6 +48,8 @@ const char* family_name(Family f) {
       return "random";
     case Family::kCrossEntropy:
       return "cross-entropy";
+    case Family::kOptimizerUpdate:
+      return "optimizer update";
   }
   return "unknown";
 }
@@ -618,5 +622,42 @@ std::pair<Tensor, Tensor> sigmoid_cross_entropy(const Tensor& logits, const Tens
                                       sig.mutable_raw_data());
   return {std::move(loss).freeze(), std::move(sig).freeze()};
 }
+
+// ---- optimizer update ----
+
+namespace {
+std::atomic<int64_t> update_calls{0};
+}  // namespace
+
+bool has_update_kernel(Device device, DType dtype) {
+  return has_kernel(Family::kOptimizerUpdate, device) && kernels::cpu::has_update_kernel(dtype);
+}
+
+void optimizer_update(const char* op, const kernels::OptimizerUpdate& u,
+                      const std::vector<Tensor>& grads, std::vector<MutableTensor>& targets) {
+  const size_t group = 1 + static_cast<size_t>(kernels::num_update_slots(u));
+  TANDEM_CHECK(targets.size() == grads.size() * group, ValueError, op, ": expected ",
+               grads.size() * group, " variables and slots for ", grads.size(),
+               " gradients, received ", targets.size());
+  if (grads.empty()) return;
+  const Device device = grads.front().device();
+  const DType dtype = grads.front().dtype();
+  check_kernel(Family::kOptimizerUpdate, op, device);
+  TANDEM_CHECK(kernels::cpu::has_update_kernel(dtype), TypeError, op,
+               ": the fused optimizer update takes float32 or float64, received ",
+               dtype_name(dtype));
+  std::vector<kernels::UpdateTensor> tensors(grads.size());
+  for (size_t i = 0; i < grads.size(); ++i) {
+    kernels::UpdateTensor& t = tensors[i];
+    t.var = targets[i * group].mutable_raw_data();
+    t.grad = grads[i].raw_data();
+    t.n = grads[i].num_elements();
+    for (size_t j = 1; j < group; ++j) t.slots[j - 1] = targets[i * group + j].mutable_raw_data();
+  }
+  update_calls.fetch_add(1, std::memory_order_relaxed);
+  kernels::cpu::apply_update(u, dtype, tensors.data(), static_cast<int64_t>(tensors.size()));
+}
+
+int64_t optimizer_update_calls() { return update_calls.load(std::memory_order_relaxed); }
 
 }  // namespace tandem::ops::dispatch

@@ -13,6 +13,7 @@
 
 #include "kernels/common/functors.h"
 #include "kernels/common/geometry.h"
+#include "kernels/common/optimizer_update.h"
 #include "kernels/common/philox.h"
 #include "kernels/common/reduce_op.h"
 #include "tandem/core/mutable_tensor.h"
@@ -33,6 +34,7 @@ enum class Family {
   kSort,
   kRandom,
   kCrossEntropy,
+  kOptimizerUpdate,  // the fused multi-tensor optimizer rules
 };
 const char* family_name(Family f);
 
@@ -158,5 +160,17 @@ SoftmaxCrossEntropy softmax_cross_entropy(const Tensor& logits, const Tensor& la
 std::pair<Tensor, Tensor> sparse_softmax_cross_entropy(const Tensor& logits, const Tensor& labels);
 // {loss, sigmoid(logits)}.
 std::pair<Tensor, Tensor> sigmoid_cross_entropy(const Tensor& logits, const Tensor& labels);
+
+// ---- optimizer update (kernels/common/optimizer_update.h) ----
+// Whether the fused update has a kernel for `dtype` on `device` (float32 and float64 on the CPU).
+bool has_update_kernel(Device device, DType dtype);
+// Applies `u` in place to every variable at once: `targets` holds, for each variable i, the
+// variable's storage and then its kernels::num_update_slots(u) slots, and grads[i] is its
+// gradient; all of one dtype and device, each group of one shape (the caller checked).
+void optimizer_update(const char* op, const kernels::OptimizerUpdate& u,
+                      const std::vector<Tensor>& grads, std::vector<MutableTensor>& targets);
+// How many optimizer_update calls this process has made: a test hook, so that tests can check
+// that a training step took the multi-tensor path (one call for all its variables).
+int64_t optimizer_update_calls();
 
 }  // namespace tandem::ops::dispatch

@@ -1,5 +1,7 @@
 // Variable's constructor and updates (declared in core/variable.h). They cast, copy and add, which
 // are ops, so they live here: core/ never includes ops/.
+#include <algorithm>
+
 #include "tandem/core/variable_state.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/dispatch.h"
@@ -22,26 +24,64 @@ Variable::Variable(const Tensor& initial_value, VariableOptions options)
   state_->value = detail::as_variable_value(copy, state_->id, options.trainable);
 }
 
-void Variable::update(const std::function<void(MutableTensor&)>& write) {
-  Tensor& v = state_->value;
+namespace {
+
+// The variable's value to write: its own storage when nobody else can observe it, else a copy.
+MutableTensor take_for_writing(Tensor& v) {
   // Only our handle and only our storage reference: nobody can observe an in-place write.
   const bool in_place = v.impl_ptr().use_count() == 1 && v.storage().use_count() == 1;
-  MutableTensor target = in_place ? MutableTensor::take_unshared(std::move(v))
-                                  : MutableTensor::take_unshared(ops::dispatch::copy("assign", v));
-  auto keep = [&] {
-    Tensor written = std::move(target).freeze();
-    // The taken value still carries the variable's identity; a copy gets it here.
-    state_->value = written.id() == state_->id
-                        ? std::move(written)
-                        : detail::as_variable_value(written, state_->id, state_->trainable);
-  };
+  return in_place ? MutableTensor::take_unshared(std::move(v))
+                  : MutableTensor::take_unshared(ops::dispatch::copy("assign", v));
+}
+
+// Makes the written target the value of the variable with this id again.
+void keep_written(Tensor& value, uint64_t id, bool trainable, MutableTensor& target) {
+  Tensor written = std::move(target).freeze();
+  // The taken value still carries the variable's identity; a copy gets it here.
+  value =
+      written.id() == id ? std::move(written) : detail::as_variable_value(written, id, trainable);
+}
+
+}  // namespace
+
+void Variable::update(const std::function<void(MutableTensor&)>& write) {
+  MutableTensor target = take_for_writing(state_->value);
   try {
     write(target);
   } catch (...) {
-    keep();  // never leave the variable without a value
+    keep_written(state_->value, state_->id, state_->trainable,
+                 target);  // never leave the variable without a value
     throw;
   }
-  keep();
+  keep_written(state_->value, state_->id, state_->trainable, target);
+}
+
+void detail::update_variables(const std::vector<Variable>& vars,
+                              const std::function<void(std::vector<MutableTensor>&)>& write) {
+  std::vector<Variable::State*> states;
+  states.reserve(vars.size());
+  for (const Variable& v : vars) {
+    TANDEM_CHECK(v.defined(), ValueError, "update_variables: received an undefined variable");
+    states.push_back(v.state_.get());
+  }
+  std::vector<Variable::State*> sorted = states;
+  std::sort(sorted.begin(), sorted.end());
+  TANDEM_CHECK(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(), ValueError,
+               "update_variables: a variable was listed twice");
+  std::vector<MutableTensor> targets;
+  targets.reserve(states.size());
+  auto keep_all = [&] {
+    for (size_t i = 0; i < targets.size(); ++i)
+      keep_written(states[i]->value, states[i]->id, states[i]->trainable, targets[i]);
+  };
+  try {
+    for (Variable::State* s : states) targets.push_back(take_for_writing(s->value));
+    write(targets);
+  } catch (...) {
+    keep_all();  // never leave a variable without a value
+    throw;
+  }
+  keep_all();
 }
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "kernels/common/optimizer_update.h"
 #include "tandem/ops/math.h"
 
 namespace tandem::optimizers {
@@ -40,10 +41,26 @@ void Adam::build_slots(const Variable& var) {
   if (options_.amsgrad) add_slot(var, "vhat");
 }
 
-void Adam::update_step(const Tensor& gradient, Variable& var, double lr, int64_t step) {
+double Adam::alpha(double lr, int64_t step) const {
   const double t = static_cast<double>(step);
-  const double alpha =
-      lr * std::sqrt(1.0 - std::pow(options_.beta_2, t)) / (1.0 - std::pow(options_.beta_1, t));
+  return lr * std::sqrt(1.0 - std::pow(options_.beta_2, t)) / (1.0 - std::pow(options_.beta_1, t));
+}
+
+bool Adam::fused_rule(double lr, int64_t step, kernels::OptimizerUpdate& u,
+                      std::vector<std::string>& slot_names) const {
+  u.rule = kernels::UpdateRule::kAdam;
+  u.alpha = alpha(lr, step);
+  u.beta_1 = options_.beta_1;
+  u.beta_2 = options_.beta_2;
+  u.epsilon = options_.epsilon;
+  u.amsgrad = options_.amsgrad;
+  slot_names = {"m", "v"};
+  if (options_.amsgrad) slot_names.push_back("vhat");
+  return true;
+}
+
+void Adam::update_step(const Tensor& gradient, Variable& var, double lr, int64_t step) {
+  const double alpha = this->alpha(lr, step);
   Variable& m = slot(var, "m");
   Variable& v = slot(var, "v");
   // Each delta is its own statement so that no snapshot of a slot is alive while it is updated

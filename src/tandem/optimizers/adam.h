@@ -30,8 +30,12 @@ class Adam : public Optimizer {
   static void read_config(const nlohmann::json& config, AdamOptions& o);
   void build_slots(const Variable& var) override;
   void update_step(const Tensor& gradient, Variable& var, double lr, int64_t step) override;
+  bool fused_rule(double lr, int64_t step, kernels::OptimizerUpdate& u,
+                  std::vector<std::string>& slot_names) const override;
 
  private:
+  // The bias-corrected step size of update `step`.
+  double alpha(double lr, int64_t step) const;
   AdamOptions options_;
 };
 

@@ -10,6 +10,7 @@
 #include "tandem/ops/creation.h"
 #include "tandem/ops/math.h"
 #include "tandem/ops/reduction.h"
+#include "tandem/ops/training_ops.h"
 
 namespace tandem::optimizers {
 
@@ -275,15 +276,39 @@ void Optimizer::update(std::vector<GradientAndVariable> pairs, int64_t raw_step)
   double lr = learning_rate();
   // The 1-based update number (Keras 3 reads optimizer.iterations, the updates so far).
   int64_t step = (accumulation_steps_ ? raw_step / accumulation_steps_ : raw_step) + 1;
-  if (options_.weight_decay) {
-    double decay = lr * *options_.weight_decay;
-    for (auto& [g, v] : pairs) {
-      Tensor delta = v.value() * decay;  // its own statement: no snapshot outlives it
-      v.assign_sub(delta);
+  if (!apply_fused(pairs, lr, step)) {
+    if (options_.weight_decay) {
+      double decay = lr * *options_.weight_decay;
+      for (auto& [g, v] : pairs) {
+        Tensor delta = v.value() * decay;  // its own statement: no snapshot outlives it
+        v.assign_sub(delta);
+      }
     }
+    for (auto& [g, v] : pairs) update_step(*g, v, lr, step);
   }
-  for (auto& [g, v] : pairs) update_step(*g, v, lr, step);
   iterations_.assign(constant(Literal(raw_step + 1), int64).to(iterations_.device()));
+}
+
+bool Optimizer::apply_fused(const std::vector<GradientAndVariable>& pairs, double lr,
+                            int64_t step) {
+  kernels::OptimizerUpdate u;
+  std::vector<std::string> slot_names;
+  if (!fused_update_ || !fused_rule(lr, step, u, slot_names)) return false;
+  std::vector<Variable> vars;
+  std::vector<Tensor> grads;
+  vars.reserve(pairs.size());
+  grads.reserve(pairs.size());
+  for (const auto& [g, v] : pairs) vars.push_back(v), grads.push_back(*g);
+  if (!ops::can_apply_update(vars, grads)) return false;
+  if (options_.weight_decay) {
+    u.weight_decay = true;
+    u.decay = lr * *options_.weight_decay;
+  }
+  std::vector<std::vector<Variable>> slots(vars.size());
+  for (size_t i = 0; i < vars.size(); ++i)
+    for (const std::string& name : slot_names) slots[i].push_back(slot(vars[i], name));
+  ops::apply_update(u, vars, grads, slots);
+  return true;
 }
 
 void Optimizer::accumulate_or_update(const std::vector<std::optional<Tensor>>& local,

@@ -32,6 +32,9 @@
 namespace tandem::distributed {
 class Strategy;
 }
+namespace tandem::kernels {
+struct OptimizerUpdate;
+}
 
 namespace tandem::optimizers {
 
@@ -132,12 +135,29 @@ class Optimizer {
   // options, plus the subclass's hyperparameters.
   virtual nlohmann::json get_config() const;
 
+  // Tandem's own switch (no Keras counterpart): Adam (and AdamW), SGD and RMSprop update all
+  // variables of a step in one fused multi-tensor kernel call when their variables are float32 or
+  // float64 on the CPU (ops/training_ops.h); false composes each variable's rule from element-wise
+  // ops instead, as the other optimizers always do. The two agree to float rounding; the switch is
+  // for comparing them.
+  void set_fused_update(bool enabled) { fused_update_ = enabled; }
+  bool fused_update() const { return fused_update_; }
+
  protected:
   // Creates this optimizer's slots for `var` with add_slot (called once per variable, lazily).
   virtual void build_slots(const Variable& var) { (void)var; }
   // The subclass's update rule for one variable. `lr` is this step's learning rate; `step` is the
   // 1-based update number (iterations() + 1), which Adam-style bias corrections use.
   virtual void update_step(const Tensor& gradient, Variable& var, double lr, int64_t step) = 0;
+  // The same rule as one fused update (kernels/common/optimizer_update.h) for the subclasses that
+  // have one: fills `u` (weight decay aside, which the base class adds) and the names of a
+  // variable's slots in kernels::num_update_slots's order, and returns true. The default, false,
+  // keeps update_step.
+  virtual bool fused_rule(double lr, int64_t step, kernels::OptimizerUpdate& u,
+                          std::vector<std::string>& slot_names) const {
+    (void)lr, (void)step, (void)u, (void)slot_names;
+    return false;
+  }
 
   // A slot for `var` initialised to `initial` (zeros when absent), named "<slot_name>/<var name>".
   Variable add_slot(const Variable& var, const std::string& slot_name,
@@ -151,6 +171,9 @@ class Optimizer {
   std::vector<GradientAndVariable> clip(const std::vector<GradientAndVariable>& pairs) const;
   // Clip, weight decay and the subclass's rule for one update; `raw_step` is the call count.
   void update(std::vector<GradientAndVariable> pairs, int64_t raw_step);
+  // Weight decay and the rule for every pair in one fused kernel call; false (nothing changed)
+  // when the subclass has no fused rule or the variables have no fused kernel.
+  bool apply_fused(const std::vector<GradientAndVariable>& pairs, double lr, int64_t step);
   // apply_gradients with gradient accumulation.
   void accumulate_or_update(const std::vector<std::optional<Tensor>>& local,
                             const std::vector<Variable>& vars);
@@ -163,6 +186,7 @@ class Optimizer {
   std::map<std::pair<uint64_t, std::string>, Variable> slots_;  // (variable id, slot name)
   std::map<uint64_t, bool> built_;                              // variable id -> slots made
   int64_t accumulation_steps_ = 0;
+  bool fused_update_ = true;
   std::vector<Variable> accumulators_;  // in creation order
   std::vector<Variable> accumulated_;   // their variables
   // The strategies the variables were registered with, to unregister them when this is destroyed.

@@ -1,5 +1,6 @@
 #include "tandem/optimizers/rmsprop.h"
 
+#include "kernels/common/optimizer_update.h"
 #include "tandem/ops/math.h"
 
 namespace tandem::optimizers {
@@ -30,6 +31,20 @@ void RMSprop::build_slots(const Variable& var) {
   add_slot(var, "velocity");
   if (options_.momentum > 0) add_slot(var, "momentum");
   if (options_.centered) add_slot(var, "average_gradient");
+}
+
+bool RMSprop::fused_rule(double lr, int64_t /*step*/, kernels::OptimizerUpdate& u,
+                         std::vector<std::string>& slot_names) const {
+  u.rule = kernels::UpdateRule::kRMSprop;
+  u.lr = lr;
+  u.rho = options_.rho;
+  u.momentum = options_.momentum;
+  u.epsilon = options_.epsilon;
+  u.centered = options_.centered;
+  slot_names = {"velocity"};
+  if (options_.momentum > 0) slot_names.push_back("momentum");
+  if (options_.centered) slot_names.push_back("average_gradient");
+  return true;
 }
 
 void RMSprop::update_step(const Tensor& gradient, Variable& var, double lr, int64_t /*step*/) {

@@ -1,5 +1,6 @@
 #include "tandem/optimizers/sgd.h"
 
+#include "kernels/common/optimizer_update.h"
 #include "tandem/ops/math.h"
 
 namespace tandem::optimizers {
@@ -28,6 +29,17 @@ void SGD::build_slots(const Variable& var) {
   // Keras documents the momentum slot as "only set if momentum is not 0"; without it the update
   // is plain var -= lr * g, which saves a buffer and two ops per step.
   if (options_.momentum > 0) add_slot(var, "m");
+}
+
+bool SGD::fused_rule(double lr, int64_t /*step*/, kernels::OptimizerUpdate& u,
+                     std::vector<std::string>& slot_names) const {
+  u.rule = kernels::UpdateRule::kSGD;
+  u.lr = lr;
+  u.momentum = options_.momentum;
+  u.nesterov = options_.nesterov;
+  slot_names.clear();
+  if (options_.momentum > 0) slot_names.push_back("m");
+  return true;
 }
 
 void SGD::update_step(const Tensor& gradient, Variable& var, double lr, int64_t /*step*/) {

@@ -22,6 +22,8 @@ class SGD : public Optimizer {
  protected:
   void build_slots(const Variable& var) override;
   void update_step(const Tensor& gradient, Variable& var, double lr, int64_t step) override;
+  bool fused_rule(double lr, int64_t step, kernels::OptimizerUpdate& u,
+                  std::vector<std::string>& slot_names) const override;
 
  private:
   SGDOptions options_;
