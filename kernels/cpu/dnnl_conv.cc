@@ -174,6 +174,17 @@ float* weights_scratch(const memory::desc& md) {
   return buffer.data();
 }
 
+// The HWIO filters as the primitive reads them: reordered into its blocked layout (in the
+// scratch buffer) when it has one, else the user's buffer itself. The forward pass and the input
+// gradient read the filters the same way.
+memory primitive_weights(const Entry& e, const Problem& p, dnnl::stream& s, const float* filters) {
+  memory user = wrap(p.user_weights, filters);
+  if (!e.weights_reorder) return user;
+  memory blocked(e.weights, engine(), weights_scratch(e.weights));
+  e.weights_reorder->execute(s, user, blocked);
+  return blocked;
+}
+
 }  // namespace
 
 // Below this many input channels the input gradient runs faster as GEMM + col2im.
@@ -190,12 +201,7 @@ bool dnnl_conv2d(const Conv2DGeometry& g, const float* input, const float* filte
   auto e = lookup(Pass::kForward, g, p);
   if (!e) return false;
   dnnl::stream& s = stream();
-  memory weights = wrap(p->user_weights, filters);
-  if (e->weights_reorder) {
-    memory blocked(e->weights, engine(), weights_scratch(e->weights));
-    e->weights_reorder->execute(s, weights, blocked);
-    weights = blocked;
-  }
+  memory weights = primitive_weights(*e, *p, s, filters);
   e->compute.execute(s, {{DNNL_ARG_SRC, wrap(p->src, input)},
                          {DNNL_ARG_WEIGHTS, weights},
                          {DNNL_ARG_DST, wrap(p->dst, output)}});
@@ -209,12 +215,7 @@ bool dnnl_conv2d_backprop_input(const Conv2DGeometry& g, const float* filters,
   auto e = lookup(Pass::kBackpropInput, g, p);
   if (!e) return false;
   dnnl::stream& s = stream();
-  memory weights = wrap(p->user_weights, filters);
-  if (e->weights_reorder) {
-    memory blocked(e->weights, engine(), weights_scratch(e->weights));
-    e->weights_reorder->execute(s, weights, blocked);
-    weights = blocked;
-  }
+  memory weights = primitive_weights(*e, *p, s, filters);
   e->compute.execute(s, {{DNNL_ARG_DIFF_DST, wrap(p->dst, d_output)},
                          {DNNL_ARG_WEIGHTS, weights},
                          {DNNL_ARG_DIFF_SRC, wrap(p->src, d_input)}});
