@@ -9,8 +9,6 @@ namespace tandem {
 
 namespace {
 
-double scalar_value(const Tensor& t) { return cast(t, float64).item<double>(); }
-
 // add_metric values of this layer and every layer below it.
 void collect_added_metrics(const Layer& layer, std::vector<std::pair<std::string, Tensor>>& out) {
   for (const auto& item : layer.metrics_added()) out.push_back(item);
@@ -80,7 +78,8 @@ Logs Model::compute_metrics(const Batch& data, const Tensors& y_pred) {
   Logs logs;
   std::vector<std::string> names = metrics_names();
   std::vector<metrics::MetricPtr> all = metrics();
-  for (size_t i = 0; i < all.size(); ++i) logs.set(names[i], scalar_value(all[i]->result()));
+  // The results stay tensors until the logs are read: no host read per step.
+  for (size_t i = 0; i < all.size(); ++i) logs.set(names[i], all[i]->result());
   return logs;
 }
 

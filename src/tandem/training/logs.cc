@@ -7,6 +7,7 @@
 
 #include "tandem/core/error.h"
 #include "tandem/core/join.h"
+#include "tandem/ops/math.h"
 
 namespace tandem {
 
@@ -14,23 +15,42 @@ Logs::Logs(std::initializer_list<std::pair<std::string, double>> items) {
   for (const auto& [key, value] : items) set(key, value);
 }
 
-void Logs::set(const std::string& key, double value) {
-  for (auto& item : items_) {
-    if (item.first == key) {
-      item.second = value;
-      return;
-    }
-  }
-  items_.emplace_back(key, value);
+size_t Logs::find(const std::string& key) const {
+  size_t i = 0;
+  while (i < items_.size() && items_[i].first != key) ++i;
+  return i;
 }
 
-bool Logs::contains(const std::string& key) const { return get(key).has_value(); }
+void Logs::set(const std::string& key, double value) {
+  const size_t i = find(key);
+  std::erase_if(pending_, [i](const auto& p) { return p.first == i; });
+  if (i < items_.size()) {
+    items_[i].second = value;
+  } else {
+    items_.emplace_back(key, value);
+  }
+}
+
+void Logs::set(const std::string& key, const Tensor& value) {
+  TANDEM_CHECK(value.defined() && value.num_elements() == 1, ValueError, "logs: the value of '",
+               key, "' must be a tensor of one element, received ",
+               value.defined() ? value.shape().to_string() : std::string("an undefined tensor"));
+  set(key, std::nan(""));  // its place in the order; the value comes when the logs are read
+  pending_.emplace_back(find(key), value);
+}
+
+void Logs::resolve() const {
+  for (const auto& [i, value] : pending_) items_[i].second = cast(value, float64).item<double>();
+  pending_.clear();
+}
+
+bool Logs::contains(const std::string& key) const { return find(key) < items_.size(); }
 
 std::optional<double> Logs::get(const std::string& key) const {
-  for (const auto& item : items_) {
-    if (item.first == key) return item.second;
-  }
-  return std::nullopt;
+  const size_t i = find(key);
+  if (i == items_.size()) return std::nullopt;
+  resolve();
+  return items_[i].second;
 }
 
 std::string Logs::key_list() const {
@@ -47,10 +67,12 @@ double Logs::at(const std::string& key) const {
 }
 
 void Logs::erase(const std::string& key) {
+  resolve();  // the pending values' indices would shift
   std::erase_if(items_, [&](const auto& item) { return item.first == key; });
 }
 
 std::vector<double> Logs::values() const {
+  resolve();
   std::vector<double> out;
   for (const auto& item : items_) out.push_back(item.second);
   return out;
@@ -94,6 +116,7 @@ std::string format_python_float(double value) {
 }
 
 std::string Logs::to_string() const {
+  resolve();
   std::string out;
   for (const auto& [key, value] : items_) {
     if (!out.empty()) out += " - ";

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "tandem/core/variable.h"
+#include "tandem/ops/creation.h"
 #include "testing/assertions.h"
 
 namespace tandem {
@@ -22,6 +24,36 @@ TEST(Logs, KeepsFirstInsertionOrder) {
   EXPECT_EQ(logs.items()[1], (std::pair<std::string, double>{"accuracy", 0.75}));
   EXPECT_EQ(logs.items()[2], (std::pair<std::string, double>{"val_loss", 0.6}));
   EXPECT_EQ(logs.values(), (std::vector<double>{0.25, 0.75, 0.6}));
+}
+
+TEST(Logs, TensorValuesAreReadWhenTheLogsAreRead) {
+  Variable total(constant(3.0f), {.name = "total"});
+  Logs logs{{"loss", 0.5}};
+  logs.set("accuracy", total.value());
+  logs.set("count", constant(int64_t{7}));
+  EXPECT_EQ(logs.unread(), 2u);
+  EXPECT_TRUE(logs.contains("accuracy"));  // no read needed
+  EXPECT_EQ(logs.unread(), 2u);
+  total.assign(constant(9.0f));  // the logs hold the value they were given
+  EXPECT_EQ(logs.at("accuracy"), 3.0);
+  EXPECT_EQ(logs.unread(), 0u);
+  EXPECT_EQ(logs.values(), (std::vector<double>{0.5, 3.0, 7.0}));
+  // A number replaces a pending tensor in place; a tensor replaces a number.
+  Logs again;
+  again.set("a", constant(1.0));
+  again.set("b", 2.0);
+  again.set("a", 4.0);
+  again.set("b", constant(5.0f));
+  EXPECT_EQ(again.items()[0], (std::pair<std::string, double>{"a", 4.0}));
+  EXPECT_EQ(again.items()[1], (std::pair<std::string, double>{"b", 5.0}));
+  again.set("c", constant(6.0));
+  again.erase("a");
+  EXPECT_EQ(again.to_string(), "b: 5.0000 - c: 6.0000");
+  expect_error<ValueError>(
+      [&] {
+        again.set("d", constant({1.0f, 2.0f}));
+      },
+      "the value of 'd' must be a tensor of one element, received (2,)");
 }
 
 TEST(Logs, GetAtContainsErase) {

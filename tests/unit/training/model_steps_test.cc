@@ -2,6 +2,7 @@
 // constraints after each update, add_metric values, and the names of multi-output losses/metrics.
 #include <gtest/gtest.h>
 
+#include "tandem/core/allocator.h"
 #include "tandem/layers/core/dense.h"
 #include "tandem/layers/core/input_layer.h"
 #include "tandem/models/functional.h"
@@ -65,6 +66,45 @@ TEST(TrainStep, AddLossAndAddMetricReachTheLogs) {
   EXPECT_NEAR(logs.at("loss"), mse + activity, 1e-5);
   EXPECT_NEAR(logs.at("activation_mean"), mean, 1e-6);
   EXPECT_EQ(model->metrics_names(), (std::vector<std::string>{"loss", "activation_mean"}));
+}
+
+// A training step leaves its metric results as tensors in the logs (no host read per step); they
+// are read, with the values of that step, when the logs are.
+TEST(TrainStep, LogsReadMetricsOnlyWhenRead) {
+  clear_session();
+  auto model = std::make_shared<Sequential>();
+  model->add(std::make_shared<Dense>(3, layers::DenseOptions{.layer = {.input_shape = Shape{4}}}));
+  model->compile(
+      {.optimizer = "adam", .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
+  Tensor x = random_normal(Shape{8, 4}, {.seed = 5});
+  Tensor y = constant(std::vector<int32_t>{0, 1, 2, 0, 1, 2, 0, 1}, Shape{8});
+  Logs logs = model->train_on_batch({x}, {y});
+  EXPECT_EQ(logs.unread(), 2u);
+  const double accuracy = model->metrics()[1]->result().item<float>();
+  model->train_on_batch({x}, {y});  // the next step does not change the first step's logs
+  EXPECT_EQ(logs.at("accuracy"), accuracy);
+  EXPECT_GT(logs.at("loss"), 0.0);
+  EXPECT_EQ(logs.unread(), 0u);
+}
+
+// Once its sizes have been seen, a training step takes every buffer from the caching allocator:
+// no block comes from the system (core/allocator.h).
+TEST(TrainStep, SteadyStateStepsAskTheSystemForNoMemory) {
+  clear_session();
+  auto model = std::make_shared<Sequential>();
+  model->add(std::make_shared<Dense>(
+      64, layers::DenseOptions{.activation = "relu", .layer = {.input_shape = Shape{32}}}));
+  model->add(std::make_shared<Dense>(10));
+  model->compile(
+      {.optimizer = "adam", .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
+  Tensor x = random_normal(Shape{16, 32}, {.seed = 6});
+  Tensor y = constant(std::vector<int32_t>(16, 3), Shape{16});
+  for (int i = 0; i < 3; ++i) model->train_on_batch({x}, {y});
+  const AllocatorStats before = cpu_allocator::stats();
+  for (int i = 0; i < 5; ++i) model->train_on_batch({x}, {y}).at("loss");
+  const AllocatorStats after = cpu_allocator::stats();
+  EXPECT_EQ(after.system_allocations - before.system_allocations, 0);
+  EXPECT_GT(after.allocations, before.allocations);  // the cache served them
 }
 
 TEST(TrainStep, ConstraintsHoldAfterEveryUpdate) {
