@@ -31,6 +31,7 @@
 
 #include "bench_models.h"
 #include "python_peer.h"
+#include "tandem/core/allocator.h"
 #include "tandem/tandem.h"
 
 using namespace tandem;
@@ -190,6 +191,9 @@ double peak_rss_mib() {
 
 struct Rates {
   double train = 0, predict = 0, rss = 0, fit = 0;
+  // Per timed training step: allocate() calls (the caching allocator's, served from its lists
+  // or not) and blocks that had to come from the system.
+  double allocations = 0, system_allocations = 0;
 };
 
 Rates tandem_rates(const std::string& name, const Tensor& images, const Tensor& labels, int steps,
@@ -207,9 +211,13 @@ Rates tandem_rates(const std::string& name, const Tensor& images, const Tensor& 
   };
   Rates r;
   for (int i = 0; i < std::min(10, steps); ++i) step(i);
+  const AllocatorStats before = cpu_allocator::stats();
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < steps; ++i) step(i);
   r.train = steps / seconds_since(start);
+  const AllocatorStats after = cpu_allocator::stats();
+  r.allocations = double(after.allocations - before.allocations) / steps;
+  r.system_allocations = double(after.system_allocations - before.system_allocations) / steps;
 
   const Tensor x_pred = images[{Slice(0, o.predict_batches * kBatch)}];
   model->predict(images[{Slice(0, kBatch)}], {.batch_size = kBatch, .verbose = 0});
@@ -266,6 +274,9 @@ int main(int argc, char** argv) {
       const Rates peer = peer_rates(name, steps, threads, o);
       const std::string t = "_t" + std::to_string(threads);
       report("train_" + name + t, ours.train, peer.train, "steps/s", threads);
+      // Not a comparison (no peer figure): what a steady-state step asks of the allocator.
+      std::printf("ALLOC train_%s%s allocations_per_step=%.1f system_allocations_per_step=%.2f\n",
+                  name.c_str(), t.c_str(), ours.allocations, ours.system_allocations);
       report("predict_" + name + t, ours.predict, peer.predict, "samples/s", threads);
       if (ours.fit > 0) report("fit_epoch_" + name + t, ours.fit, peer.fit, "samples/s", threads);
       if (!rss_reported) {
