@@ -49,8 +49,8 @@ void Variable::update(const std::function<void(MutableTensor&)>& write) {
   try {
     write(target);
   } catch (...) {
-    keep_written(state_->value, state_->id, state_->trainable,
-                 target);  // never leave the variable without a value
+    // Never leave the variable without a value.
+    keep_written(state_->value, state_->id, state_->trainable, target);
     throw;
   }
   keep_written(state_->value, state_->id, state_->trainable, target);
