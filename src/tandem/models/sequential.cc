@@ -21,8 +21,8 @@ void Sequential::add(std::shared_ptr<Layer> layer) {
     for (int64_t d : layer->declared_input_shape()->dims()) dims.push_back(d);
     build({Shape(dims)});
   } else if (built()) {
-    // Keep the recorded shapes valid for the new last layer.
-    output_shapes_.push_back(layer->compute_output_shape({output_shapes_.back()})[0]);
+    // Keep the recorded shapes valid for the new last layer, which is built for them.
+    output_shapes_.push_back(layer->infer_output_spec({output_shapes_.back()}).at(0).shape);
   }
 }
 
@@ -37,16 +37,34 @@ void Sequential::build(const std::vector<Shape>& input_shapes) {
                "' takes one input, received ", input_shapes.size(), " input shapes");
   TANDEM_CHECK(!layers_.empty(), ValueError, "Sequential '", name(),
                "': cannot build a model without layers; add() some first");
-  output_shapes_.clear();
-  Shape shape = input_shapes[0];
-  for (const auto& l : layers_) {
-    std::vector<Shape> out = l->compute_output_shape({shape});
+  output_shapes_ = propagate(input_shapes[0]);
+  Layer::build(input_shapes);
+}
+
+std::vector<Shape> Sequential::propagate(const Shape& input_shape) {
+  // Each layer is built for its input (as a Keras symbolic call builds it) and gives its output
+  // shape from compute_output_shape: no kernel runs for layers that define it.
+  std::vector<Shape> shapes;
+  OutputSpec x{input_shape, float32};
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const auto& l = layers_[i];
+    std::vector<OutputSpec> out =
+        i == 0 ? l->infer_output_spec({x.shape}) : l->infer_output_spec({x.shape}, {x.dtype});
     TANDEM_CHECK(out.size() == 1, ValueError, "Sequential '", name(), "': layer '", l->name(),
                  "' returns ", out.size(), " outputs; Sequential layers need exactly one");
-    shape = out[0];
-    output_shapes_.push_back(shape);
+    x = out[0];
+    shapes.push_back(x.shape);
   }
-  Layer::build(input_shapes);
+  return shapes;
+}
+
+std::vector<Shape> Sequential::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  TANDEM_CHECK(input_shapes.size() == 1, ValueError, "Sequential '", name(),
+               "' takes one input, received ", input_shapes.size(), " input shapes");
+  TANDEM_CHECK(!layers_.empty(), ValueError, "Sequential '", name(), "' has no layers");
+  // Callers that build a model from its saved input shapes rely on this building it.
+  if (!built()) build(input_shapes);
+  return {propagate(input_shapes[0]).back()};
 }
 
 Tensors Sequential::call(const Tensors& inputs, const CallContext&) {

@@ -23,6 +23,9 @@ class Sequential : public Model {
   // input_shapes[0] includes the batch dimension: build({Shape{-1, 784}}) for Keras's (None, 784).
   void build(const std::vector<Shape>& input_shapes) override;
   void build(const Shape& input_shape) { build(std::vector<Shape>{input_shape}); }
+  // Through each layer's compute_output_shape (building the layers, running no kernel for those
+  // that define it); builds the model first when it is not built.
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
   json get_config() const override;
   // Keras's names: "<first layer>_input" and the last layer's name.
   std::vector<std::string> input_names() const override;
@@ -33,6 +36,9 @@ class Sequential : public Model {
   std::string output_shape_text(const Layer& layer) const override;
 
  private:
+  // Each layer's output shape for this input shape, building the layers on the way.
+  std::vector<Shape> propagate(const Shape& input_shape);
+
   std::vector<std::shared_ptr<Layer>> layers_;
   std::vector<Shape> output_shapes_;  // per layer, filled by build
 };
