@@ -37,34 +37,46 @@ void Sequential::build(const std::vector<Shape>& input_shapes) {
                "' takes one input, received ", input_shapes.size(), " input shapes");
   TANDEM_CHECK(!layers_.empty(), ValueError, "Sequential '", name(),
                "': cannot build a model without layers; add() some first");
-  output_shapes_ = propagate(input_shapes[0]);
+  output_shapes_.clear();
+  for (OutputSpec& out : propagate(input_shapes[0], std::nullopt))
+    output_shapes_.push_back(std::move(out.shape));
   Layer::build(input_shapes);
 }
 
-std::vector<Shape> Sequential::propagate(const Shape& input_shape) {
+std::vector<OutputSpec> Sequential::propagate(const Shape& input_shape,
+                                              std::optional<DType> dtype) {
   // Each layer is built for its input (as a Keras symbolic call builds it) and gives its output
-  // shape from compute_output_shape: no kernel runs for layers that define it.
-  std::vector<Shape> shapes;
-  OutputSpec x{input_shape, float32};
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    const auto& l = layers_[i];
+  // from compute_output_shape: no kernel runs for layers that define it.
+  std::vector<OutputSpec> outputs;
+  Shape shape = input_shape;
+  for (const auto& l : layers_) {
     std::vector<OutputSpec> out =
-        i == 0 ? l->infer_output_spec({x.shape}) : l->infer_output_spec({x.shape}, {x.dtype});
+        dtype ? l->infer_output_spec({shape}, {*dtype}) : l->infer_output_spec({shape});
     TANDEM_CHECK(out.size() == 1, ValueError, "Sequential '", name(), "': layer '", l->name(),
                  "' returns ", out.size(), " outputs; Sequential layers need exactly one");
-    x = out[0];
-    shapes.push_back(x.shape);
+    shape = out[0].shape;
+    dtype = out[0].dtype;
+    outputs.push_back(std::move(out[0]));
   }
-  return shapes;
+  return outputs;
+}
+
+std::vector<OutputSpec> Sequential::compute_output_spec(const std::vector<Shape>& input_shapes,
+                                                        const std::vector<DType>& input_dtypes) {
+  TANDEM_CHECK(input_shapes.size() == 1 && input_dtypes.size() == 1, ValueError, "Sequential '",
+               name(), "' takes one input, received ", input_shapes.size(), " input shapes");
+  TANDEM_CHECK(!layers_.empty(), ValueError, "Sequential '", name(), "' has no layers");
+  // Callers that build a model from its saved input shapes rely on this building it.
+  if (!built()) build(input_shapes);
+  return {propagate(input_shapes[0], input_dtypes[0]).back()};
 }
 
 std::vector<Shape> Sequential::compute_output_shape(const std::vector<Shape>& input_shapes) {
   TANDEM_CHECK(input_shapes.size() == 1, ValueError, "Sequential '", name(),
                "' takes one input, received ", input_shapes.size(), " input shapes");
   TANDEM_CHECK(!layers_.empty(), ValueError, "Sequential '", name(), "' has no layers");
-  // Callers that build a model from its saved input shapes rely on this building it.
   if (!built()) build(input_shapes);
-  return {propagate(input_shapes[0]).back()};
+  return {propagate(input_shapes[0], std::nullopt).back().shape};
 }
 
 Tensors Sequential::call(const Tensors& inputs, const CallContext&) {
