@@ -24,6 +24,7 @@ INTERNAL = {
     "tandem/io/tfrecord_format.h",
     "tandem/kokkos/view.h",  # needs Kokkos's headers: included on its own
     "tandem/layers/core/kernel_bias_config.h",
+    "tandem/layers/shape_inference.h",  # the built-in layers' output-shape arithmetic
     "tandem/losses/loss_utils.h",
     "tandem/metrics/utils.h",
     "tandem/models/saved_state.h",  # Model::save / load_model internals

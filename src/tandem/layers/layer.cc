@@ -202,22 +202,67 @@ KerasTensors Layer::call_symbolic(const std::shared_ptr<Layer>& self,
     shapes.push_back(t.shape());
     dtypes.push_back(t.dtype());
   }
-  check_input(shapes, dtypes);
-  auto outputs = infer_outputs(shapes, dtypes);
+  std::vector<OutputSpec> outputs = infer_output_spec(shapes, dtypes);
   auto node = std::make_shared<Node>();
   node->layer = self;
   node->inputs = inputs;
   node->node_index = inbound_nodes_++;
   KerasTensors result;
   for (size_t i = 0; i < outputs.size(); ++i) {
-    node->output_shapes.push_back(outputs[i].first);
-    result.emplace_back(outputs[i].first, outputs[i].second, node, static_cast<int>(i));
+    node->output_shapes.push_back(outputs[i].shape);
+    result.emplace_back(outputs[i].shape, outputs[i].dtype, node, static_cast<int>(i));
   }
   return result;
 }
 
-std::vector<std::pair<Shape, DType>> Layer::infer_outputs(const std::vector<Shape>& shapes,
-                                                          const std::vector<DType>& dtypes) {
+std::vector<OutputSpec> Layer::infer_output_spec(const std::vector<Shape>& input_shapes,
+                                                 std::vector<DType> input_dtypes) {
+  if (input_dtypes.empty())
+    input_dtypes.assign(input_shapes.size(), input_spec_.dtype.value_or(dtype_));
+  TANDEM_CHECK(input_dtypes.size() == input_shapes.size(), ValueError, describe(*this),
+               ": received ", input_shapes.size(), " input shapes but ", input_dtypes.size(),
+               " input dtypes");
+  check_input(input_shapes, input_dtypes);
+  ensure_built(input_shapes);
+  return compute_output_spec(input_shapes, input_dtypes);
+}
+
+std::vector<OutputSpec> Layer::compute_output_spec(const std::vector<Shape>& input_shapes,
+                                                   const std::vector<DType>& input_dtypes) {
+  // The base compute_output_shape answers with a placeholder call and leaves its outputs in the
+  // probe: then the dtypes are those the call produced.
+  ShapeProbe probe{input_dtypes, std::nullopt};
+  struct Reset {
+    ShapeProbe*& probe;
+    ShapeProbe* saved;
+    ~Reset() { probe = saved; }
+  } reset{probe_, probe_};
+  probe_ = &probe;
+  std::vector<Shape> shapes = compute_output_shape(input_shapes);
+  if (probe.placeholder_outputs) return *probe.placeholder_outputs;
+  DType dtype = compute_output_dtype(input_dtypes);
+  std::vector<OutputSpec> result;
+  for (Shape& s : shapes) result.push_back({std::move(s), dtype});
+  return result;
+}
+
+DType Layer::compute_output_dtype(const std::vector<DType>& input_dtypes) const {
+  return input_dtypes.empty() ? dtype_ : input_dtypes[0];
+}
+
+std::vector<Shape> Layer::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  std::vector<DType> dtypes =
+      probe_ ? probe_->input_dtypes
+             : std::vector<DType>(input_shapes.size(), input_spec_.dtype.value_or(dtype_));
+  std::vector<OutputSpec> outputs = placeholder_outputs(input_shapes, dtypes);
+  if (probe_) probe_->placeholder_outputs = outputs;
+  std::vector<Shape> result;
+  for (const OutputSpec& o : outputs) result.push_back(o.shape);
+  return result;
+}
+
+std::vector<OutputSpec> Layer::placeholder_outputs(const std::vector<Shape>& shapes,
+                                                   const std::vector<DType>& dtypes) {
   // Run call() once on zeros, with unknown dimensions set to 1, without recording anything.
   Tensors placeholders;
   for (size_t i = 0; i < shapes.size(); ++i) {
@@ -236,20 +281,20 @@ std::vector<std::pair<Shape, DType>> Layer::infer_outputs(const std::vector<Shap
   }
   after_first_call();
   bool batch_unknown = !shapes.empty() && shapes[0].rank() > 0 && shapes[0][0] < 0;
-  std::vector<std::pair<Shape, DType>> result;
+  std::vector<OutputSpec> result;
   for (const Tensor& t : out) {
     std::vector<int64_t> dims = t.shape().as_list();
     if (batch_unknown && !dims.empty()) dims[0] = -1;
-    result.emplace_back(Shape(dims), t.dtype());
+    result.push_back({Shape(dims), t.dtype()});
   }
   return result;
 }
 
-std::vector<Shape> Layer::compute_output_shape(const std::vector<Shape>& input_shapes) {
-  std::vector<DType> dtypes(input_shapes.size(), input_spec_.dtype.value_or(dtype_));
-  std::vector<Shape> result;
-  for (auto& [shape, dtype] : infer_outputs(input_shapes, dtypes)) result.push_back(shape);
-  return result;
+const Shape& Layer::single_input_shape(const std::vector<Shape>& input_shapes) const {
+  TANDEM_CHECK(input_shapes.size() == 1, ValueError, describe(*this),
+               " expects one input, received ", input_shapes.size(), " input shapes");
+  check_input(input_shapes, {input_spec_.dtype.value_or(dtype_)});
+  return input_shapes[0];
 }
 
 void Layer::check_input(const std::vector<Shape>& shapes, const std::vector<DType>& dtypes) const {

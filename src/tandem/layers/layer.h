@@ -37,6 +37,13 @@ struct CallContext {
   bool symbolic = false;
 };
 
+// The shape (-1 = unknown dimension) and dtype of one output of a symbolic call (what Keras 3's
+// compute_output_spec returns as a KerasTensor).
+struct OutputSpec {
+  Shape shape;
+  DType dtype;
+};
+
 // Input constraints checked before every call (tf.keras.layers.InputSpec).
 struct InputSpec {
   std::optional<int> ndim = std::nullopt;
@@ -88,9 +95,25 @@ class Layer : public std::enable_shared_from_this<Layer> {
   KerasTensor operator()(const KerasTensor& input) &&;
   KerasTensors operator()(const std::vector<KerasTensor>& inputs) &&;
 
-  // Output shapes for the given input shapes (-1 = unknown). The default builds the layer and runs
-  // call() on placeholder zeros with unknown dimensions set to 1.
+  // Output shapes for the given input shapes, batch dimension included (Keras's
+  // compute_output_shape). An unknown dimension is -1 (None) and stays unknown where the output
+  // depends on it; a known one stays known. Built-in layers compute the shapes from their config
+  // without running a kernel. The default, for layers that do not define it, builds the layer and
+  // runs call() on placeholder zeros with unknown dimensions set to 1 (keeping an unknown batch),
+  // as Keras traces call() when compute_output_shape is not overridden.
   virtual std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes);
+  // Output shapes and dtypes (Keras 3's compute_output_spec). The default takes the shapes from
+  // compute_output_shape and each output's dtype from compute_output_dtype, or both from the
+  // placeholder call when the layer does not define compute_output_shape.
+  virtual std::vector<OutputSpec> compute_output_spec(const std::vector<Shape>& input_shapes,
+                                                      const std::vector<DType>& input_dtypes);
+  // What a call on symbolic inputs of these shapes and dtypes computes, without recording a graph
+  // node: checks them against input_spec, builds the layer once (build(input_shapes)), then
+  // compute_output_spec. Sequential and Functional models build their layers through it, so no
+  // kernel runs at build time for layers that define compute_output_shape. Empty dtypes: the
+  // input_spec's dtype, else the layer's.
+  std::vector<OutputSpec> infer_output_spec(const std::vector<Shape>& input_shapes,
+                                            std::vector<DType> input_dtypes = {});
 
   // ---- identity and config ----
   const std::string& class_name() const { return class_name_; }
@@ -155,6 +178,12 @@ class Layer : public std::enable_shared_from_this<Layer> {
   }
   void track_layer(const std::string& attribute, std::shared_ptr<Layer> layer);
   void set_input_spec(InputSpec spec) { input_spec_ = std::move(spec); }
+  // The one input shape of a single-input layer's compute_output_shape, checked against
+  // input_spec (ValueError for several inputs, ShapeError for a bad rank or size).
+  const Shape& single_input_shape(const std::vector<Shape>& input_shapes) const;
+  // The dtype of every output of a layer that defines compute_output_shape: the first input's,
+  // as call() computes in its input's dtype (the layer's dtype when there is no input).
+  virtual DType compute_output_dtype(const std::vector<DType>& input_dtypes) const;
   // Runs when Layer::build marks the layer built and again after its first call (when layers that
   // create weights in call() have them); Model uses it to restore deferred load_weights.
   virtual void on_built() {}
@@ -166,9 +195,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
     ConstraintFn constraint;
   };
   void check_input(const std::vector<Shape>& shapes, const std::vector<DType>& dtypes) const;
-  // Output shapes and dtypes from a placeholder call (see compute_output_shape).
-  std::vector<std::pair<Shape, DType>> infer_outputs(const std::vector<Shape>& shapes,
-                                                     const std::vector<DType>& dtypes);
+  // Output shapes and dtypes from a placeholder call (the default compute_output_shape).
+  std::vector<OutputSpec> placeholder_outputs(const std::vector<Shape>& shapes,
+                                              const std::vector<DType>& dtypes);
   void ensure_built(const std::vector<Shape>& input_shapes);
   void after_first_call();
   Tensors run(const Tensors& inputs, const CallContext& ctx);
@@ -191,6 +220,14 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::vector<Tensor> call_losses_;
   std::vector<std::pair<std::string, Tensor>> metrics_;
   int inbound_nodes_ = 0;
+  // Set while compute_output_spec asks compute_output_shape: the input dtypes for the default's
+  // placeholder call, and the outputs that call produced (which tell that the layer does not
+  // define compute_output_shape).
+  struct ShapeProbe {
+    std::vector<DType> input_dtypes;
+    std::optional<std::vector<OutputSpec>> placeholder_outputs;
+  };
+  ShapeProbe* probe_ = nullptr;
 };
 
 namespace detail {

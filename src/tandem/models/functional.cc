@@ -4,6 +4,7 @@
 
 #include "tandem/core/join.h"
 #include "tandem/layers/registry.h"
+#include "tandem/layers/shape_inference.h"
 
 namespace tandem {
 namespace {
@@ -98,6 +99,53 @@ Tensors Functional::call(const Tensors& inputs, const CallContext&) {
   Tensors result;
   for (const KerasTensor& t : outputs_) result.push_back(values.at({t.node().get(), t.index()}));
   return result;
+}
+
+std::vector<OutputSpec> Functional::compute_output_spec(const std::vector<Shape>& input_shapes,
+                                                        const std::vector<DType>& input_dtypes) {
+  TANDEM_CHECK(input_shapes.size() == inputs_.size() && input_dtypes.size() == inputs_.size(),
+               ValueError, "Model '", name(), "' expects ", inputs_.size(), " inputs, received ",
+               input_shapes.size(), " input shapes");
+  // The graph's nodes in order, each layer giving its outputs from its input specs.
+  std::map<std::pair<const Node*, int>, OutputSpec> values;
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    const KerasTensor& t = inputs_[i];
+    // The InputLayer checks rank and dtype; known dimensions must agree (the more known wins).
+    t.node()->layer->infer_output_spec({input_shapes[i]}, {input_dtypes[i]});
+    std::vector<int64_t> dims = t.shape().as_list();
+    for (int d = 0; d < t.shape().rank(); ++d) {
+      std::optional<int64_t> merged = layers::merge_dim(dims[d], input_shapes[i][d]);
+      TANDEM_CHECK(merged.has_value(), ShapeError, "Model '", name(), "': input '",
+                   t.node()->layer->name(), "' expects shape ", t.shape().to_string(),
+                   ", received ", input_shapes[i].to_string());
+      dims[d] = *merged;
+    }
+    values[{t.node().get(), 0}] = {Shape(dims), t.dtype()};
+  }
+  for (const auto& node : nodes_) {
+    if (is_input_node(*node)) continue;
+    std::vector<Shape> shapes;
+    std::vector<DType> dtypes;
+    for (const KerasTensor& in : node->inputs) {
+      const OutputSpec& v = values.at({in.node().get(), in.index()});
+      shapes.push_back(v.shape);
+      dtypes.push_back(v.dtype);
+    }
+    std::vector<OutputSpec> outs = node->layer->infer_output_spec(shapes, dtypes);
+    for (size_t k = 0; k < outs.size(); ++k) values[{node.get(), static_cast<int>(k)}] = outs[k];
+  }
+  std::vector<OutputSpec> result;
+  for (const KerasTensor& t : outputs_) result.push_back(values.at({t.node().get(), t.index()}));
+  return result;
+}
+
+std::vector<Shape> Functional::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  std::vector<DType> dtypes;
+  for (const KerasTensor& t : inputs_) dtypes.push_back(t.dtype());
+  std::vector<Shape> shapes;
+  for (OutputSpec& spec : compute_output_spec(input_shapes, dtypes))
+    shapes.push_back(std::move(spec.shape));
+  return shapes;
 }
 
 bool Functional::sequential_like() const {

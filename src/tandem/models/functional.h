@@ -29,6 +29,11 @@ class Functional : public Model {
   const std::vector<KerasTensor>& outputs() const { return outputs_; }
   std::vector<std::string> input_names() const override;
   std::vector<std::string> output_names() const override;
+  // Through the graph, each layer's compute_output_spec in turn: no kernel runs for layers that
+  // define compute_output_shape.
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
+  std::vector<OutputSpec> compute_output_spec(const std::vector<Shape>& input_shapes,
+                                              const std::vector<DType>& input_dtypes) override;
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;

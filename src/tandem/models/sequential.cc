@@ -21,8 +21,8 @@ void Sequential::add(std::shared_ptr<Layer> layer) {
     for (int64_t d : layer->declared_input_shape()->dims()) dims.push_back(d);
     build({Shape(dims)});
   } else if (built()) {
-    // Keep the recorded shapes valid for the new last layer.
-    output_shapes_.push_back(layer->compute_output_shape({output_shapes_.back()})[0]);
+    // Keep the recorded shapes valid for the new last layer, which is built for them.
+    output_shapes_.push_back(layer->infer_output_spec({output_shapes_.back()}).at(0).shape);
   }
 }
 
@@ -38,15 +38,45 @@ void Sequential::build(const std::vector<Shape>& input_shapes) {
   TANDEM_CHECK(!layers_.empty(), ValueError, "Sequential '", name(),
                "': cannot build a model without layers; add() some first");
   output_shapes_.clear();
-  Shape shape = input_shapes[0];
+  for (OutputSpec& out : propagate(input_shapes[0], std::nullopt))
+    output_shapes_.push_back(std::move(out.shape));
+  Layer::build(input_shapes);
+}
+
+std::vector<OutputSpec> Sequential::propagate(const Shape& input_shape,
+                                              std::optional<DType> dtype) {
+  // Each layer is built for its input (as a Keras symbolic call builds it) and gives its output
+  // from compute_output_shape: no kernel runs for layers that define it.
+  std::vector<OutputSpec> outputs;
+  Shape shape = input_shape;
   for (const auto& l : layers_) {
-    std::vector<Shape> out = l->compute_output_shape({shape});
+    std::vector<OutputSpec> out =
+        dtype ? l->infer_output_spec({shape}, {*dtype}) : l->infer_output_spec({shape});
     TANDEM_CHECK(out.size() == 1, ValueError, "Sequential '", name(), "': layer '", l->name(),
                  "' returns ", out.size(), " outputs; Sequential layers need exactly one");
-    shape = out[0];
-    output_shapes_.push_back(shape);
+    shape = out[0].shape;
+    dtype = out[0].dtype;
+    outputs.push_back(std::move(out[0]));
   }
-  Layer::build(input_shapes);
+  return outputs;
+}
+
+std::vector<OutputSpec> Sequential::compute_output_spec(const std::vector<Shape>& input_shapes,
+                                                        const std::vector<DType>& input_dtypes) {
+  TANDEM_CHECK(input_shapes.size() == 1 && input_dtypes.size() == 1, ValueError, "Sequential '",
+               name(), "' takes one input, received ", input_shapes.size(), " input shapes");
+  TANDEM_CHECK(!layers_.empty(), ValueError, "Sequential '", name(), "' has no layers");
+  // Callers that build a model from its saved input shapes rely on this building it.
+  if (!built()) build(input_shapes);
+  return {propagate(input_shapes[0], input_dtypes[0]).back()};
+}
+
+std::vector<Shape> Sequential::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  TANDEM_CHECK(input_shapes.size() == 1, ValueError, "Sequential '", name(),
+               "' takes one input, received ", input_shapes.size(), " input shapes");
+  TANDEM_CHECK(!layers_.empty(), ValueError, "Sequential '", name(), "' has no layers");
+  if (!built()) build(input_shapes);
+  return {propagate(input_shapes[0], std::nullopt).back().shape};
 }
 
 Tensors Sequential::call(const Tensors& inputs, const CallContext&) {

@@ -69,6 +69,50 @@ TEST(Add, Conformance) {
       .make = [] { return std::make_shared<layers::Add>(LayerOptions{.dtype = float64}); },
       .inputs = {sample({2, 3}), sample({2, 3}, 1.0)},
       .expected_output_shapes = {Shape{-1, 3}}});
+  // Broadcasting inputs, as the sum broadcasts them.
+  check_layer_conformance(LayerCase{
+      .make = [] { return std::make_shared<layers::Add>(LayerOptions{.dtype = float64}); },
+      .inputs = {sample({2, 3}), sample({1, 3}, 1.0)},
+      .expected_output_shapes = {Shape{-1, 3}}});
+}
+
+TEST(MergingLayers, OutputShapesCheckTheInputsAgree) {
+  layers::Concatenate concat(1);
+  EXPECT_EQ(concat.compute_output_shape({Shape{-1, 2, 3}, Shape{-1, 4, -1}}),
+            (std::vector<Shape>{{-1, 6, 3}}));
+  EXPECT_EQ(concat.compute_output_shape({Shape{-1, -1, 3}, Shape{-1, 4, 3}}),
+            (std::vector<Shape>{{-1, -1, 3}}));
+  testing::expect_error<ShapeError>(
+      [&] {
+        concat.compute_output_shape({Shape{-1, 2, 3}, Shape{-1, 4, 5}});
+      },
+      "expects inputs with matching shapes except along the concatenation axis 1, received "
+      "[?,2,3], [?,4,5]");
+  testing::expect_error<ValueError>(
+      [&] {
+        layers::Concatenate(3).compute_output_shape({Shape{-1, 2}, Shape{-1, 2}});
+      },
+      "axis 3 is out of range for inputs of rank 2");
+  layers::Add add;
+  EXPECT_EQ(add.compute_output_shape({Shape{-1, 1}, Shape{-1, 5}}), (std::vector<Shape>{{-1, 5}}));
+  testing::expect_error<ShapeError>(
+      [&] {
+        add.compute_output_shape({Shape{-1, 3}, Shape{-1, 4}});
+      },
+      "expects inputs that broadcast together, received [?,3], [?,4]");
+}
+
+TEST(Dense, OutputShapeNeedsNoBuild) {
+  layers::Dense dense(3);
+  EXPECT_EQ(dense.compute_output_shape({Shape{-1, -1, 5}}), (std::vector<Shape>{{-1, -1, 3}}));
+  EXPECT_FALSE(dense.built());
+  testing::expect_error<ValueError>(
+      [&] {
+        dense.compute_output_shape({Shape{-1, 5}, Shape{-1, 5}});
+      },
+      "expects one input, received 2 input shapes");
+  testing::expect_error<ShapeError>([&] { dense.compute_output_shape({Shape{5}}); },
+                                    "expected input of rank >= 2, received rank 1");
 }
 
 }  // namespace

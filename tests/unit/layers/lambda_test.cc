@@ -22,7 +22,59 @@ TEST(Lambda, ConformanceWithARegisteredFunction) {
                 "double_and_square", LayerOptions{.dtype = float64});
           },
       .inputs = {Tensor::from_vector(std::vector<double>{0.5, -1.0, 2.0, 0.25}, Shape{2, 2})},
-      .expected_output_shapes = {Shape{-1, 2}}});
+      .expected_output_shapes = {Shape{-1, 2}},
+      .shapes_by_call = true});  // no output_shape: its shapes come from running the function
+}
+
+TEST(Lambda, ConformanceWithAnOutputShape) {
+  // Keras's output_shape as the shape of a sample: kept in the config.
+  layers::register_lambda("row_sums", [](const Tensors& in) -> Tensors {
+    return {reduce_sum(in[0], {.axis = std::vector<int64_t>{1}, .keepdims = true})};
+  });
+  check_layer_conformance(testing::LayerCase{
+      .make =
+          [] {
+            return std::make_shared<Lambda>(
+                [](const Tensors& in) -> Tensors {
+                  return {reduce_sum(in[0], {.axis = std::vector<int64_t>{1}, .keepdims = true})};
+                },
+                "row_sums", Shape{1}, LayerOptions{.dtype = float64});
+          },
+      .inputs = {Tensor::from_vector(std::vector<double>{0.5, -1.0, 2.0, 0.25, 1, 3}, Shape{2, 3})},
+      .expected_output_shapes = {Shape{-1, 1}}});
+  // As a function of the input shapes.
+  check_layer_conformance(testing::LayerCase{
+      .make =
+          [] {
+            return std::make_shared<Lambda>(
+                [](const Tensors& in) -> Tensors { return {square(in[0] * 2.0)}; },
+                "double_and_square", [](const std::vector<Shape>& shapes) { return shapes; },
+                LayerOptions{.dtype = float64});
+          },
+      .inputs = {Tensor::from_vector(std::vector<double>{0.5, -1.0, 2.0, 0.25}, Shape{2, 2})},
+      .expected_output_shapes = {Shape{-1, 2}},
+      .check_gradients = false});
+}
+
+TEST(Lambda, OutputShapeSparesTheFunctionAtBuildTime) {
+  int calls = 0;
+  auto counted = [&calls](const Tensor& x) {
+    ++calls;
+    return reshape(x, Shape{x.shape()[0], -1, 2});
+  };
+  KerasTensor in = Input(Shape{-1, 4});
+  // Without output_shape the function runs on placeholders, whose unknown size leaks in.
+  KerasTensor guessed = (*std::make_shared<Lambda>(counted, "pairs"))(in);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(guessed.shape(), (Shape{-1, 2, 2}));
+  // With it, nothing runs and the unknown stays unknown.
+  KerasTensor declared = (*std::make_shared<Lambda>(counted, "pairs", Shape{-1, 2}))(in);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(declared.shape(), (Shape{-1, -1, 2}));
+  EXPECT_EQ(Lambda(counted, "pairs", Shape{-1, 2}).get_config()["output_shape"],
+            json::parse("[null, 2]"));
+  expect_error<ValueError>([&] { Lambda(counted, "pairs", Shape{-2}); },
+                           "output_shape dimensions must be >= 0 or -1 (None), received [-2]");
 }
 
 TEST(Lambda, SingleTensorFormAndSymbolicUse) {

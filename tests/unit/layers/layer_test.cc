@@ -20,6 +20,42 @@ class Unregistered : public Layer {
   Tensors call(const Tensors& inputs, const CallContext&) override { return inputs; }
 };
 
+TEST(ComputeOutputShape, WithoutAFormulaTheLayerRunsOnPlaceholders) {
+  // Unregistered defines no compute_output_shape: shapes and dtypes come from one call on zeros,
+  // which builds it; only an unknown batch can stay unknown there.
+  auto layer = std::make_shared<Unregistered>();
+  std::vector<OutputSpec> specs = layer->infer_output_spec({Shape{-1, 4}}, {int32});
+  EXPECT_TRUE(layer->built());
+  ASSERT_EQ(specs.size(), 1u);
+  EXPECT_EQ(specs[0].shape, (Shape{-1, 4}));
+  EXPECT_EQ(specs[0].dtype, int32);
+  EXPECT_EQ(layer->compute_output_shape({Shape{-1, -1}}), (std::vector<Shape>{{-1, 1}}));
+}
+
+TEST(ComputeOutputShape, WithAFormulaNothingRunsAndDtypesFollowTheLayer) {
+  layers::Dense dense(3, {.layer = {.dtype = float64}});
+  std::vector<OutputSpec> specs = dense.infer_output_spec({Shape{-1, 5}}, {float64});
+  EXPECT_TRUE(dense.built());
+  EXPECT_EQ(dense.count_params(), 18);
+  EXPECT_EQ(specs[0].shape, (Shape{-1, 3}));
+  EXPECT_EQ(specs[0].dtype, float64);  // computed in its input's dtype
+  layers::Embedding embedding(10, 4);
+  specs = embedding.infer_output_spec({Shape{-1, 7}}, {int64});
+  EXPECT_EQ(specs[0].shape, (Shape{-1, 7, 4}));
+  EXPECT_EQ(specs[0].dtype, float32);  // rows of its float32 embeddings
+  // infer_output_spec checks the inputs as a call does.
+  expect_error<ShapeError>(
+      [&] {
+        dense.infer_output_spec({Shape{-1, 6}}, {float64});
+      },
+      "expected input last dimension 5, received [?,6]");
+  expect_error<ValueError>(
+      [&] {
+        dense.infer_output_spec({Shape{-1, 5}}, {float64, float64});
+      },
+      "received 1 input shapes but 2 input dtypes");
+}
+
 TEST(LayerCall, TemporaryLayersBoxThemselves) {
   clear_session();
   KerasTensor in = Input(Shape{4});

@@ -71,6 +71,22 @@ TEST(Reshape, InfersTheMinusOneEntryAndRejectsBadTargets) {
       "cannot reshape an input of shape [1,6]");
 }
 
+TEST(Reshape, UnknownInputSizesLeaveTheInferredEntryUnknown) {
+  layers::Reshape reshape({-1, 2});
+  EXPECT_EQ(reshape.compute_output_shape({Shape{-1, -1, 4}}), (std::vector<Shape>{{-1, -1, 2}}));
+  EXPECT_EQ(reshape.compute_output_shape({Shape{-1, 3, 4}}), (std::vector<Shape>{{-1, 6, 2}}));
+  EXPECT_EQ(layers::Reshape({4, 2}).compute_output_shape({Shape{-1, -1}}),
+            (std::vector<Shape>{{-1, 4, 2}}));
+  expect_error<ValueError>(
+      [&] {
+        reshape.compute_output_shape({Shape{-1, 3, 3}});
+      },
+      "cannot reshape an input of shape [?,3,3] (9 values per sample)");
+  EXPECT_EQ(layers::Flatten().compute_output_shape({Shape{-1, 4, -1}}),
+            (std::vector<Shape>{{-1, -1}}));
+  EXPECT_EQ(layers::Flatten().compute_output_shape({Shape{8}}), (std::vector<Shape>{{8, 1}}));
+}
+
 TEST(Permute, Conformance) {
   check_layer_conformance(
       LayerCase{.make =

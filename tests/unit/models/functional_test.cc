@@ -5,8 +5,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "tandem/layers/convolutional/conv2d.h"
 #include "tandem/layers/core/dense.h"
+#include "tandem/layers/core/embedding.h"
 #include "tandem/layers/merging/concatenate.h"
+#include "tandem/layers/pooling/global_pooling2d.h"
+#include "tandem/layers/pooling/pooling2d.h"
+#include "tandem/layers/reshaping/zero_padding2d.h"
 #include "tandem/models/clone_model.h"
 #include "tandem/models/sequential.h"
 #include "testing/gradient_check.h"
@@ -56,6 +61,116 @@ TEST(Functional, WideAndDeepTwoInputsTwoOutputs) {
   EXPECT_NE(summary.find("['wide_input[0][0]',"), std::string::npos) << summary;
   EXPECT_NE(summary.find(" 'dense_1[0][0]']"), std::string::npos) << summary;
   EXPECT_NE(summary.find("Total params: 1,207"), std::string::npos) << summary;
+}
+
+TEST(Functional, SummaryKeepsUnknownImageSizesUnknown) {
+  // Unknown height and width stay None through padding, convolution and pooling (no placeholder
+  // size leaks in); the table is what tf.keras 2.x prints for this model.
+  clear_session();
+  KerasTensor in = Input(Shape{-1, -1, 3});
+  KerasTensor x = (*make<layers::ZeroPadding2D>(1))(in);
+  x = (*make<layers::Conv2D>(8, 3))(x);
+  x = (*make<layers::MaxPooling2D>())(x);
+  x = (*make<layers::GlobalAveragePooling2D>())(x);
+  auto model = make_model({in}, {(*make<Dense>(10))(x)});
+  const std::string expected =
+      "Model: \"model\"\n"
+      "_________________________________________________________________\n"
+      " Layer (type)                Output Shape              Param #   \n"
+      "=================================================================\n"
+      " input_1 (InputLayer)        [(None, None, None, 3)]   0         \n"
+      "                                                                 \n"
+      " zero_padding2d (ZeroPadding  (None, None, None, 3)    0         \n"
+      " 2D)                                                             \n"
+      "                                                                 \n"
+      " conv2d (Conv2D)             (None, None, None, 8)     224       \n"
+      "                                                                 \n"
+      " max_pooling2d (MaxPooling2D  (None, None, None, 8)    0         \n"
+      " )                                                               \n"
+      "                                                                 \n"
+      " global_average_pooling2d (G  (None, 8)                0         \n"
+      " lobalAveragePooling2D)                                          \n"
+      "                                                                 \n"
+      " dense (Dense)               (None, 10)                90        \n"
+      "                                                                 \n"
+      "=================================================================\n"
+      "Total params: 314\n"
+      "Trainable params: 314\n"
+      "Non-trainable params: 0\n"
+      "_________________________________________________________________\n";
+  EXPECT_EQ(model->summary_string(), expected);
+  // Any image size runs; the model's output shape for a known size is the real one.
+  EXPECT_EQ((*model)(zeros(Shape{2, 9, 7, 3})).shape(), (Shape{2, 10}));
+  EXPECT_EQ(model->compute_output_shape({Shape{-1, 9, 7, 3}}), (std::vector<Shape>{{-1, 10}}));
+  EXPECT_EQ(model->get_layer(3)->compute_output_shape({Shape{2, 11, 9, 3}})[0],
+            (Shape{2, 5, 4, 3}));
+}
+
+// x @ kernel, counting its calls: with compute_output_shape, or shapes inferred by calling it.
+class CountingProjection : public Layer {
+ public:
+  CountingProjection(int64_t units, bool defines_output_shape)
+      : Layer("CountingProjection", {}), units_(units), defines_(defines_output_shape) {}
+  void build(const std::vector<Shape>& input_shapes) override {
+    kernel_ = add_weight("kernel", Shape{input_shapes[0][1], units_});
+    Layer::build(input_shapes);
+  }
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override {
+    if (!defines_) return Layer::compute_output_shape(input_shapes);
+    return {Shape{input_shapes[0][0], units_}};
+  }
+  int calls = 0;
+
+ protected:
+  Tensors call(const Tensors& inputs, const CallContext&) override {
+    ++calls;
+    return {matmul(inputs[0], kernel_.value())};
+  }
+
+ private:
+  int64_t units_;
+  bool defines_;
+  Variable kernel_;
+};
+
+TEST(Functional, BuildingRunsNoKernelForLayersThatComputeOutputShapes) {
+  auto defined = make<CountingProjection>(4, true);
+  auto traced = make<CountingProjection>(2, false);
+  KerasTensor in = Input(Shape{3});
+  KerasTensor h = (*defined)(in);
+  KerasTensor out = (*traced)(h);
+  auto model = make_model({in}, {out});
+  EXPECT_EQ(defined->calls, 0);  // built, shapes from compute_output_shape
+  EXPECT_EQ(traced->calls, 1);   // no formula: one call on placeholders, as Keras traces call()
+  EXPECT_EQ(h.shape(), (Shape{-1, 4}));
+  EXPECT_EQ(out.shape(), (Shape{-1, 2}));
+  EXPECT_EQ(model->count_params(), 3 * 4 + 4 * 2);
+  // Reusing the model on symbolic inputs (nesting it) goes through compute_output_shape too.
+  KerasTensor outer_in = Input(Shape{3});
+  KerasTensor outer_out = (*model)(outer_in);
+  EXPECT_EQ(outer_out.shape(), (Shape{-1, 2}));
+  EXPECT_EQ(defined->calls, 0);
+  EXPECT_EQ(traced->calls, 2);
+  // A real call runs both.
+  EXPECT_EQ((*model)(ones(Shape{5, 3})).shape(), (Shape{5, 2}));
+  EXPECT_EQ(defined->calls, 1);
+}
+
+TEST(Functional, OutputDtypesFollowTheLayers) {
+  KerasTensor ids = Input(Shape{4}, {.dtype = int32});
+  KerasTensor vectors = (*make<layers::Embedding>(10, 3))(ids);
+  EXPECT_EQ(vectors.dtype(), float32);
+  EXPECT_EQ(vectors.shape(), (Shape{-1, 4, 3}));
+  auto model = make_model({ids}, {vectors});
+  std::vector<OutputSpec> specs = model->compute_output_spec({Shape{2, 4}}, {int32});
+  ASSERT_EQ(specs.size(), 1u);
+  EXPECT_EQ(specs[0].shape, (Shape{2, 4, 3}));
+  EXPECT_EQ(specs[0].dtype, float32);
+  expect_error<ShapeError>(
+      [&] {
+        model->compute_output_shape({Shape{2, 5}});
+      },
+      "expects shape (None, 4), received (2, 5)");
 }
 
 TEST(Functional, SharedLayerHasOneSetOfWeights) {

@@ -76,6 +76,78 @@ TEST(Sequential, CnnBuildsSummarisesCallsAndDifferentiates) {
   for (const auto& g : grads) EXPECT_TRUE(g.has_value());
 }
 
+// A custom layer that defines compute_output_shape (so nothing calls it to learn its shape).
+class Projection : public Layer {
+ public:
+  explicit Projection(int64_t units, LayerOptions options = {})
+      : Layer("Projection", options), units_(units) {}
+  void build(const std::vector<Shape>& input_shapes) override {
+    kernel_ = add_weight("kernel", Shape{input_shapes[0][1], units_});
+    Layer::build(input_shapes);
+  }
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override {
+    return {Shape{input_shapes[0][0], units_}};
+  }
+  int calls = 0;
+
+ protected:
+  Tensors call(const Tensors& inputs, const CallContext&) override {
+    ++calls;
+    return {matmul(inputs[0], kernel_.value())};
+  }
+
+ private:
+  int64_t units_;
+  Variable kernel_;
+};
+
+TEST(Sequential, CustomLayerWithComputeOutputShapeIsBuiltWithTheModel) {
+  clear_session();
+  auto first = std::make_shared<Projection>(4, LayerOptions{.input_shape = Shape{3}});
+  auto second = std::make_shared<Projection>(2);
+  auto model = std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{first, second});
+  // Built by the model's build (input_shape given), before any call, and without calling them.
+  EXPECT_TRUE(first->built());
+  EXPECT_TRUE(second->built());
+  EXPECT_EQ(first->calls + second->calls, 0);
+  EXPECT_EQ(first->count_params(), 12);
+  EXPECT_EQ(model->count_params(), 12 + 8);
+  std::string summary = model->summary_string();
+  EXPECT_NE(summary.find(" projection (Projection)     (None, 4)                 12"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find(" projection_1 (Projection)   (None, 2)                 8"),
+            std::string::npos)
+      << summary;
+  // A layer added to the built model is built at once too.
+  auto third = std::make_shared<Projection>(5);
+  model->add(third);
+  EXPECT_EQ(third->count_params(), 10);
+  EXPECT_EQ(model->compute_output_shape({Shape{-1, 3}}), (std::vector<Shape>{{-1, 5}}));
+  EXPECT_EQ((*model)(ones(Shape{2, 3})).shape(), (Shape{2, 5}));
+  EXPECT_EQ(first->calls, 1);
+}
+
+TEST(Sequential, UnknownDimensionsStayUnknown) {
+  clear_session();
+  auto model = std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{
+      std::make_shared<layers::Conv2D>(
+          4, 3,
+          layers::Conv2DOptions{.padding = "same", .layer = {.input_shape = Shape{-1, 6, 2}}}),
+      std::make_shared<layers::MaxPooling2D>(), std::make_shared<layers::Flatten>()});
+  std::string summary = model->summary_string();
+  EXPECT_NE(summary.find(" conv2d (Conv2D)             (None, None, 6, 4)        76"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find(" max_pooling2d (MaxPooling2D  (None, None, 3, 4)       0"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find(" flatten (Flatten)           (None, None)              0"),
+            std::string::npos)
+      << summary;
+  EXPECT_EQ((*model)(zeros(Shape{1, 4, 6, 2})).shape(), (Shape{1, 24}));
+}
+
 TEST(Sequential, SummaryMatchesKerasLayout) {
   clear_session();
   auto model = std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{

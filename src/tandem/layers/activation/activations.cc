@@ -12,6 +12,10 @@ namespace tandem::layers {
 Activation::Activation(activations::Activation activation, LayerOptions options)
     : Layer("Activation", options), activation_(std::move(activation)) {}
 
+std::vector<Shape> Activation::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  return {single_input_shape(input_shapes)};  // element-wise
+}
+
 Tensors Activation::call(const Tensors& inputs, const CallContext&) {
   return {activation_(inputs[0])};
 }
@@ -36,6 +40,10 @@ LeakyReLU::LeakyReLU(double alpha, LayerOptions options)
   TANDEM_CHECK(alpha >= 0, ValueError, "LeakyReLU: expected alpha >= 0, received ", alpha);
 }
 
+std::vector<Shape> LeakyReLU::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  return {single_input_shape(input_shapes)};  // element-wise
+}
+
 Tensors LeakyReLU::call(const Tensors& inputs, const CallContext&) {
   const Tensor& x = inputs[0];
   // where() rather than leaky_relu(x, float) keeps alpha exact in float64.
@@ -55,6 +63,10 @@ std::shared_ptr<Layer> LeakyReLU::from_config(const json& config) {
 // ---- ELU ----
 
 ELU::ELU(double alpha, LayerOptions options) : Layer("ELU", options), alpha_(alpha) {}
+
+std::vector<Shape> ELU::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  return {single_input_shape(input_shapes)};  // element-wise
+}
 
 Tensors ELU::call(const Tensors& inputs, const CallContext&) {
   const Tensor& x = inputs[0];
@@ -76,6 +88,10 @@ std::shared_ptr<Layer> ELU::from_config(const json& config) {
 // ---- Softmax ----
 
 Softmax::Softmax(int64_t axis, LayerOptions options) : Layer("Softmax", options), axis_(axis) {}
+
+std::vector<Shape> Softmax::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  return {single_input_shape(input_shapes)};  // normalizes along an axis
+}
 
 Tensors Softmax::call(const Tensors& inputs, const CallContext&) {
   const Tensor& x = inputs[0];

@@ -12,6 +12,7 @@ class Activation : public Layer {
   explicit Activation(activations::Activation activation, LayerOptions options = {});
   static std::shared_ptr<Layer> from_config(const json& config);
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;
@@ -26,6 +27,7 @@ class LeakyReLU : public Layer {
   explicit LeakyReLU(double alpha = 0.3, LayerOptions options = {});
   static std::shared_ptr<Layer> from_config(const json& config);
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;
@@ -40,6 +42,7 @@ class ELU : public Layer {
   explicit ELU(double alpha = 1.0, LayerOptions options = {});
   static std::shared_ptr<Layer> from_config(const json& config);
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;
@@ -54,6 +57,7 @@ class Softmax : public Layer {
   explicit Softmax(int64_t axis = -1, LayerOptions options = {});
   static std::shared_ptr<Layer> from_config(const json& config);
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;

@@ -13,6 +13,10 @@ ReLU::ReLU(ReLUOptions options) : Layer("ReLU", options.layer), options_(options
                "ReLU: expected negative_slope >= 0, received ", options_.negative_slope);
 }
 
+std::vector<Shape> ReLU::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  return {single_input_shape(input_shapes)};  // element-wise
+}
+
 Tensors ReLU::call(const Tensors& inputs, const CallContext&) {
   const Tensor& x = inputs[0];
   Tensor y;

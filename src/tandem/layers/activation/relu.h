@@ -19,6 +19,7 @@ class ReLU : public Layer {
   explicit ReLU(ReLUOptions options = {});
   static std::shared_ptr<Layer> from_config(const json& config);
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;

@@ -4,6 +4,7 @@
 
 #include "tandem/layers/core/kernel_bias_config.h"
 #include "tandem/layers/registry.h"
+#include "tandem/layers/shape_inference.h"
 #include "tandem/ops/math.h"
 #include "tandem/ops/nn.h"
 
@@ -69,6 +70,16 @@ void Conv2D::build(const std::vector<Shape>& input_shapes) {
   }
   set_input_spec({.ndim = 4, .axes = {{-1, channels}}});
   Layer::build(input_shapes);
+}
+
+std::vector<Shape> Conv2D::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  const Shape& s = single_input_shape(input_shapes);
+  return {Shape{s[0],
+                conv_output_length(class_name(), "height", s[1], kernel_size_.h, strides_.h,
+                                   dilation_.h, padding_),
+                conv_output_length(class_name(), "width", s[2], kernel_size_.w, strides_.w,
+                                   dilation_.w, padding_),
+                filters_}};
 }
 
 Tensors Conv2D::call(const Tensors& inputs, const CallContext&) {

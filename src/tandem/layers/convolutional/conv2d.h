@@ -35,6 +35,7 @@ class Conv2D : public Layer {
 
   void build(const std::vector<Shape>& input_shapes) override;
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;

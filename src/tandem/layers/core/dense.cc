@@ -33,6 +33,13 @@ void Dense::build(const std::vector<Shape>& input_shapes) {
   Layer::build(input_shapes);
 }
 
+std::vector<Shape> Dense::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  // [..., in] -> [..., units]: the leading dimensions pass through, known or not.
+  std::vector<int64_t> dims = single_input_shape(input_shapes).as_list();
+  dims.back() = units_;
+  return {Shape(dims)};
+}
+
 Tensors Dense::call(const Tensors& inputs, const CallContext&) {
   const Tensor& x = inputs[0];
   Tensor kernel = cast(kernel_.value(), x.dtype());

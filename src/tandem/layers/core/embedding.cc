@@ -27,6 +27,15 @@ void Embedding::build(const std::vector<Shape>& input_shapes) {
   Layer::build(input_shapes);
 }
 
+std::vector<Shape> Embedding::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  // One row of output_dim values per id.
+  std::vector<int64_t> dims = single_input_shape(input_shapes).as_list();
+  dims.push_back(output_dim_);
+  return {Shape(dims)};
+}
+
+DType Embedding::compute_output_dtype(const std::vector<DType>&) const { return dtype(); }
+
 Tensors Embedding::call(const Tensors& inputs, const CallContext&) {
   Tensor ids = inputs[0];
   // Keras casts non-integer ids to int32, so float ids from a generic pipeline still work.

@@ -24,9 +24,12 @@ class Embedding : public Layer {
   const Variable& embeddings() const { return embeddings_; }
   void build(const std::vector<Shape>& input_shapes) override;
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;
+  // Outputs are rows of the embeddings: the layer's dtype, whatever the ids' dtype.
+  DType compute_output_dtype(const std::vector<DType>& input_dtypes) const override;
 
  private:
   int64_t input_dim_, output_dim_;

@@ -27,6 +27,10 @@ InputLayer::InputLayer(const Shape& shape, InputOptions options)
   set_input_spec({.ndim = batch_shape_.rank(), .dtype = options.dtype});
 }
 
+std::vector<Shape> InputLayer::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  return {single_input_shape(input_shapes)};  // passes its input through
+}
+
 json InputLayer::get_config() const {
   json dims = json::array();
   for (int64_t d : batch_shape_.dims()) dims.push_back(d < 0 ? json(nullptr) : json(d));

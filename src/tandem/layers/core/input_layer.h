@@ -19,6 +19,7 @@ class InputLayer : public Layer {
   InputLayer(const Shape& shape, InputOptions options = {});
   static std::shared_ptr<Layer> from_config(const json& config);
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
   // The full shape, batch dimension first (-1 when unknown).
   const Shape& batch_input_shape() const { return batch_shape_; }
   DType input_dtype() const { return input_dtype_; }

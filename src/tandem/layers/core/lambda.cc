@@ -28,6 +28,33 @@ LambdaFn single(std::function<Tensor(const Tensor&)> fn) {
 
 }  // namespace
 
+LambdaOutputShape::LambdaOutputShape(Shape per_sample) : per_sample_(std::move(per_sample)) {
+  for (int64_t d : per_sample_->dims()) {
+    if (d >= -1) continue;
+    // Spelled out: Shape's printing shows every negative entry as unknown.
+    std::string dims;
+    for (int64_t e : per_sample_->dims()) {
+      if (!dims.empty()) dims += ",";
+      dims += std::to_string(e);
+    }
+    throw ValueError("Lambda: output_shape dimensions must be >= 0 or -1 (None), received [" +
+                     dims + "]");
+  }
+}
+
+LambdaOutputShape::LambdaOutputShape(LambdaShapeFn fn) : fn_(std::move(fn)) {
+  TANDEM_CHECK(fn_ != nullptr, ValueError, "Lambda: the output_shape function is empty");
+}
+
+std::vector<Shape> LambdaOutputShape::operator()(const std::vector<Shape>& input_shapes) const {
+  if (fn_) return fn_(input_shapes);
+  int64_t batch = Shape::kUnknown;
+  if (!input_shapes.empty() && input_shapes[0].rank() > 0) batch = input_shapes[0][0];
+  std::vector<int64_t> dims = {batch};
+  for (int64_t d : per_sample_->dims()) dims.push_back(d);
+  return {Shape(dims)};
+}
+
 Lambda::Lambda(LambdaFn fn, std::string function_name, LayerOptions options)
     : Layer("Lambda", options), fn_(std::move(fn)), function_name_(std::move(function_name)) {
   TANDEM_CHECK(fn_ != nullptr, ValueError, "Lambda: the function is empty");
@@ -37,11 +64,33 @@ Lambda::Lambda(std::function<Tensor(const Tensor&)> fn, std::string function_nam
                LayerOptions options)
     : Lambda(single(std::move(fn)), std::move(function_name), options) {}
 
+Lambda::Lambda(LambdaFn fn, std::string function_name, LambdaOutputShape output_shape,
+               LayerOptions options)
+    : Lambda(std::move(fn), std::move(function_name), options) {
+  output_shape_ = std::move(output_shape);
+}
+
+Lambda::Lambda(std::function<Tensor(const Tensor&)> fn, std::string function_name,
+               LambdaOutputShape output_shape, LayerOptions options)
+    : Lambda(single(std::move(fn)), std::move(function_name), std::move(output_shape), options) {}
+
+std::vector<Shape> Lambda::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  if (!output_shape_) return Layer::compute_output_shape(input_shapes);
+  return (*output_shape_)(input_shapes);
+}
+
 Tensors Lambda::call(const Tensors& inputs, const CallContext&) { return fn_(inputs); }
 
 json Lambda::get_config() const {
   json config = Layer::get_config();
   config["function"] = function_name_;
+  json output_shape = nullptr;
+  if (output_shape_ && output_shape_->per_sample()) {
+    output_shape = json::array();
+    for (int64_t d : output_shape_->per_sample()->dims())
+      output_shape.push_back(d < 0 ? json(nullptr) : json(d));
+  }
+  config["output_shape"] = output_shape;
   return config;
 }
 
@@ -57,7 +106,14 @@ std::shared_ptr<Layer> Lambda::from_config(const json& config) {
                "' is unknown; C++ callables cannot be serialised, so register it first with "
                "register_lambda(\"",
                name, "\", fn)");
-  return std::make_shared<Lambda>(fn, name, options_from_config(config));
+  LayerOptions options = options_from_config(config);
+  const json output_shape = config.value("output_shape", json(nullptr));
+  if (output_shape.is_array()) {
+    std::vector<int64_t> dims;
+    for (const json& d : output_shape) dims.push_back(d.is_null() ? -1 : d.get<int64_t>());
+    return std::make_shared<Lambda>(fn, name, LambdaOutputShape(Shape(dims)), options);
+  }
+  return std::make_shared<Lambda>(fn, name, options);
 }
 
 void register_lambda(const std::string& function_name, LambdaFn fn) {

@@ -4,13 +4,38 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "tandem/layers/layer.h"
 
 namespace tandem::layers {
 
 using LambdaFn = std::function<Tensors(const Tensors& inputs)>;
+using LambdaShapeFn = std::function<std::vector<Shape>(const std::vector<Shape>& input_shapes)>;
+
+// Keras's Lambda output_shape: the shape of each sample (the batch dimension is the first
+// input's), or a function from the input shapes to the full output shapes. Only the first form is
+// kept in the config; a rebuilt layer with the second infers its shapes by calling the function.
+class LambdaOutputShape {
+ public:
+  LambdaOutputShape(Shape per_sample);  // NOLINT: implicit, Lambda(fn, "f", Shape{4})
+  LambdaOutputShape(LambdaShapeFn fn);  // NOLINT
+  template <class F, std::enable_if_t<
+                         std::is_invocable_r_v<std::vector<Shape>, F&, const std::vector<Shape>&> &&
+                             !std::is_same_v<std::decay_t<F>, LambdaShapeFn>,
+                         int> = 0>
+  LambdaOutputShape(F fn) : LambdaOutputShape(LambdaShapeFn(std::move(fn))) {}  // NOLINT
+
+  std::vector<Shape> operator()(const std::vector<Shape>& input_shapes) const;
+  const std::optional<Shape>& per_sample() const { return per_sample_; }
+
+ private:
+  std::optional<Shape> per_sample_;
+  LambdaShapeFn fn_;
+};
 
 class Lambda : public Layer {
  public:
@@ -19,8 +44,15 @@ class Lambda : public Layer {
   // Single-tensor convenience: Lambda([](const Tensor& x) { return x * 2.0; }).
   Lambda(std::function<Tensor(const Tensor&)> fn, std::string function_name = "lambda",
          LayerOptions options = {});
+  // With Keras's output_shape, a symbolic call computes the shapes without running fn.
+  Lambda(LambdaFn fn, std::string function_name, LambdaOutputShape output_shape,
+         LayerOptions options = {});
+  Lambda(std::function<Tensor(const Tensor&)> fn, std::string function_name,
+         LambdaOutputShape output_shape, LayerOptions options = {});
   static std::shared_ptr<Layer> from_config(const json& config);
   json get_config() const override;
+  // From output_shape when it was given; otherwise by running fn on placeholders.
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;
@@ -28,6 +60,7 @@ class Lambda : public Layer {
  private:
   LambdaFn fn_;
   std::string function_name_;
+  std::optional<LambdaOutputShape> output_shape_;
 };
 
 // Makes a function resolvable by name when a Lambda layer is rebuilt from its config.

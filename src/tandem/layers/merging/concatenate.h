@@ -10,6 +10,7 @@ class Concatenate : public Layer {
   explicit Concatenate(int64_t axis = -1, LayerOptions options = {});
   static std::shared_ptr<Layer> from_config(const json& config);
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;
@@ -26,6 +27,7 @@ class Add : public Layer {
  public:
   explicit Add(LayerOptions options = {});
   static std::shared_ptr<Layer> from_config(const json& config);
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;

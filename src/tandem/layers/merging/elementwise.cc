@@ -1,6 +1,7 @@
 #include "tandem/layers/merging/elementwise.h"
 
 #include "tandem/layers/registry.h"
+#include "tandem/layers/shape_inference.h"
 #include "tandem/ops/math.h"
 
 namespace tandem::layers {
@@ -8,19 +9,34 @@ namespace tandem::layers {
 ElementwiseMerge::ElementwiseMerge(std::string class_name, LayerOptions options, bool exactly_two)
     : Layer(std::move(class_name), options), exactly_two_(exactly_two) {}
 
-Tensors ElementwiseMerge::call(const Tensors& inputs, const CallContext&) {
+std::vector<Shape> ElementwiseMerge::compute_output_shape(const std::vector<Shape>& input_shapes) {
   if (exactly_two_) {
-    TANDEM_CHECK(inputs.size() == 2, ValueError, class_name(), " '", name(),
-                 "' expects a list of exactly 2 inputs, received ", inputs.size());
+    TANDEM_CHECK(input_shapes.size() == 2, ValueError, class_name(), " '", name(),
+                 "' expects a list of exactly 2 inputs, received ", input_shapes.size());
   } else {
-    TANDEM_CHECK(inputs.size() >= 2, ValueError, class_name(), " '", name(),
-                 "' expects a list of at least 2 inputs, received ", inputs.size());
+    TANDEM_CHECK(input_shapes.size() >= 2, ValueError, class_name(), " '", name(),
+                 "' expects a list of at least 2 inputs, received ", input_shapes.size());
   }
-  for (size_t i = 1; i < inputs.size(); ++i) {
-    TANDEM_CHECK(inputs[i].shape() == inputs[0].shape(), ShapeError, class_name(), " '", name(),
-                 "' expects inputs of one shape, received ", inputs[0].shape().to_list_string(),
-                 " and ", inputs[i].shape().to_list_string());
+  std::vector<int64_t> dims = input_shapes[0].as_list();
+  for (size_t i = 1; i < input_shapes.size(); ++i) {
+    const Shape& s = input_shapes[i];
+    bool same = s.rank() == input_shapes[0].rank();
+    for (int d = 0; same && d < s.rank(); ++d) {
+      std::optional<int64_t> merged = merge_dim(dims[d], s[d]);
+      same = merged.has_value();
+      if (same) dims[d] = *merged;
+    }
+    TANDEM_CHECK(same, ShapeError, class_name(), " '", name(),
+                 "' expects inputs of one shape, received ", input_shapes[0].to_list_string(),
+                 " and ", s.to_list_string());
   }
+  return {Shape(dims)};
+}
+
+Tensors ElementwiseMerge::call(const Tensors& inputs, const CallContext&) {
+  std::vector<Shape> shapes;
+  for (const Tensor& x : inputs) shapes.push_back(x.shape());
+  ElementwiseMerge::compute_output_shape(shapes);  // the inputs' count and shapes
   return {merge(inputs)};
 }
 

@@ -8,6 +8,10 @@ namespace tandem::layers {
 
 // Shared input checks: at least `min_inputs` (Subtract: exactly 2) inputs of one shape.
 class ElementwiseMerge : public Layer {
+ public:
+  // The inputs' common shape (every input has one shape; unknown dimensions take a known one).
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
+
  protected:
   ElementwiseMerge(std::string class_name, LayerOptions options, bool exactly_two = false);
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;

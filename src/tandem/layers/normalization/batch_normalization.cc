@@ -73,6 +73,11 @@ void BatchNormalization::update_moving(Variable& moving, const Tensor& batch_val
   moving.assign(moving.value() * options_.momentum + batch * (1.0 - options_.momentum));
 }
 
+std::vector<Shape> BatchNormalization::compute_output_shape(
+    const std::vector<Shape>& input_shapes) {
+  return {single_input_shape(input_shapes)};  // normalizes in place
+}
+
 Tensors BatchNormalization::call(const Tensors& inputs, const CallContext& ctx) {
   const Tensor& x = inputs[0];
   Tensor mean, variance;

@@ -30,6 +30,7 @@ class BatchNormalization : public Layer {
   const Variable& moving_variance() const { return moving_variance_; }
   void build(const std::vector<Shape>& input_shapes) override;
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   // For subclasses that keep this layer's config under another class name.

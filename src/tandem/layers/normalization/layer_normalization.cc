@@ -56,6 +56,11 @@ void LayerNormalization::build(const std::vector<Shape>& input_shapes) {
   Layer::build(input_shapes);
 }
 
+std::vector<Shape> LayerNormalization::compute_output_shape(
+    const std::vector<Shape>& input_shapes) {
+  return {single_input_shape(input_shapes)};  // normalizes in place
+}
+
 Tensors LayerNormalization::call(const Tensors& inputs, const CallContext&) {
   const Tensor& x = inputs[0];
   Moments m = moments(x, axes_, /*keepdims=*/true);

@@ -19,11 +19,21 @@ GlobalPooling2DOptions global_options(const json& config) {
                "'");
   return {.keepdims = config.value("keepdims", false), .layer = Layer::options_from_config(config)};
 }
+// [batch, h, w, c] -> [batch, c], or [batch, 1, 1, c] with keepdims.
+Shape global_output_shape(const Shape& s, bool keepdims) {
+  return keepdims ? Shape{s[0], 1, 1, s[3]} : Shape{s[0], s[3]};
+}
+
 }  // namespace
 
 GlobalAveragePooling2D::GlobalAveragePooling2D(GlobalPooling2DOptions options)
     : Layer("GlobalAveragePooling2D", options.layer), keepdims_(options.keepdims) {
   set_input_spec({.ndim = 4});
+}
+
+std::vector<Shape> GlobalAveragePooling2D::compute_output_shape(
+    const std::vector<Shape>& input_shapes) {
+  return {global_output_shape(single_input_shape(input_shapes), keepdims_)};
 }
 
 Tensors GlobalAveragePooling2D::call(const Tensors& inputs, const CallContext&) {
@@ -41,6 +51,11 @@ std::shared_ptr<Layer> GlobalAveragePooling2D::from_config(const json& config) {
 GlobalMaxPooling2D::GlobalMaxPooling2D(GlobalPooling2DOptions options)
     : Layer("GlobalMaxPooling2D", options.layer), keepdims_(options.keepdims) {
   set_input_spec({.ndim = 4});
+}
+
+std::vector<Shape> GlobalMaxPooling2D::compute_output_shape(
+    const std::vector<Shape>& input_shapes) {
+  return {global_output_shape(single_input_shape(input_shapes), keepdims_)};
 }
 
 Tensors GlobalMaxPooling2D::call(const Tensors& inputs, const CallContext&) {

@@ -17,6 +17,7 @@ class GlobalAveragePooling2D : public Layer {
   explicit GlobalAveragePooling2D(GlobalPooling2DOptions options = {});
   static std::shared_ptr<Layer> from_config(const json& config);
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;
@@ -30,6 +31,7 @@ class GlobalMaxPooling2D : public Layer {
   explicit GlobalMaxPooling2D(GlobalPooling2DOptions options = {});
   static std::shared_ptr<Layer> from_config(const json& config);
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;

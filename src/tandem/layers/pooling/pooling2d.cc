@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tandem/layers/registry.h"
+#include "tandem/layers/shape_inference.h"
 #include "tandem/ops/nn.h"
 
 namespace tandem::layers {
@@ -33,6 +34,14 @@ Pooling2D::Pooling2D(std::string class_name, Pooling2DOptions options)
   TANDEM_CHECK(padding_ == "valid" || padding_ == "same", ValueError, class_name,
                ": expected padding 'valid' or 'same', received '", options.padding, "'");
   set_input_spec({.ndim = 4});
+}
+
+std::vector<Shape> Pooling2D::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  const Shape& s = single_input_shape(input_shapes);
+  return {Shape{
+      s[0], conv_output_length(class_name(), "height", s[1], pool_size_.h, strides_.h, 1, padding_),
+      conv_output_length(class_name(), "width", s[2], pool_size_.w, strides_.w, 1, padding_),
+      s[3]}};
 }
 
 Tensors Pooling2D::call(const Tensors& inputs, const CallContext&) {

@@ -21,6 +21,7 @@ struct Pooling2DOptions {
 class Pooling2D : public Layer {
  public:
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   Pooling2D(std::string class_name, Pooling2DOptions options);

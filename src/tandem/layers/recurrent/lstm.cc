@@ -38,6 +38,16 @@ int64_t check_units(const char* who, int64_t units) {
   return units;
 }
 
+// [batch, time, features] -> [batch, time, units] (return_sequences) or [batch, units], then
+// `states` final states of [batch, units] with return_state.
+std::vector<Shape> recurrent_output_shapes(const Shape& s, int64_t units, const RecurrentOptions& o,
+                                           int states) {
+  std::vector<Shape> out = {o.return_sequences ? Shape{s[0], s[1], units} : Shape{s[0], units}};
+  if (o.return_state)
+    for (int i = 0; i < states; ++i) out.push_back(Shape{s[0], units});
+  return out;
+}
+
 // Splits the last axis into `n` equal gate blocks.
 std::vector<Tensor> gates(const Tensor& z, int64_t n) { return split(z, n, -1); }
 
@@ -72,6 +82,10 @@ void LSTM::build(const std::vector<Shape>& input_shapes) {
   }
   set_input_spec({.ndim = 3, .axes = {{-1, features}}});
   Layer::build(input_shapes);
+}
+
+std::vector<Shape> LSTM::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  return recurrent_output_shapes(single_input_shape(input_shapes), units_, options_, 2);
 }
 
 Tensors LSTM::call(const Tensors& inputs, const CallContext&) {
@@ -124,6 +138,10 @@ void GRU::build(const std::vector<Shape>& input_shapes) {
     bias_ = add_weight("bias", Shape{2, 3 * units_}, {.initializer = initializers::zeros()});
   set_input_spec({.ndim = 3, .axes = {{-1, features}}});
   Layer::build(input_shapes);
+}
+
+std::vector<Shape> GRU::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  return recurrent_output_shapes(single_input_shape(input_shapes), units_, options_, 1);
 }
 
 Tensors GRU::call(const Tensors& inputs, const CallContext&) {

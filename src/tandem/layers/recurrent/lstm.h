@@ -24,6 +24,7 @@ class LSTM : public Layer {
   static std::shared_ptr<Layer> from_config(const json& config);
   void build(const std::vector<Shape>& input_shapes) override;
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   // Outputs: [output] or, with return_state, [output, h, c].
@@ -41,6 +42,7 @@ class GRU : public Layer {
   static std::shared_ptr<Layer> from_config(const json& config);
   void build(const std::vector<Shape>& input_shapes) override;
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   // Outputs: [output] or, with return_state, [output, h].

@@ -19,6 +19,10 @@ Dropout::Dropout(double rate, DropoutOptions options)
                rate);
 }
 
+std::vector<Shape> Dropout::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  return {single_input_shape(input_shapes)};  // masks in place
+}
+
 Tensors Dropout::call(const Tensors& inputs, const CallContext& ctx) {
   const Tensor& x = inputs[0];
   if (!ctx.training || rate_ == 0) return {x};

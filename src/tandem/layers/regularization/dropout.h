@@ -23,6 +23,7 @@ class Dropout : public Layer {
   explicit Dropout(double rate, DropoutOptions options = {});
   static std::shared_ptr<Layer> from_config(const json& config);
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
   double rate() const { return rate_; }
 
  protected:

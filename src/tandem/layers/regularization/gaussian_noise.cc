@@ -12,6 +12,10 @@ GaussianNoise::GaussianNoise(double stddev, GaussianNoiseOptions options)
   TANDEM_CHECK(stddev >= 0, ValueError, "GaussianNoise: expected stddev >= 0, received ", stddev);
 }
 
+std::vector<Shape> GaussianNoise::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  return {single_input_shape(input_shapes)};  // adds noise in place
+}
+
 Tensors GaussianNoise::call(const Tensors& inputs, const CallContext& ctx) {
   const Tensor& x = inputs[0];
   if (!ctx.training || stddev_ == 0) return {x};

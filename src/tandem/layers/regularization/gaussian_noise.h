@@ -19,6 +19,7 @@ class GaussianNoise : public Layer {
   explicit GaussianNoise(double stddev, GaussianNoiseOptions options = {});
   static std::shared_ptr<Layer> from_config(const json& config);
   json get_config() const override;
+  std::vector<Shape> compute_output_shape(const std::vector<Shape>& input_shapes) override;
 
  protected:
   Tensors call(const Tensors& inputs, const CallContext& ctx) override;

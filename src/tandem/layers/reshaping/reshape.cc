@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "tandem/layers/registry.h"
+#include "tandem/layers/shape_inference.h"
 #include "tandem/ops/shape_ops.h"
 
 namespace tandem::layers {
@@ -32,11 +33,14 @@ Flatten::Flatten(LayerOptions options) : Layer("Flatten", options) {
   set_input_spec({.min_ndim = 1});
 }
 
+std::vector<Shape> Flatten::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  const Shape& s = single_input_shape(input_shapes);
+  return {Shape{s[0], product_or_unknown(s.dims().subspan(1))}};
+}
+
 Tensors Flatten::call(const Tensors& inputs, const CallContext&) {
   const Tensor& x = inputs[0];
-  int64_t rest = 1;
-  for (int d = 1; d < x.rank(); ++d) rest *= x.shape()[d];
-  return {reshape(x, Shape{x.shape()[0], rest})};
+  return {reshape(x, Flatten::compute_output_shape({x.shape()})[0])};
 }
 
 json Flatten::get_config() const {
@@ -68,24 +72,31 @@ Reshape::Reshape(std::vector<int64_t> target_shape, LayerOptions options)
                list_string(target_shape_));
 }
 
+std::vector<Shape> Reshape::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  const Shape& s = single_input_shape(input_shapes);
+  TANDEM_CHECK(s.rank() >= 1, ShapeError, "Reshape '", name(),
+               "' expected an input with a batch dimension, received a scalar");
+  std::vector<int64_t> dims = target_shape_;
+  auto unknown = std::find(dims.begin(), dims.end(), -1);
+  int64_t per_sample = product_or_unknown(s.dims().subspan(1));
+  if (per_sample >= 0) {
+    int64_t known = 1;
+    for (int64_t d : dims)
+      if (d > 0) known *= d;
+    bool fits = unknown == dims.end() ? known == per_sample : per_sample % known == 0;
+    TANDEM_CHECK(fits, ValueError, "Reshape '", name(), "': cannot reshape an input of shape ",
+                 s.to_list_string(), " (", per_sample, " values per sample) to target_shape ",
+                 list_string(target_shape_));
+    if (unknown != dims.end()) *unknown = per_sample / known;
+  }
+  // With an unknown input dimension the -1 entry stays unknown (None), as in Keras.
+  dims.insert(dims.begin(), s[0]);
+  return {Shape(dims)};
+}
+
 Tensors Reshape::call(const Tensors& inputs, const CallContext&) {
   const Tensor& x = inputs[0];
-  TANDEM_CHECK(x.rank() >= 1, ShapeError, "Reshape '", name(),
-               "' expected an input with a batch dimension, received a scalar");
-  int64_t per_sample = 1;
-  for (int d = 1; d < x.rank(); ++d) per_sample *= x.shape()[d];
-  std::vector<int64_t> dims = target_shape_;
-  int64_t known = 1;
-  for (int64_t d : dims)
-    if (d > 0) known *= d;
-  auto unknown = std::find(dims.begin(), dims.end(), -1);
-  bool fits = unknown == dims.end() ? known == per_sample : per_sample % known == 0;
-  TANDEM_CHECK(fits, ValueError, "Reshape '", name(), "': cannot reshape an input of shape ",
-               x.shape().to_list_string(), " (", per_sample, " values per sample) to target_shape ",
-               list_string(target_shape_));
-  if (unknown != dims.end()) *unknown = per_sample / known;
-  dims.insert(dims.begin(), x.shape()[0]);
-  return {reshape(x, Shape(dims))};
+  return {reshape(x, Reshape::compute_output_shape({x.shape()})[0])};
 }
 
 json Reshape::get_config() const {
@@ -113,6 +124,13 @@ Permute::Permute(std::vector<int64_t> dims, LayerOptions options)
   set_input_spec({.ndim = static_cast<int>(dims_.size()) + 1});
 }
 
+std::vector<Shape> Permute::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  const Shape& s = single_input_shape(input_shapes);
+  std::vector<int64_t> dims = {s[0]};
+  for (int64_t d : dims_) dims.push_back(s[static_cast<int>(d)]);
+  return {Shape(dims)};
+}
+
 Tensors Permute::call(const Tensors& inputs, const CallContext&) {
   std::vector<int64_t> perm = {0};
   perm.insert(perm.end(), dims_.begin(), dims_.end());
@@ -136,6 +154,11 @@ RepeatVector::RepeatVector(int64_t n, LayerOptions options)
     : Layer("RepeatVector", options), n_(n) {
   TANDEM_CHECK(n > 0, ValueError, "RepeatVector: expected n > 0, received ", n);
   set_input_spec({.ndim = 2});
+}
+
+std::vector<Shape> RepeatVector::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  const Shape& s = single_input_shape(input_shapes);
+  return {Shape{s[0], n_, s[1]}};
 }
 
 Tensors RepeatVector::call(const Tensors& inputs, const CallContext&) {

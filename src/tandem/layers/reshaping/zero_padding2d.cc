@@ -20,6 +20,12 @@ ZeroPadding2D::ZeroPadding2D(Pair height, Pair width, LayerOptions options)
   set_input_spec({.ndim = 4});
 }
 
+std::vector<Shape> ZeroPadding2D::compute_output_shape(const std::vector<Shape>& input_shapes) {
+  const Shape& s = single_input_shape(input_shapes);
+  auto padded = [](int64_t in, const Pair& p) { return in < 0 ? in : in + p.first + p.second; };
+  return {Shape{s[0], padded(s[1], height_), padded(s[2], width_), s[3]}};
+}
+
 Tensors ZeroPadding2D::call(const Tensors& inputs, const CallContext&) {
   return {pad(inputs[0], {{0, 0}, height_, width_, {0, 0}})};
 }
