@@ -56,6 +56,13 @@ enum class BinaryOp : uint8_t {
   kMaximum,
   kMinimum,
   kSquaredDifference,
+  // Activation gradients in one pass, (a, b) = (incoming gradient, what the derivative reads),
+  // as TensorFlow's ReluGrad / Relu6Grad (b = the activation's input) and SigmoidGrad / TanhGrad
+  // (b = the activation's output).
+  kReluGrad,
+  kRelu6Grad,
+  kSigmoidGrad,
+  kTanhGrad,
   kEqual,
   kNotEqual,
   kLess,
@@ -288,6 +295,16 @@ TANDEM_INLINE auto apply_binary(T a, T b) {
     return a < b ? a : b;
   } else if constexpr (kOp == BinaryOp::kSquaredDifference) {
     return static_cast<T>((a - b) * (a - b));
+  } else if constexpr (kOp == BinaryOp::kReluGrad) {
+    // A product, not a select: a NaN or infinite gradient stays NaN where the mask is 0, as
+    // TensorFlow's ReluGrad (gradients * (features > 0)).
+    return static_cast<T>(a * static_cast<T>(b > T(0)));
+  } else if constexpr (kOp == BinaryOp::kRelu6Grad) {
+    return static_cast<T>(a * static_cast<T>(b > T(0) && b < T(6)));
+  } else if constexpr (kOp == BinaryOp::kSigmoidGrad) {
+    return static_cast<T>(a * (b * (T(1) - b)));
+  } else if constexpr (kOp == BinaryOp::kTanhGrad) {
+    return static_cast<T>(a * (T(1) - b * b));
   } else if constexpr (kOp == BinaryOp::kEqual) {
     return a == b;
   } else if constexpr (kOp == BinaryOp::kNotEqual) {
@@ -341,7 +358,9 @@ decltype(auto) visit_binary(BinaryOp op, F&& f) {
     TANDEM_BINARY_CASE(kAdd) TANDEM_BINARY_CASE(kSub) TANDEM_BINARY_CASE(kMul)
     TANDEM_BINARY_CASE(kDiv) TANDEM_BINARY_CASE(kFloorDiv) TANDEM_BINARY_CASE(kMod)
     TANDEM_BINARY_CASE(kPow) TANDEM_BINARY_CASE(kMaximum) TANDEM_BINARY_CASE(kMinimum)
-    TANDEM_BINARY_CASE(kSquaredDifference) TANDEM_BINARY_CASE(kEqual) TANDEM_BINARY_CASE(kNotEqual)
+    TANDEM_BINARY_CASE(kSquaredDifference) TANDEM_BINARY_CASE(kReluGrad)
+    TANDEM_BINARY_CASE(kRelu6Grad) TANDEM_BINARY_CASE(kSigmoidGrad) TANDEM_BINARY_CASE(kTanhGrad)
+    TANDEM_BINARY_CASE(kEqual) TANDEM_BINARY_CASE(kNotEqual)
     TANDEM_BINARY_CASE(kLess) TANDEM_BINARY_CASE(kLessEqual) TANDEM_BINARY_CASE(kGreater)
     TANDEM_BINARY_CASE(kGreaterEqual) TANDEM_BINARY_CASE(kLogicalAnd) TANDEM_BINARY_CASE(kLogicalOr)
   }
