@@ -56,7 +56,8 @@ void scale_shift(int64_t rows, int64_t channels, const T* x, const std::vector<T
   });
 }
 
-// The per-channel a, b of y = x * a + b for y = (x - mean) * rsqrt(variance + eps) * scale + offset.
+// The per-channel a, b of y = x * a + b for y = (x - mean) * rsqrt(variance + eps) * scale +
+// offset.
 template <class T>
 void fold(int64_t channels, const double* mean, const double* variance, const void* scale,
           const void* offset, double epsilon, std::vector<T>& a, std::vector<T>& b) {

@@ -40,9 +40,9 @@ void batch_norm_inference(ScalarType t, int64_t rows, int64_t channels, const vo
 
 // Backward pass of either forward pass. `mean` and `variance` are the statistics the forward pass
 // normalised with (the batch's in training, the given ones in inference). With xhat = (x - mean) *
-// rsqrt(variance + epsilon) and n = rows:
-//   training:  dx = scale * rsqrt(variance + epsilon) * (dy - sum(dy) / n - xhat * sum(dy * xhat) / n)
-//   inference: dx = scale * rsqrt(variance + epsilon) * dy
+// rsqrt(variance + epsilon), g = scale * rsqrt(variance + epsilon) and n = rows:
+//   training:  dx = g * (dy - sum(dy) / n - xhat * sum(dy * xhat) / n)
+//   inference: dx = g * dy
 // dscale = sum(dy * xhat), doffset = sum(dy) (sums over rows). Any output may be null (not
 // wanted); scale may be null (1).
 struct BatchNormBackwardArgs {

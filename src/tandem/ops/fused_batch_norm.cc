@@ -50,8 +50,8 @@ std::vector<Tensor> composed_gradients(const Tensor& dy, const Tensor& x, const 
   Tensor inv_std = rsqrt(v + epsilon);
   Tensor xhat = (x - m) * inv_std;
   Tensor g = scale.defined() ? scale * inv_std : inv_std;
-  Tensor dx = training ? g * (dy - reduce_mean(dy, keep) - xhat * reduce_mean(dy * xhat, keep))
-                       : g * dy;
+  Tensor dx =
+      training ? g * (dy - reduce_mean(dy, keep) - xhat * reduce_mean(dy * xhat, keep)) : g * dy;
   return {dx, reduce_sum(dy * xhat, {.axis = axes}), reduce_sum(dy, {.axis = axes})};
 }
 
@@ -114,8 +114,8 @@ FusedBatchNormResult fused_batch_norm(const Tensor& x, const Tensor& scale, cons
     TANDEM_CHECK(mean.defined(), ValueError, kOp,
                  ": inference (is_training = false) needs the mean and variance to normalise "
                  "with, received none");
-    Tensor y = ops::dispatch::batch_norm_inference(x, scale, offset, mean, variance,
-                                                   options.epsilon);
+    Tensor y =
+        ops::dispatch::batch_norm_inference(x, scale, offset, mean, variance, options.epsilon);
     record_gradient(x, scale, offset, y, mean, variance, options.epsilon, false);
     return {y, mean, variance};
   }

@@ -19,7 +19,8 @@ using testing::expect_error;
 Tensor sample(const Shape& shape, double phase = 0.0, double spread = 2.0) {
   std::vector<double> v(static_cast<size_t>(shape.num_elements()));
   for (size_t i = 0; i < v.size(); ++i) {
-    v[i] = spread * std::sin(0.9 * static_cast<double>(i) + phase) + 0.1 * static_cast<double>(i % 7);
+    v[i] =
+        spread * std::sin(0.9 * static_cast<double>(i) + phase) + 0.1 * static_cast<double>(i % 7);
   }
   return Tensor::from_vector(v, shape);
 }
@@ -172,12 +173,13 @@ TEST(FusedBatchNorm, SameResultWithOneOrTwoThreads) {
 TEST(FusedBatchNorm, BadArguments) {
   Tensor x = sample({4, 3});
   Tensor c3 = sample({3});
-  expect_error<TypeError>(
-      [&] { fused_batch_norm(cast(x, float16), Tensor(), Tensor()); }, "fused_batch_norm");
+  expect_error<TypeError>([&] { fused_batch_norm(cast(x, float16), Tensor(), Tensor()); },
+                          "fused_batch_norm");
   expect_error<TypeError>([&] { fused_batch_norm(x, cast(c3, float32), Tensor()); },
                           "fused_batch_norm");
-  expect_error<ShapeError>([&] { fused_batch_norm(x, sample({4}), Tensor()); },
-                           "expected scale of shape [3] (x's last axis, the channels), received [4]");
+  expect_error<ShapeError>(
+      [&] { fused_batch_norm(x, sample({4}), Tensor()); },
+      "expected scale of shape [3] (x's last axis, the channels), received [4]");
   expect_error<ValueError>(
       [&] { fused_batch_norm(x, Tensor(), Tensor(), Tensor(), Tensor(), {.is_training = false}); },
       "inference (is_training = false) needs the mean and variance");
@@ -186,9 +188,7 @@ TEST(FusedBatchNorm, BadArguments) {
   expect_error<ValueError>([&] { fused_batch_norm(constant(1.0, float64), Tensor(), Tensor()); },
                            "expected x of rank >= 1");
   expect_error<ValueError>(
-      [&] {
-        fused_batch_norm(x, Tensor(), Tensor(), c3, c3, {.exponential_avg_factor = 2});
-      },
+      [&] { fused_batch_norm(x, Tensor(), Tensor(), c3, c3, {.exponential_avg_factor = 2}); },
       "expected exponential_avg_factor in [0, 1], received 2");
 }
 
