@@ -129,6 +129,26 @@ TANDEM_INLINE bool is_negative(T x) {
   }
 }
 
+// a > b and a < b without the floating-point exception an ordered comparison raises on NaN. GCC
+// does not vectorise a mask built from a plain `>` (it may trap) unless -fno-trapping-math: relu's
+// one-pass gradient measured 10x slower with it, a branch per element.
+template <class T>
+TANDEM_INLINE bool quiet_greater(T a, T b) {
+#if defined(__CUDA_ARCH__)
+  return a > b;
+#else
+  if constexpr (std::is_floating_point_v<T>) {
+    return __builtin_isgreater(a, b);
+  } else {
+    return a > b;
+  }
+#endif
+}
+template <class T>
+TANDEM_INLINE bool quiet_less(T a, T b) {
+  return quiet_greater(b, a);
+}
+
 // Scalar formulas. `alpha` carries the one hyperparameter some activations take.
 template <UnaryOp kOp, class T>
 TANDEM_INLINE T apply_unary(T x, float alpha) {
@@ -298,9 +318,10 @@ TANDEM_INLINE auto apply_binary(T a, T b) {
   } else if constexpr (kOp == BinaryOp::kReluGrad) {
     // A product, not a select: a NaN or infinite gradient stays NaN where the mask is 0, as
     // TensorFlow's ReluGrad (gradients * (features > 0)).
-    return static_cast<T>(a * static_cast<T>(b > T(0)));
+    return static_cast<T>(a * static_cast<T>(quiet_greater(b, T(0))));
   } else if constexpr (kOp == BinaryOp::kRelu6Grad) {
-    return static_cast<T>(a * static_cast<T>(b > T(0) && b < T(6)));
+    // `&`, not `&&`: no branch.
+    return static_cast<T>(a * static_cast<T>(quiet_greater(b, T(0)) & quiet_less(b, T(6))));
   } else if constexpr (kOp == BinaryOp::kSigmoidGrad) {
     return static_cast<T>(a * (b * (T(1) - b)));
   } else if constexpr (kOp == BinaryOp::kTanhGrad) {
