@@ -1,5 +1,6 @@
 #include "kernels/cpu/batch_norm.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -70,33 +71,49 @@ void fold(int64_t channels, const double* mean, const double* variance, const vo
   }
 }
 
+// Rows per block whose sums are kept in T before they join the double accumulators: the inner
+// loop then stays in T's vector width (double accumulation halves it), while a block is short
+// enough that T's rounding does not add up.
+constexpr int64_t kBlockRows = 64;
+
 template <class T>
 void training(const BatchNormTrainingArgs& a) {
   const int64_t rows = a.rows, channels = a.channels;
   const T* x = static_cast<const T*>(a.x);
-  // Two sweeps for the statistics (the mean, then squared deviations from it): as accurate as the
-  // composed reduce_mean(squared_difference(x, mean)), without E[x^2] - E[x]^2's cancellation.
-  std::vector<double> mean = column_sums(rows, channels, 1, [&](int64_t lo, int64_t hi, double* s) {
-    for (int64_t r = lo; r < hi; ++r) {
-      const T* xr = x + r * channels;
+  // One sweep for both statistics: sums of d = x - k and d^2, with k the first row, so that the
+  // variance E[d^2] - E[d]^2 does not cancel for data far from zero (k is a sample of it).
+  std::vector<T> shift(x, x + (rows > 0 ? channels : 0));
+  shift.resize(static_cast<size_t>(channels), T(0));
+  const T* k = shift.data();
+  std::vector<double> sums = column_sums(rows, channels, 2, [&](int64_t lo, int64_t hi, double* s) {
+    std::vector<T> block(static_cast<size_t>(2 * channels));
+    T* b1 = block.data();
+    T* b2 = b1 + channels;
+    for (int64_t start = lo; start < hi; start += kBlockRows) {
+      std::fill(block.begin(), block.end(), T(0));
+      const int64_t end = std::min(hi, start + kBlockRows);
+      for (int64_t r = start; r < end; ++r) {
+        const T* xr = x + r * channels;
 #pragma omp simd
-      for (int64_t c = 0; c < channels; ++c) s[c] += static_cast<double>(xr[c]);
-    }
-  });
-  const double n = static_cast<double>(rows > 0 ? rows : 1);
-  for (double& m : mean) m /= n;
-  const double* pm = mean.data();
-  std::vector<double> var = column_sums(rows, channels, 1, [&](int64_t lo, int64_t hi, double* s) {
-    for (int64_t r = lo; r < hi; ++r) {
-      const T* xr = x + r * channels;
-#pragma omp simd
+        for (int64_t c = 0; c < channels; ++c) {
+          const T d = xr[c] - k[c];
+          b1[c] += d;
+          b2[c] += d * d;
+        }
+      }
       for (int64_t c = 0; c < channels; ++c) {
-        const double d = static_cast<double>(xr[c]) - pm[c];
-        s[c] += d * d;
+        s[c] += static_cast<double>(b1[c]);
+        s[channels + c] += static_cast<double>(b2[c]);
       }
     }
   });
-  for (double& v : var) v /= n;
+  const double n = static_cast<double>(rows > 0 ? rows : 1);
+  std::vector<double> mean(static_cast<size_t>(channels)), var(static_cast<size_t>(channels));
+  for (int64_t c = 0; c < channels; ++c) {
+    const double d_mean = sums[c] / n;
+    mean[c] = static_cast<double>(k[c]) + d_mean;
+    var[c] = std::max(0.0, sums[channels + c] / n - d_mean * d_mean);
+  }
   std::vector<T> sa, sb;
   fold<T>(channels, mean.data(), var.data(), a.scale, a.offset, a.epsilon, sa, sb);
   scale_shift(rows, channels, x, sa, sb, static_cast<T*>(a.y));
@@ -143,16 +160,24 @@ void backward(const BatchNormBackwardArgs& a) {
   std::vector<double> sums;
   if (need_sums) {
     sums = column_sums(rows, channels, 2, [&](int64_t lo, int64_t hi, double* s) {
-      double* s_dy = s;
-      double* s_dyx = s + channels;
-      for (int64_t r = lo; r < hi; ++r) {
-        const T* xr = x + r * channels;
-        const T* dr = dy + r * channels;
+      std::vector<T> block(static_cast<size_t>(2 * channels));
+      T* b_dy = block.data();
+      T* b_dyx = b_dy + channels;
+      for (int64_t start = lo; start < hi; start += kBlockRows) {
+        std::fill(block.begin(), block.end(), T(0));
+        const int64_t end = std::min(hi, start + kBlockRows);
+        for (int64_t r = start; r < end; ++r) {
+          const T* xr = x + r * channels;
+          const T* dr = dy + r * channels;
 #pragma omp simd
+          for (int64_t c = 0; c < channels; ++c) {
+            b_dy[c] += dr[c];
+            b_dyx[c] += dr[c] * (xr[c] - mean_t[c]);
+          }
+        }
         for (int64_t c = 0; c < channels; ++c) {
-          const double g = static_cast<double>(dr[c]);
-          s_dy[c] += g;
-          s_dyx[c] += g * (static_cast<double>(xr[c]) - static_cast<double>(mean_t[c]));
+          s[c] += static_cast<double>(b_dy[c]);
+          s[channels + c] += static_cast<double>(b_dyx[c]);
         }
       }
     });
