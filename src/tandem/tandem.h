@@ -93,6 +93,7 @@
 #include "tandem/ops/conv.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/cross_entropy.h"
+#include "tandem/ops/fused_batch_norm.h"
 #include "tandem/ops/image.h"
 #include "tandem/ops/indexing.h"
 #include "tandem/ops/linalg.h"

@@ -9,6 +9,7 @@ import sys
 
 INTERNAL = {
     "tandem/tandem.h",
+    "tandem/activations/keras_logits.h",  # the activations and the probabilistic losses'
     "tandem/core/join.h",  # message helpers
     "tandem/core/literal.h",  # reached through ops/creation.h
     "tandem/core/storage.h",

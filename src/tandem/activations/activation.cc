@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 
+#include "tandem/activations/keras_logits.h"
 #include "tandem/ops/math.h"
 #include "tandem/ops/reduction.h"
 
@@ -16,10 +17,20 @@ const std::map<std::string, Fn>& builtins() {
       {"relu", [](const Tensor& x) { return relu(x); }},
       {"relu6", [](const Tensor& x) { return relu6(x); }},
       {"leaky_relu", [](const Tensor& x) { return leaky_relu(x); }},
-      {"sigmoid", [](const Tensor& x) { return sigmoid(x); }},
+      {"sigmoid",
+       [](const Tensor& x) {
+         Tensor y = sigmoid(x);
+         remember_logits(y, x, LogitsOf::kSigmoid);  // Keras's _keras_logits (keras_logits.h)
+         return y;
+       }},
       {"hard_sigmoid", [](const Tensor& x) { return clip_by_value(x * 0.2 + 0.5, 0.0, 1.0); }},
       {"tanh", [](const Tensor& x) { return tanh(x); }},
-      {"softmax", [](const Tensor& x) { return softmax(x, -1); }},
+      {"softmax",
+       [](const Tensor& x) {
+         Tensor y = softmax(x, -1);
+         remember_logits(y, x, LogitsOf::kSoftmax);
+         return y;
+       }},
       {"log_softmax", [](const Tensor& x) { return log_softmax(x, -1); }},
       {"elu", [](const Tensor& x) { return elu(x); }},
       {"selu", [](const Tensor& x) { return selu(x); }},

@@ -1,8 +1,10 @@
 #include "tandem/losses/probabilistic.h"
 
 #include <numeric>
+#include <optional>
 #include <vector>
 
+#include "tandem/activations/keras_logits.h"
 #include "tandem/losses/loss_utils.h"
 #include "tandem/ops/cross_entropy.h"
 #include "tandem/ops/math.h"
@@ -25,9 +27,29 @@ int64_t checked_axis(const std::string& who, int64_t axis, int rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
-Tensor bce_impl(const std::string& who, const Tensor& y_true, const Tensor& y_pred,
+// Keras's _keras_logits (activations/keras_logits.h): probabilities that the softmax / sigmoid
+// activation made over the axis the loss reduces are replaced by that activation's logits, and the
+// loss runs from logits (one fused kernel each way, no clipping).
+std::optional<Tensor> activation_logits(const Tensor& y_pred, activations::LogitsOf kind,
+                                        int64_t axis) {
+  if (!y_pred.defined() || y_pred.rank() == 0) return std::nullopt;
+  if (kind == activations::LogitsOf::kSoftmax && axis != -1 && axis != y_pred.rank() - 1) {
+    return std::nullopt;  // a softmax over the last axis says nothing about another one
+  }
+  return activations::remembered_logits(y_pred, kind);
+}
+
+Tensor bce_impl(const std::string& who, const Tensor& y_true, const Tensor& y_pred_in,
                 bool from_logits, double label_smoothing, int64_t axis) {
   detail::check_label_smoothing(who, label_smoothing);
+  Tensor y_pred = y_pred_in;
+  if (!from_logits) {
+    if (std::optional<Tensor> logits =
+            activation_logits(y_pred, activations::LogitsOf::kSigmoid, axis)) {
+      y_pred = *logits;
+      from_logits = true;
+    }
+  }
   auto [t, p] = prepare(who, y_true, y_pred);
   axis = checked_axis(who, axis, p.rank());
   if (label_smoothing > 0) t = t * (1.0 - label_smoothing) + 0.5 * label_smoothing;
@@ -38,9 +60,17 @@ Tensor bce_impl(const std::string& who, const Tensor& y_true, const Tensor& y_pr
   return mean_over(-log_likelihood, axis);
 }
 
-Tensor cce_impl(const std::string& who, const Tensor& y_true, const Tensor& y_pred,
+Tensor cce_impl(const std::string& who, const Tensor& y_true, const Tensor& y_pred_in,
                 bool from_logits, double label_smoothing, int64_t axis) {
   detail::check_label_smoothing(who, label_smoothing);
+  Tensor y_pred = y_pred_in;
+  if (!from_logits) {
+    if (std::optional<Tensor> logits =
+            activation_logits(y_pred, activations::LogitsOf::kSoftmax, axis)) {
+      y_pred = *logits;
+      from_logits = true;
+    }
+  }
   auto [t, p] = prepare(who, y_true, y_pred);
   axis = checked_axis(who, axis, p.rank());
   if (label_smoothing > 0) {
@@ -90,6 +120,12 @@ Tensor scce_impl(const std::string& who, const Tensor& y_true, const Tensor& y_p
   TANDEM_CHECK(y_pred.rank() >= 1, ShapeError, who,
                " expected y_pred with a class axis, received shape ",
                detail::shape_list(y_pred.shape()));
+  if (!from_logits) {
+    if (std::optional<Tensor> logits =
+            activation_logits(y_pred, activations::LogitsOf::kSoftmax, axis)) {
+      return scce_impl(who, y_true, *logits, /*from_logits=*/true, axis, ignore_class);
+    }
+  }
   Tensor p = classes_last(who, y_pred, axis);
   Tensor labels = sparse_labels(who, y_true, p);
   // On probabilities: log(clip(p)) as logits. Softmax of log-probabilities renormalises them, as

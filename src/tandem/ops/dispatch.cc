@@ -2,9 +2,11 @@
 
 #include <atomic>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <string>
 
+#include "kernels/cpu/batch_norm.h"
 #include "kernels/cpu/conv.h"
 #include "kernels/cpu/cross_entropy.h"
 #include "kernels/cpu/elementwise.h"
@@ -50,6 +52,8 @@ const char* family_name(Family f) {
       return "cross-entropy";
     case Family::kOptimizerUpdate:
       return "optimizer update";
+    case Family::kBatchNorm:
+      return "batch normalization";
   }
   return "unknown";
 }
@@ -659,5 +663,92 @@ void optimizer_update(const char* op, const kernels::OptimizerUpdate& u,
 }
 
 int64_t optimizer_update_calls() { return update_calls.load(std::memory_order_relaxed); }
+
+// ---- batch normalization ----
+
+namespace {
+const void* raw_or_null(const Tensor& t) { return t.defined() ? t.raw_data() : nullptr; }
+
+// An output the caller asked for, or none.
+std::optional<MutableTensor> maybe_empty(bool wanted, const Shape& shape, const Tensor& like) {
+  if (!wanted) return std::nullopt;
+  return MutableTensor::empty(shape, like.dtype(), like.device());
+}
+void* raw_or_null(std::optional<MutableTensor>& t) { return t ? t->mutable_raw_data() : nullptr; }
+Tensor freeze_or_empty(std::optional<MutableTensor>& t) {
+  return t ? std::move(*t).freeze() : Tensor();
+}
+
+int64_t rows_of(const Tensor& x, int64_t channels) {
+  return channels > 0 ? x.num_elements() / channels : 0;
+}
+}  // namespace
+
+BatchNormTraining batch_norm_training(const Tensor& x, const Tensor& scale, const Tensor& offset,
+                                      double epsilon, const Tensor& running_mean,
+                                      const Tensor& running_variance, double factor) {
+  check_kernel(Family::kBatchNorm, "fused_batch_norm", x.device());
+  const int64_t channels = x.shape().dim(-1);
+  const Shape stats{channels};
+  MutableTensor y = MutableTensor::empty(x.shape(), x.dtype(), x.device());
+  MutableTensor mean = MutableTensor::empty(stats, x.dtype(), x.device());
+  MutableTensor variance = MutableTensor::empty(stats, x.dtype(), x.device());
+  const bool update = running_mean.defined() && running_variance.defined();
+  std::optional<MutableTensor> new_mean = maybe_empty(update, stats, x);
+  std::optional<MutableTensor> new_variance = maybe_empty(update, stats, x);
+  kernels::cpu::batch_norm_training(
+      x.dtype(), {.rows = rows_of(x, channels),
+                  .channels = channels,
+                  .x = x.raw_data(),
+                  .scale = raw_or_null(scale),
+                  .offset = raw_or_null(offset),
+                  .epsilon = epsilon,
+                  .y = y.mutable_raw_data(),
+                  .batch_mean = mean.mutable_raw_data(),
+                  .batch_variance = variance.mutable_raw_data(),
+                  .running_mean = update ? running_mean.raw_data() : nullptr,
+                  .running_variance = update ? running_variance.raw_data() : nullptr,
+                  .factor = factor,
+                  .new_running_mean = raw_or_null(new_mean),
+                  .new_running_variance = raw_or_null(new_variance)});
+  return {std::move(y).freeze(), std::move(mean).freeze(), std::move(variance).freeze(),
+          freeze_or_empty(new_mean), freeze_or_empty(new_variance)};
+}
+
+Tensor batch_norm_inference(const Tensor& x, const Tensor& scale, const Tensor& offset,
+                            const Tensor& mean, const Tensor& variance, double epsilon) {
+  check_kernel(Family::kBatchNorm, "fused_batch_norm", x.device());
+  const int64_t channels = x.shape().dim(-1);
+  MutableTensor y = MutableTensor::empty(x.shape(), x.dtype(), x.device());
+  kernels::cpu::batch_norm_inference(x.dtype(), rows_of(x, channels), channels, x.raw_data(),
+                                     raw_or_null(scale), raw_or_null(offset), mean.raw_data(),
+                                     variance.raw_data(), epsilon, y.mutable_raw_data());
+  return std::move(y).freeze();
+}
+
+BatchNormGrads batch_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& scale,
+                                   const Tensor& mean, const Tensor& variance, double epsilon,
+                                   bool training, bool want_dx, bool want_dscale,
+                                   bool want_doffset) {
+  check_kernel(Family::kBatchNorm, "fused_batch_norm", x.device());
+  const int64_t channels = x.shape().dim(-1);
+  const Shape stats{channels};
+  std::optional<MutableTensor> dx = maybe_empty(want_dx, x.shape(), x);
+  std::optional<MutableTensor> dscale = maybe_empty(want_dscale, stats, x);
+  std::optional<MutableTensor> doffset = maybe_empty(want_doffset, stats, x);
+  kernels::cpu::batch_norm_backward(x.dtype(), {.rows = rows_of(x, channels),
+                                                .channels = channels,
+                                                .training = training,
+                                                .dy = dy.raw_data(),
+                                                .x = x.raw_data(),
+                                                .scale = raw_or_null(scale),
+                                                .mean = mean.raw_data(),
+                                                .variance = variance.raw_data(),
+                                                .epsilon = epsilon,
+                                                .dx = raw_or_null(dx),
+                                                .dscale = raw_or_null(dscale),
+                                                .doffset = raw_or_null(doffset)});
+  return {freeze_or_empty(dx), freeze_or_empty(dscale), freeze_or_empty(doffset)};
+}
 
 }  // namespace tandem::ops::dispatch

@@ -35,6 +35,8 @@ enum class Family {
   kRandom,
   kCrossEntropy,
   kOptimizerUpdate,  // the fused multi-tensor optimizer rules
+
+  kBatchNorm,  // fused batch normalization, forward and backward
 };
 const char* family_name(Family f);
 
@@ -172,5 +174,29 @@ void optimizer_update(const char* op, const kernels::OptimizerUpdate& u,
 // How many optimizer_update calls this process has made: a test hook, so that tests can check
 // that a training step took the multi-tensor path (one call for all its variables).
 int64_t optimizer_update_calls();
+
+// ---- batch normalization ----
+// Channels last: x viewed as [rows, channels], statistics [channels]. scale / offset may be
+// undefined (1 / 0); running_mean / running_variance may be undefined (no moving-average update).
+struct BatchNormTraining {
+  Tensor y;
+  Tensor batch_mean;  // the population statistics of x's channels
+  Tensor batch_variance;
+  Tensor running_mean;  // running * (1 - factor) + batch * factor; undefined without running_*
+  Tensor running_variance;
+};
+BatchNormTraining batch_norm_training(const Tensor& x, const Tensor& scale, const Tensor& offset,
+                                      double epsilon, const Tensor& running_mean,
+                                      const Tensor& running_variance, double factor);
+Tensor batch_norm_inference(const Tensor& x, const Tensor& scale, const Tensor& offset,
+                            const Tensor& mean, const Tensor& variance, double epsilon);
+struct BatchNormGrads {
+  Tensor dx, dscale, doffset;  // each undefined where not asked for
+};
+// The gradients of either pass, from the statistics it normalised with.
+BatchNormGrads batch_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& scale,
+                                   const Tensor& mean, const Tensor& variance, double epsilon,
+                                   bool training, bool want_dx, bool want_dscale,
+                                   bool want_doffset);
 
 }  // namespace tandem::ops::dispatch

@@ -122,6 +122,11 @@ void check_integer_divisor(const char* name, const Tensor& y) {
                ": integer division by zero");
 }
 
+// The gradient of a cheap activation in one kernel pass, dy * f'(b), where b is what the
+// derivative reads (the input for relu / relu6, the output for sigmoid / tanh). Itself an op with a
+// gradient, so higher-order gradients still flow.
+Tensor activation_grad(const char* name, BinaryOp op, const Tensor& dy, const Tensor& b);
+
 }  // namespace
 
 // ---- binary arithmetic ----
@@ -306,7 +311,7 @@ Tensor cos(const Tensor& x) {
 Tensor tanh(const Tensor& x) {
   return unary_op("tanh", UnaryOp::kTanh, x, Domain::kFloat, kReadsY,
                   [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
-                    return multiply(dy, subtract(scalar_like(1, y), square(y)));
+                    return activation_grad("tanh_grad", BinaryOp::kTanhGrad, dy, y);
                   });
 }
 
@@ -322,12 +327,57 @@ Tensor round(const Tensor& x) { return unary_op("round", UnaryOp::kRound, x, Dom
 Tensor floor(const Tensor& x) { return unary_op("floor", UnaryOp::kFloor, x, Domain::kFloat); }
 Tensor ceil(const Tensor& x) { return unary_op("ceil", UnaryOp::kCeil, x, Domain::kFloat); }
 
+// ---- activation gradients (see activation_grad's declaration) ----
+
+namespace {
+
+// d/d(dy) of dy * f'(b) is f'(b) again (the same op on the incoming dz); d/db is f''(b) * dy * dz,
+// zero for relu and relu6 (piecewise constant derivatives).
+std::pair<Tensor, Tensor> activation_grad_grad(BinaryOp op, const Tensor& dy, const Tensor& b,
+                                               const Tensor& dz) {
+  switch (op) {
+    case BinaryOp::kSigmoidGrad:  // f' = b (1 - b), f'' = 1 - 2b
+      return {
+          activation_grad("sigmoid_grad", op, dz, b),
+          multiply(multiply(dz, dy), subtract(scalar_like(1, b), multiply(scalar_like(2, b), b)))};
+    case BinaryOp::kTanhGrad:  // f' = 1 - b^2, f'' = -2b
+      return {activation_grad("tanh_grad", op, dz, b),
+              multiply(multiply(dz, dy), multiply(scalar_like(-2, b), b))};
+    case BinaryOp::kRelu6Grad:
+      return {activation_grad("relu6_grad", op, dz, b), Tensor()};
+    default:
+      return {activation_grad("relu_grad", op, dz, b), Tensor()};
+  }
+}
+
+Tensor activation_grad(const char* name, BinaryOp op, const Tensor& dy, const Tensor& b) {
+  ops::check_same_dtype(name, dy, b);
+  Tensor z =
+      ops::dispatch::binary(name, op, dy, b, ops::broadcast_shapes(name, dy.shape(), b.shape()));
+  if (autodiff::should_record({dy, b})) {
+    // dy is needed again only where f'' is not zero (sigmoid, tanh).
+    const bool smooth = op == BinaryOp::kSigmoidGrad || op == BinaryOp::kTanhGrad;
+    autodiff::record_operation(
+        name, {dy, b}, {z},
+        [op, dy = smooth ? dy : Tensor(), b](const std::vector<Tensor>& g) -> autodiff::GradList {
+          auto [g_dy, g_b] = activation_grad_grad(op, dy, b, g[0]);
+          autodiff::GradList out(2);
+          out[0] = g_dy;
+          if (g_b.defined()) out[1] = g_b;
+          return out;
+        });
+  }
+  return z;
+}
+
+}  // namespace
+
 // ---- activations ----
 
 Tensor sigmoid(const Tensor& x) {
   return unary_op("sigmoid", UnaryOp::kSigmoid, x, Domain::kFloat, kReadsY,
                   [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
-                    return multiply(dy, multiply(y, subtract(scalar_like(1, y), y)));
+                    return activation_grad("sigmoid_grad", BinaryOp::kSigmoidGrad, dy, y);
                   });
 }
 
@@ -336,7 +386,7 @@ Tensor relu(const Tensor& x) {
                   // y > 0 exactly where x > 0: the output, which the next op keeps anyway, is
                   // enough.
                   [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
-                    return multiply(dy, mask(greater(y, scalar_like(0, y)), dy));
+                    return activation_grad("relu_grad", BinaryOp::kReluGrad, dy, y);
                   });
 }
 
@@ -344,9 +394,7 @@ Tensor relu6(const Tensor& x) {
   return unary_op("relu6", UnaryOp::kRelu6, x, Domain::kNumeric, kReadsY,
                   // 0 < y < 6 exactly where 0 < x < 6.
                   [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
-                    Tensor inside =
-                        logical_and(greater(y, scalar_like(0, y)), less(y, scalar_like(6, y)));
-                    return multiply(dy, mask(inside, dy));
+                    return activation_grad("relu6_grad", BinaryOp::kRelu6Grad, dy, y);
                   });
 }
 

@@ -283,5 +283,53 @@ TEST(ProbabilisticLosses, BadInputs) {
                            "expected label_smoothing in [0, 1]");
 }
 
+// Keras's _keras_logits: the output of the softmax / sigmoid *activation* (not of the plain op) is
+// scored from its logits when from_logits = false: the fused kernel's loss (no clipping, so a
+// saturated softmax still gives its true loss) and the gradient softmax - labels.
+TEST(CrossentropyFromActivationOutputs, UseTheActivationsLogits) {
+  Tensor logits = f64({{0.0, 40.0, 1.0}, {2.0, -1.0, 0.5}});
+  Tensor onehot = f64({{1.0, 0.0, 0.0}, {0.0, 0.0, 1.0}});
+  Tensor labels = constant({0, 2}, int64);
+  const double lse0 = 40.0 + std::log1p(std::exp(-40.0) + std::exp(-39.0));
+  const activations::Activation softmax_act = activations::get("softmax");
+  for (bool sparse : {false, true}) {
+    SCOPED_TRACE(sparse ? "sparse" : "dense");
+    GradientTape tape;
+    tape.watch(logits);
+    Tensor probs = softmax_act(logits);
+    Tensor loss = sparse ? sparse_categorical_crossentropy(labels, probs)
+                         : categorical_crossentropy(onehot, probs);
+    // Row 0 saturates: clipping the probability would give -log(1e-7) = 16.1, not lse - 0 = 40.
+    EXPECT_NEAR(loss.to_vector<double>()[0], lse0, 1e-9);
+    Tensor from_logits = sparse ? sparse_categorical_crossentropy(labels, logits, true)
+                                : categorical_crossentropy(onehot, logits, true);
+    expect_values(loss, from_logits.to_vector<double>(), 0);
+    Tensor grad = *tape.gradient(reduce_sum(loss), logits);
+    expect_values(grad, (softmax(logits) - onehot).to_vector<double>(), 1e-12);
+  }
+  // The plain op carries no logits (tf.nn.softmax neither): the clipped probability formula.
+  EXPECT_NEAR(categorical_crossentropy(onehot, softmax(logits)).to_vector<double>()[0],
+              -std::log(kEps), 1e-6);
+  // Over another axis than the softmax's the logits say nothing: probabilities, as for the op's.
+  Tensor p = softmax_act(logits);
+  expect_values(categorical_crossentropy(onehot, p, false, 0, 0),
+                categorical_crossentropy(onehot, softmax(logits), false, 0, 0).to_vector<double>(),
+                0);
+}
+
+TEST(CrossentropyFromActivationOutputs, SigmoidActivationGivesBinaryCrossentropyFromLogits) {
+  Tensor logits = f64({{-30.0, 0.5}, {2.0, 20.0}});
+  Tensor y_true = f64({{1.0, 0.0}, {1.0, 0.0}});
+  GradientTape tape;
+  tape.watch(logits);
+  Tensor probs = activations::get("sigmoid")(logits);
+  Tensor loss = binary_crossentropy(y_true, probs);
+  expect_values(loss, binary_crossentropy(y_true, logits, true).to_vector<double>(), 0);
+  // Unclipped: -log(sigmoid(-30)) = 30 in the first entry, mean with the second.
+  EXPECT_NEAR(loss.to_vector<double>()[0], (30.0 - log_sigmoid(-0.5)) / 2, 1e-9);
+  Tensor grad = *tape.gradient(reduce_sum(loss), logits);
+  expect_values(grad, ((sigmoid(logits) - y_true) * 0.5).to_vector<double>(), 1e-12);
+}
+
 }  // namespace
 }  // namespace tandem::losses

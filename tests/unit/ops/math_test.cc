@@ -1089,6 +1089,54 @@ TEST(MathGradients, SecondOrderClosedForms) {
   }
 }
 
+// relu, relu6, sigmoid and tanh take their gradient in one kernel (dy * f'(b)); that op has a
+// gradient in dy too, which a second derivative of f(x) * x reaches: d2/dx2 (f(x) x) = f''(x) x +
+// 2 f'(x).
+TEST(MathGradients, ActivationGradientOpsDifferentiateInTheIncomingGradient) {
+  Tensor x = f64({-1.5, -0.4, 0.3, 2.0, 6.5});
+  std::vector<double> v = x.to_vector<double>();
+  struct Case {
+    std::string name;
+    UnaryFn f;
+    std::function<double(double)> second;  // of f(x) * x
+  };
+  for (const Case& c : std::vector<Case>{
+           {"relu", TANDEM_OP(relu(x) * x), [](double a) { return a > 0 ? 2.0 : 0.0; }},
+           {"relu6", TANDEM_OP(relu6(x) * x), [](double a) { return a > 0 && a < 6 ? 2.0 : 0.0; }},
+           {"tanh", TANDEM_OP(tandem::tanh(x) * x),
+            [](double a) {
+              double t = std::tanh(a);
+              return -2 * t * (1 - t * t) * a + 2 * (1 - t * t);
+            }},
+           {"sigmoid", TANDEM_OP(sigmoid(x) * x),
+            [](double a) {
+              double s = sigmoid_ref(a);
+              return s * (1 - s) * (1 - 2 * s) * a + 2 * s * (1 - s);
+            }},
+       }) {
+    SCOPED_TRACE(c.name);
+    GradientTape outer;
+    outer.watch(x);
+    Tensor d1 = first_derivative(c.f, x);
+    auto d2 = outer.gradient(reduce_sum(d1), x);
+    ASSERT_TRUE(d2.has_value());
+    expect_values(*d2, map(v, c.second), 1e-12);
+  }
+}
+
+// As TensorFlow's ReluGrad (gradients * (features > 0)): a NaN incoming gradient stays NaN even
+// where the input was clipped; float32 too.
+TEST(MathGradients, ReluGradientIsAProductWithTheMask) {
+  Tensor x = f32({-1, 2, -3});
+  GradientTape tape;
+  tape.watch(x);
+  Tensor y = relu(x) * f32({std::nanf(""), 5, 1});
+  std::vector<float> g = tape.gradient(reduce_sum(y), x)->to_vector<float>();
+  EXPECT_TRUE(std::isnan(g[0]));
+  EXPECT_EQ(g[1], 5.f);
+  EXPECT_EQ(g[2], 0.f);
+}
+
 TEST(MathGradients, SecondOrderMultiply) {
   // f = x * x * y: df/dx = 2xy, d2f/dx2 = 2y, d2f/dxdy = 2x.
   Tensor x = f64({1.5, -2}), y = f64({3, 0.5});

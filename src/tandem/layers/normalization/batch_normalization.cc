@@ -2,6 +2,7 @@
 
 #include "tandem/autodiff/gradient_tape.h"
 #include "tandem/layers/registry.h"
+#include "tandem/ops/fused_batch_norm.h"
 #include "tandem/ops/math.h"
 #include "tandem/ops/nn.h"
 #include "tandem/ops/shape_ops.h"
@@ -78,8 +79,35 @@ std::vector<Shape> BatchNormalization::compute_output_shape(
   return {single_input_shape(input_shapes)};  // normalizes in place
 }
 
+bool BatchNormalization::can_fuse(const Tensor& x, bool training) const {
+  const DType t = x.dtype();
+  const auto same = [t](const Variable& v) { return !v.defined() || v.dtype() == t; };
+  return feature_axis_ == x.rank() - 1 && (t == float32 || t == float64) && same(gamma_) &&
+         same(beta_) && same(moving_mean_) && same(moving_variance_) &&
+         (!training || batch_moments_are_local());
+}
+
+Tensors BatchNormalization::call_fused(const Tensor& x, const CallContext& ctx) {
+  const Tensor scale = options_.scale ? gamma_.value() : Tensor();
+  const Tensor offset = options_.center ? beta_.value() : Tensor();
+  FusedBatchNormResult r =
+      fused_batch_norm(x, scale, offset, moving_mean_.value(), moving_variance_.value(),
+                       {.epsilon = options_.epsilon,
+                        .is_training = ctx.training,
+                        .exponential_avg_factor = 1.0 - options_.momentum});
+  if (ctx.training && !ctx.symbolic) {
+    autodiff::PauseAllTapes pause;
+    moving_mean_.assign(r.mean);
+    moving_variance_.assign(r.variance);
+  }
+  return {r.y};
+}
+
 Tensors BatchNormalization::call(const Tensors& inputs, const CallContext& ctx) {
   const Tensor& x = inputs[0];
+  // Channels last in float32 / float64: one kernel each way (ops/fused_batch_norm.h). Other axes,
+  // the 16-bit floats, mixed dtypes and cross-replica moments take the composed formula below.
+  if (can_fuse(x, ctx.training)) return call_fused(x, ctx);
   Tensor mean, variance;
   if (ctx.training) {
     // Population variance, as Keras's non-fused path; the moving variance follows the same.

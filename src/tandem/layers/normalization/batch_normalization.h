@@ -41,8 +41,15 @@ class BatchNormalization : public Layer {
   // shaped to broadcast against x (SyncBatchNormalization takes them over every replica's batch).
   virtual Moments batch_moments(const Tensor& x) const;
   const std::vector<int64_t>& reduction_axes() const { return reduce_; }
+  // Whether batch_moments are x's own (the fused kernel computes those itself); false for
+  // moments taken across replicas.
+  virtual bool batch_moments_are_local() const { return true; }
 
  private:
+  // Whether the fused kernel serves this call: channels last, float32 / float64 throughout, and in
+  // training local moments.
+  bool can_fuse(const Tensor& x, bool training) const;
+  Tensors call_fused(const Tensor& x, const CallContext& ctx);
   // moving = moving * momentum + batch * (1 - momentum), off the gradient tape.
   void update_moving(Variable& moving, const Tensor& batch_value);
 

@@ -16,6 +16,7 @@ class SyncBatchNormalization : public BatchNormalization {
 
  protected:
   Moments batch_moments(const Tensor& x) const override;
+  bool batch_moments_are_local() const override { return false; }
 };
 
 }  // namespace tandem::layers
