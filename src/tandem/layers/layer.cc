@@ -121,6 +121,7 @@ Tensors Layer::run(const Tensors& inputs, const CallContext& ctx) {
   }
   ContextScope scope(&ctx);
   Tensors outputs = call(inputs, ctx);
+  on_outputs(outputs);
   after_first_call();
   return outputs;
 }
@@ -234,6 +235,7 @@ std::vector<std::pair<Shape, DType>> Layer::infer_outputs(const std::vector<Shap
     ContextScope scope(&ctx);
     out = call(placeholders, ctx);
   }
+  on_outputs(out);
   after_first_call();
   bool batch_unknown = !shapes.empty() && shapes[0].rank() > 0 && shapes[0][0] < 0;
   std::vector<std::pair<Shape, DType>> result;

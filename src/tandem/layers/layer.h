@@ -158,6 +158,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // Runs when Layer::build marks the layer built and again after its first call (when layers that
   // create weights in call() have them); Model uses it to restore deferred load_weights.
   virtual void on_built() {}
+  // Runs after every call() (real and placeholder) with its outputs; Model uses it to learn how
+  // many outputs a subclassed model's call() returns, which names them output_1, output_2, ...
+  virtual void on_outputs(const Tensors& /*outputs*/) {}
 
  private:
   struct Weight {
