@@ -1,5 +1,6 @@
 #include "tandem/layers/layer.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -120,10 +121,34 @@ Tensors Layer::run(const Tensors& inputs, const CallContext& ctx) {
     metrics_.clear();
   }
   ContextScope scope(&ctx);
-  Tensors outputs = call(inputs, ctx);
+  Tensors outputs = call(autocast_inputs(inputs), ctx);
   on_outputs(outputs);
   after_first_call();
   return outputs;
+}
+
+Tensors Layer::autocast_inputs(const Tensors& inputs) const {
+  if (!autocast_ || !is_floating(dtype_)) return inputs;
+  // Floating weights of its own: the layer computes with them, so an integer input would either
+  // fail deep in an op or, worse, compute with truncated weights. Keras casts only floating inputs
+  // (tf.matmul then rejects the integer one); Tandem says so here, naming the layer.
+  bool floating_weights = std::any_of(weights_.begin(), weights_.end(), [](const Weight& w) {
+    return is_floating(w.variable.dtype());
+  });
+  Tensors cast_inputs = inputs;
+  for (size_t i = 0; i < cast_inputs.size(); ++i) {
+    DType received = cast_inputs[i].dtype();
+    if (is_floating(received)) {
+      if (received != dtype_) cast_inputs[i] = cast(cast_inputs[i], dtype_);
+      continue;
+    }
+    TANDEM_CHECK(!floating_weights, TypeError, describe(*this), " computes in ", dtype_name(dtype_),
+                 " and expected a floating input, received ", dtype_name(received),
+                 (inputs.size() > 1 ? " for input " + std::to_string(i) : ""),
+                 ": cast it first (cast(x, ", dtype_name(dtype_),
+                 ")); layers cast only floating inputs, as Keras does");
+  }
+  return cast_inputs;
 }
 
 void Layer::ensure_built(const std::vector<Shape>& input_shapes) {
@@ -233,7 +258,7 @@ std::vector<std::pair<Shape, DType>> Layer::infer_outputs(const std::vector<Shap
   {
     autodiff::PauseAllTapes pause;
     ContextScope scope(&ctx);
-    out = call(placeholders, ctx);
+    out = call(autocast_inputs(placeholders), ctx);
   }
   on_outputs(out);
   after_first_call();
