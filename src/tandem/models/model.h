@@ -141,6 +141,11 @@ class Model : public Layer, public Trainer {
 
   // Resolves the compiled losses and metrics per output once the outputs are known.
   void resolve_compiled_outputs() const;
+  // True for a subclassed model that has not run yet: output_names() is only a guess.
+  bool outputs_unknown() const;
+  // Builds such a model from the shapes of the dataset's first element (a placeholder call), so
+  // that its output names split the Dataset's tuples and maps right.
+  void build_outputs_from(const data::Dataset& dataset);
 
   std::shared_ptr<CompileState> compile_state_;
   size_t output_count_ = 0;  // results of the last call() (0 before the first)

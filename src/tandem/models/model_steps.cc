@@ -23,8 +23,12 @@ void Model::compile(CompileOptions options) {
   std::optional<std::vector<std::string>> names = output_names();
   // Only the placeholder guess of a subclassed model that has not run: how many outputs its
   // call() returns is known on the first batch, which assigns losses and metrics then.
-  if (output_count_ == 0 && names == pseudo_output_names(1)) names.reset();
+  if (outputs_unknown()) names.reset();
   compile_state_ = std::make_shared<CompileState>(options, names);
+}
+
+bool Model::outputs_unknown() const {
+  return output_count_ == 0 && output_names() == pseudo_output_names(1);
 }
 
 void Model::resolve_compiled_outputs() const {

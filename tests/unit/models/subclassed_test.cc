@@ -297,5 +297,29 @@ TEST(SubclassedOutputs, WrongCountsAndNamesAreValueErrors) {
   EXPECT_NEAR(logs.at("loss"), logs.at("output_1_loss") + logs.at("output_2_loss"), 1e-4);
 }
 
+TEST(SubclassedOutputs, DatasetsSplitByTheOutputsOfCall) {
+  TwoHeadData d;
+  // Tuples (x, y1, y2): the model has not run, so fit builds it from the first element to know
+  // that call() returns two outputs (else y2 would be taken for a sample weight).
+  auto model = std::make_shared<TwoHeads>();
+  model->compile({.optimizer = "sgd", .loss = {"mse", "mae"}, .loss_weights = {1.0, 0.5}});
+  data::Dataset tuples =
+      data::Dataset::from_tensor_slices(std::vector<Tensor>{d.x, d.ya, d.yb}).batch(16);
+  History history = model->fit(tuples, {.epochs = 1, .verbose = 0});
+  EXPECT_EQ(history.keys(), (std::vector<std::string>{"loss", "output_1_loss", "output_2_loss"}));
+
+  // Maps keyed by input_1 and the output names.
+  auto fresh = std::make_shared<TwoHeads>();
+  fresh->compile({.optimizer = "sgd", .loss = LossesByOutput{{"output_2", "mse"}}});
+  data::Dataset named = data::Dataset::from_tensor_slices(
+                            std::vector<std::pair<std::string, Tensor>>{
+                                {"input_1", d.x}, {"output_1", d.ya}, {"output_2", d.yb}})
+                            .batch(16);
+  Logs logs = fresh->evaluate(named, {.verbose = 0});
+  Tensors pred = (*fresh)(Tensors{d.x});
+  EXPECT_EQ(log_keys(logs), (std::vector<std::string>{"loss", "output_2_loss"}));
+  EXPECT_NEAR(logs.at("loss"), reduce_mean(square(pred[1] - d.yb)).item<float>(), 1e-4);
+}
+
 }  // namespace
 }  // namespace tandem
