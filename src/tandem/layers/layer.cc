@@ -1,5 +1,6 @@
 #include "tandem/layers/layer.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -120,9 +121,43 @@ Tensors Layer::run(const Tensors& inputs, const CallContext& ctx) {
     metrics_.clear();
   }
   ContextScope scope(&ctx);
-  Tensors outputs = call(inputs, ctx);
+  Tensors outputs = call(autocast_inputs(inputs), ctx);
+  on_outputs(outputs);
   after_first_call();
   return outputs;
+}
+
+Tensors Layer::autocast_inputs(const Tensors& inputs) const {
+  std::vector<DType> received;
+  for (const Tensor& t : inputs) received.push_back(t.dtype());
+  std::vector<DType> wanted = autocast_dtypes(received);
+  Tensors cast_inputs = inputs;
+  for (size_t i = 0; i < cast_inputs.size(); ++i)
+    if (wanted[i] != received[i]) cast_inputs[i] = cast(cast_inputs[i], wanted[i]);
+  return cast_inputs;
+}
+
+std::vector<DType> Layer::autocast_dtypes(const std::vector<DType>& received) const {
+  if (!autocast_ || !is_floating(dtype_)) return received;
+  // Floating weights of its own: the layer computes with them, so an integer input would either
+  // fail deep in an op or, worse, compute with truncated weights. Keras casts only floating inputs
+  // (tf.matmul then rejects the integer one); Tandem says so here, naming the layer.
+  bool floating_weights = std::any_of(weights_.begin(), weights_.end(), [](const Weight& w) {
+    return is_floating(w.variable.dtype());
+  });
+  std::vector<DType> wanted = received;
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    if (is_floating(received[i])) {
+      wanted[i] = dtype_;
+      continue;
+    }
+    TANDEM_CHECK(!floating_weights, TypeError, describe(*this), " computes in ", dtype_name(dtype_),
+                 " and expected a floating input, received ", dtype_name(received[i]),
+                 (received.size() > 1 ? " for input " + std::to_string(i) : ""),
+                 ": cast it first (cast(x, ", dtype_name(dtype_),
+                 ")); layers cast only floating inputs, as Keras does");
+  }
+  return wanted;
 }
 
 void Layer::ensure_built(const std::vector<Shape>& input_shapes) {
@@ -224,7 +259,9 @@ std::vector<OutputSpec> Layer::infer_output_spec(const std::vector<Shape>& input
                " input dtypes");
   check_input(input_shapes, input_dtypes);
   ensure_built(input_shapes);
-  return compute_output_spec(input_shapes, input_dtypes);
+  // The dtypes call() would receive: a layer with a formula then reports its compute dtype, and
+  // an integer input it rejects fails here as it would at a real call.
+  return compute_output_spec(input_shapes, autocast_dtypes(input_dtypes));
 }
 
 std::vector<OutputSpec> Layer::compute_output_spec(const std::vector<Shape>& input_shapes,
@@ -277,8 +314,9 @@ std::vector<OutputSpec> Layer::placeholder_outputs(const std::vector<Shape>& sha
   {
     autodiff::PauseAllTapes pause;
     ContextScope scope(&ctx);
-    out = call(placeholders, ctx);
+    out = call(autocast_inputs(placeholders), ctx);
   }
+  on_outputs(out);
   after_first_call();
   bool batch_unknown = !shapes.empty() && shapes[0].rank() > 0 && shapes[0][0] < 0;
   std::vector<OutputSpec> result;

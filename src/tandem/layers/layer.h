@@ -119,6 +119,15 @@ class Layer : public std::enable_shared_from_this<Layer> {
   const std::string& class_name() const { return class_name_; }
   const std::string& name() const { return name_; }
   DType dtype() const { return dtype_; }
+  // Keras's dtype policy: the layer computes in compute_dtype() and keeps its weights in
+  // variable_dtype(). Both are dtype() (LayerOptions::dtype, "float32" by default): Tandem has no
+  // mixed policies, so no layer reads its weights in another dtype.
+  DType compute_dtype() const { return dtype_; }
+  DType variable_dtype() const { return dtype_; }
+  // Keras's autocast: every call casts floating inputs to a floating compute_dtype() once, before
+  // call() (see docs/models.md, "Dtypes"). Off for layers that take integers (Embedding) and for
+  // graph models, whose own layers cast.
+  bool autocast() const { return autocast_; }
   const std::optional<Shape>& declared_input_shape() const { return input_shape_; }
   // Keras's config: name, trainable, dtype and the subclass's hyperparameters.
   virtual json get_config() const;
@@ -181,12 +190,17 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // The one input shape of a single-input layer's compute_output_shape, checked against
   // input_spec (ValueError for several inputs, ShapeError for a bad rank or size).
   const Shape& single_input_shape(const std::vector<Shape>& input_shapes) const;
-  // The dtype of every output of a layer that defines compute_output_shape: the first input's,
-  // as call() computes in its input's dtype (the layer's dtype when there is no input).
+  // The dtype of every output of a layer that defines compute_output_shape: the first input's as
+  // call() receives it (after autocast), or the layer's dtype when there is no input.
   virtual DType compute_output_dtype(const std::vector<DType>& input_dtypes) const;
+  // Keras's `autocast=False`: inputs reach call() in the dtype they arrive in.
+  void set_autocast(bool autocast) { autocast_ = autocast; }
   // Runs when Layer::build marks the layer built and again after its first call (when layers that
   // create weights in call() have them); Model uses it to restore deferred load_weights.
   virtual void on_built() {}
+  // Runs after every call() (real and placeholder) with its outputs; Model uses it to learn how
+  // many outputs a subclassed model's call() returns, which names them output_1, output_2, ...
+  virtual void on_outputs(const Tensors& /*outputs*/) {}
 
  private:
   struct Weight {
@@ -198,6 +212,10 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // Output shapes and dtypes from a placeholder call (the default compute_output_shape).
   std::vector<OutputSpec> placeholder_outputs(const std::vector<Shape>& shapes,
                                               const std::vector<DType>& dtypes);
+  // The inputs as call() receives them: floating ones cast to compute_dtype() (autocast).
+  Tensors autocast_inputs(const Tensors& inputs) const;
+  // The dtypes autocast_inputs gives inputs of `received` dtypes (TypeError where it would).
+  std::vector<DType> autocast_dtypes(const std::vector<DType>& received) const;
   void ensure_built(const std::vector<Shape>& input_shapes);
   void after_first_call();
   Tensors run(const Tensors& inputs, const CallContext& ctx);
@@ -210,6 +228,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   DType dtype_;
   std::optional<Shape> input_shape_;
   bool trainable_;
+  bool autocast_ = true;
   bool built_ = false;
   bool called_ = false;
   std::vector<Shape> build_input_shapes_;

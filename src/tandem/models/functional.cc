@@ -26,6 +26,7 @@ Functional::Functional(std::vector<KerasTensor> inputs, std::vector<KerasTensor>
   TANDEM_CHECK(!inputs_.empty() && !outputs_.empty(), ValueError,
                "Model: expected at least one input and one output, received ", inputs_.size(),
                " inputs and ", outputs_.size(), " outputs");
+  set_autocast(false);  // as Keras's graph models: each layer casts its own inputs
   std::set<const Node*> input_nodes;
   for (const KerasTensor& t : inputs_) {
     TANDEM_CHECK(t.defined() && is_input_node(*t.node()), ValueError,

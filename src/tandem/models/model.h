@@ -96,8 +96,10 @@ class Model : public Layer, public Trainer {
   std::vector<std::string> metrics_names() const override;
   void reset_metrics();
   // Names of the model's inputs and outputs (the input and output layers' names), which key
-  // losses, metrics and map-shaped Dataset elements. Subclassed models: "input_1" and
-  // "output_1" unless overridden.
+  // losses, metrics and map-shaped Dataset elements. Subclassed models: "input_1", and one name
+  // per result of call() as Keras gives them, "output_1", "output_2", ... (just "output_1" before
+  // the first call), unless overridden. compile() on a subclassed model that has not been called
+  // yet assigns its losses, loss weights and metrics to outputs on the first batch, as Keras does.
   virtual std::vector<std::string> input_names() const;
   virtual std::vector<std::string> output_names() const;
   // The compiled optimizer; ValueError before compile.
@@ -125,6 +127,7 @@ class Model : public Layer, public Trainer {
 
  protected:
   void on_built() override;
+  void on_outputs(const Tensors& outputs) override { output_count_ = outputs.size(); }
 
   // Keras prints graphs that are not a plain chain with a "Connected to" column.
   virtual bool sequential_like() const { return true; }
@@ -136,7 +139,16 @@ class Model : public Layer, public Trainer {
   Logs evaluate_with(DataHandler& data, const EvaluateOptions& options);
   Tensors predict_with(DataHandler& data, const PredictOptions& options);
 
+  // Resolves the compiled losses and metrics per output once the outputs are known.
+  void resolve_compiled_outputs() const;
+  // True for a subclassed model that has not run yet: output_names() is only a guess.
+  bool outputs_unknown() const;
+  // Builds such a model from the shapes of the dataset's first element (a placeholder call), so
+  // that its output names split the Dataset's tuples and maps right.
+  void build_outputs_from(const data::Dataset& dataset);
+
   std::shared_ptr<CompileState> compile_state_;
+  size_t output_count_ = 0;  // results of the last call() (0 before the first)
   bool stop_training_ = false;
   std::optional<std::pair<int, int64_t>> resume_;  // (epoch, steps) set by resume_at
   History history_;

@@ -213,8 +213,25 @@ History Model::fit(const Tensors& x, const Tensors& y, FitOptions options) {
   return fit_with(data, options);
 }
 
+void Model::build_outputs_from(const data::Dataset& dataset) {
+  if (!outputs_unknown()) return;
+  std::optional<data::Element> first = dataset.make_iterator(0)->next();
+  if (!first) return;  // nothing to train on; the loops say so
+  std::vector<Shape> shapes;
+  for (const std::string& name : input_names()) {
+    if (first->is_map()) {
+      if (!first->contains(name)) return;  // DataHandler names the missing key
+      shapes.push_back((*first)[name].shape());
+    } else if (first->size() > shapes.size()) {
+      shapes.push_back(first->at(static_cast<int64_t>(shapes.size())).shape());
+    }
+  }
+  if (!shapes.empty()) compute_output_shape(shapes);
+}
+
 History Model::fit(const data::Dataset& dataset, FitOptions options) {
   compile_state();
+  build_outputs_from(dataset);
   TANDEM_CHECK(options.validation_split == 0, ValueError,
                "validation_split is only supported for tensor inputs; pass validation_data with "
                "a Dataset");
@@ -284,6 +301,7 @@ Logs Model::evaluate(const Tensors& x, const Tensors& y, EvaluateOptions options
 
 Logs Model::evaluate(const data::Dataset& dataset, EvaluateOptions options) {
   compile_state();
+  build_outputs_from(dataset);
   DataHandler data = DataHandler::from_dataset(dataset,
                                                {.input_names = input_names(),
                                                 .output_names = output_names(),

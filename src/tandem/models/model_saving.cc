@@ -113,6 +113,7 @@ void Model::save(const std::string& path) const {
   io::ModelFileContents contents{.architecture_json = detail::save_architecture(*this).dump(),
                                  .tensors = named(weights(), "model", "")};
   if (compile_state_) {
+    resolve_compiled_outputs();  // a model that has weights has been called: its outputs are known
     json compile = compile_state_->loss.get_config();
     compile["metrics"] = compile_state_->metrics.get_config();
     compile["output_names"] = output_names();

@@ -1,4 +1,6 @@
 // Model's compile and per-batch steps (train_step, test_step, predict_step and what they share).
+#include <algorithm>
+
 #include "tandem/autodiff/gradient_tape.h"
 #include "tandem/core/error.h"
 #include "tandem/models/model.h"
@@ -18,7 +20,20 @@ void collect_added_metrics(const Layer& layer, std::vector<std::pair<std::string
 }  // namespace
 
 void Model::compile(CompileOptions options) {
-  compile_state_ = std::make_shared<CompileState>(options, output_names());
+  std::optional<std::vector<std::string>> names = output_names();
+  // Only the placeholder guess of a subclassed model that has not run: how many outputs its
+  // call() returns is known on the first batch, which assigns losses and metrics then.
+  if (outputs_unknown()) names.reset();
+  compile_state_ = std::make_shared<CompileState>(options, names);
+}
+
+bool Model::outputs_unknown() const {
+  return output_count_ == 0 && output_names() == pseudo_output_names(1);
+}
+
+void Model::resolve_compiled_outputs() const {
+  if (compile_state_ && !compile_state_->outputs_resolved())
+    compile_state_->resolve_outputs(output_names());
 }
 
 const CompileState& Model::compile_state() const {
@@ -30,7 +45,9 @@ const CompileState& Model::compile_state() const {
 optimizers::OptimizerPtr Model::optimizer() const { return compile_state().optimizer; }
 
 std::vector<std::string> Model::input_names() const { return {"input_1"}; }
-std::vector<std::string> Model::output_names() const { return {"output_1"}; }
+std::vector<std::string> Model::output_names() const {
+  return pseudo_output_names(std::max<size_t>(output_count_, 1));
+}
 
 Logs Model::train_step(const Batch& data) {
   compile_state();
@@ -60,11 +77,13 @@ Tensors Model::predict_step(const Tensors& x) { return (*this)(x, false); }
 
 Tensor Model::compute_loss(const Batch& data, const Tensors& y_pred) {
   compile_state();
+  resolve_compiled_outputs();
   return compile_state_->loss(data.y, y_pred, data.sample_weight, losses());
 }
 
 Logs Model::compute_metrics(const Batch& data, const Tensors& y_pred) {
   compile_state();
+  resolve_compiled_outputs();
   compile_state_->metrics.update_state(data.y, y_pred);
   std::vector<std::pair<std::string, Tensor>> added;
   collect_added_metrics(*this, added);

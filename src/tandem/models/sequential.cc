@@ -6,6 +6,7 @@ namespace tandem {
 
 Sequential::Sequential(std::vector<std::shared_ptr<Layer>> layers, LayerOptions options)
     : Model("Sequential", options) {
+  set_autocast(false);  // as Keras's graph models: each layer casts its own inputs
   for (auto& l : layers) add(std::move(l));
 }
 

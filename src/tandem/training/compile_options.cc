@@ -18,6 +18,12 @@ void check_known(const std::string& what, const std::string& key,
 
 }  // namespace
 
+std::vector<std::string> pseudo_output_names(size_t count) {
+  std::vector<std::string> names;
+  for (size_t i = 1; i <= count; ++i) names.push_back("output_" + std::to_string(i));
+  return names;
+}
+
 optimizers::OptimizerPtr OptimizerSpec::resolve() const {
   return optimizer_ ? optimizer_ : optimizers::get(name_);
 }

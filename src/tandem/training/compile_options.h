@@ -157,6 +157,10 @@ class Metrics {
   MetricsByOutput by_name_;
 };
 
+// Keras's names for outputs that have none of their own (a subclassed model's call() results):
+// "output_1", "output_2", ... (compile_utils.create_pseudo_output_names).
+std::vector<std::string> pseudo_output_names(size_t count);
+
 struct CompileOptions {
   OptimizerSpec optimizer = "rmsprop";  // Keras's default
   Losses loss = {};

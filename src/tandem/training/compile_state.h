@@ -2,6 +2,7 @@
 // losses and metrics, and trackers for values layers report with add_metric.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,10 +15,19 @@ namespace tandem {
 
 class CompileState {
  public:
-  CompileState(const CompileOptions& options, const std::vector<std::string>& output_names)
+  // output_names: nullopt while the model's outputs are unknown (a subclassed model not called
+  // yet); resolve_outputs then assigns losses and metrics on the first batch.
+  CompileState(const CompileOptions& options,
+               const std::optional<std::vector<std::string>>& output_names)
       : optimizer(options.optimizer.resolve()),
         loss(options.loss, options.loss_weights, output_names),
         metrics(options.metrics, output_names) {}
+
+  bool outputs_resolved() const { return loss.built() && metrics.has_output_names(); }
+  void resolve_outputs(const std::vector<std::string>& output_names) {
+    loss.build(output_names);
+    metrics.set_output_names(output_names);
+  }
 
   optimizers::OptimizerPtr optimizer;
   CompiledLoss loss;

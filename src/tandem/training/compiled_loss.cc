@@ -18,12 +18,23 @@ void update_tracker(metrics::Metric& tracker, const Tensor& value, double weight
 }
 
 CompiledLoss::CompiledLoss(const Losses& losses, const LossWeights& weights,
-                           const std::vector<std::string>& output_names)
-    : output_names_(output_names), weights_(weights.per_output(output_names)) {
-  for (const LossSpec& spec : losses.per_output(output_names)) {
-    losses_.push_back(spec.empty() ? nullptr : spec.resolve());
-  }
+                           const std::optional<std::vector<std::string>>& output_names)
+    : specs_(losses), weight_specs_(weights) {
   trackers_.push_back(make_tracker("loss"));
+  if (output_names) build(*output_names);
+}
+
+void CompiledLoss::build(const std::vector<std::string>& output_names) {
+  if (built_) return;
+  std::vector<double> weights = weight_specs_.per_output(output_names);
+  std::vector<losses::LossPtr> resolved;
+  for (const LossSpec& spec : specs_.per_output(output_names)) {
+    resolved.push_back(spec.empty() ? nullptr : spec.resolve());
+  }
+  output_names_ = output_names;
+  weights_ = std::move(weights);
+  losses_ = std::move(resolved);
+  built_ = true;
   for (size_t i = 0; i < losses_.size(); ++i) {
     bool tracked = losses_.size() > 1 && losses_[i] != nullptr;
     output_trackers_.push_back(tracked ? make_tracker(output_names_[i] + "_loss") : nullptr);
@@ -32,6 +43,7 @@ CompiledLoss::CompiledLoss(const Losses& losses, const LossWeights& weights,
 }
 
 bool CompiledLoss::has_loss() const {
+  if (!built_) return !specs_.empty();
   for (const auto& loss : losses_)
     if (loss) return true;
   return false;
@@ -39,6 +51,7 @@ bool CompiledLoss::has_loss() const {
 
 Tensor CompiledLoss::operator()(const Tensors& y_true, const Tensors& y_pred,
                                 const Tensors& sample_weight, const Tensors& model_losses) {
+  build(pseudo_output_names(y_pred.size()));
   TANDEM_CHECK(y_pred.size() == losses_.size(), ValueError, "the model produced ", y_pred.size(),
                " output(s) but compile() set losses for ", losses_.size());
   TANDEM_CHECK(sample_weight.size() <= 1 || sample_weight.size() == y_pred.size(), ValueError,
@@ -68,6 +81,9 @@ Tensor CompiledLoss::operator()(const Tensors& y_true, const Tensors& y_pred,
 }
 
 nlohmann::json CompiledLoss::get_config() const {
+  TANDEM_CHECK(built_, ValueError,
+               "the compiled losses are not resolved yet: the model's outputs are known after its "
+               "first call");
   nlohmann::json config = nlohmann::json::array();
   for (const auto& loss : losses_) config.push_back(loss ? losses::serialize(*loss) : nullptr);
   return {{"loss", config}, {"loss_weights", weights_}};

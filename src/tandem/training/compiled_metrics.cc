@@ -5,19 +5,29 @@
 namespace tandem {
 
 CompiledMetrics::CompiledMetrics(const Metrics& metrics,
-                                 const std::vector<std::string>& output_names)
-    : output_names_(output_names), specs_(metrics.per_output(output_names)) {}
+                                 const std::optional<std::vector<std::string>>& output_names)
+    : given_(metrics) {
+  if (output_names) set_output_names(*output_names);
+}
+
+void CompiledMetrics::set_output_names(const std::vector<std::string>& output_names) {
+  if (output_names_) return;
+  specs_ = given_.per_output(output_names);
+  output_names_ = output_names;
+}
 
 void CompiledMetrics::build(const Tensors& y_true, const Tensors& y_pred) {
-  bool prefix = output_names_.size() > 1;
+  set_output_names(pseudo_output_names(y_pred.size()));
+  const std::vector<std::string>& names = *output_names_;
+  bool prefix = names.size() > 1;
   for (size_t i = 0; i < specs_.size(); ++i) {
     if (specs_[i].empty()) continue;
-    TANDEM_CHECK(i < y_true.size(), ValueError, "metrics for output '", output_names_[i],
+    TANDEM_CHECK(i < y_true.size(), ValueError, "metrics for output '", names[i],
                  "' need a target, but only ", y_true.size(), " target(s) were given");
     for (const MetricSpec& spec : specs_[i]) {
       metrics::MetricPtr metric = spec.resolve(y_true[i].shape(), y_pred[i].shape());
       metrics_.push_back(metric);
-      names_.push_back(prefix ? output_names_[i] + "_" + metric->name() : metric->name());
+      names_.push_back(prefix ? names[i] + "_" + metric->name() : metric->name());
       output_of_.push_back(i);
     }
   }
@@ -33,6 +43,9 @@ void CompiledMetrics::update_state(const Tensors& y_true, const Tensors& y_pred)
 }
 
 nlohmann::json CompiledMetrics::get_config() const {
+  TANDEM_CHECK(output_names_.has_value(), ValueError,
+               "the compiled metrics are not assigned to outputs yet: the model's outputs are "
+               "known after its first call");
   nlohmann::json per_output = nlohmann::json::array();
   for (const auto& specs : specs_) {
     nlohmann::json list = nlohmann::json::array();

@@ -56,7 +56,10 @@ TEST(LeakyReLU, Conformance) {
 TEST(LeakyReLU, DefaultsToKerasAlpha) {
   layers::LeakyReLU leaky;
   EXPECT_EQ(leaky.get_config()["alpha"], 0.3);
-  expect_values(leaky(f64({-2.0, 0.0, 1.5})), {-0.6, 0.0, 1.5}, 1e-12);
+  // A float32 layer computes float64 inputs in float32 (Layer's autocast).
+  Tensor out = leaky(f64({-2.0, 0.0, 1.5}));
+  EXPECT_EQ(out.dtype(), float32);
+  expect_values(out, {-0.6, 0.0, 1.5}, 1e-6);
   expect_error<ValueError>([] { layers::LeakyReLU(-1.0); }, "expected alpha >= 0, received -1");
 }
 
@@ -67,8 +70,9 @@ TEST(ELU, Conformance) {
 }
 
 TEST(ELU, ExponentialBelowZero) {
-  expect_values(layers::ELU()(f64({-1.0, 0.0, 2.0})), {std::exp(-1.0) - 1.0, 0.0, 2.0}, 1e-12);
-  expect_values(layers::ELU(2.0)(f64({-1000.0})), {-2.0}, 1e-12);
+  expect_values(layers::ELU(1.0, kF64)(f64({-1.0, 0.0, 2.0})), {std::exp(-1.0) - 1.0, 0.0, 2.0},
+                1e-12);
+  expect_values(layers::ELU(2.0, kF64)(f64({-1000.0})), {-2.0}, 1e-12);
 }
 
 TEST(Softmax, Conformance) {
@@ -80,9 +84,9 @@ TEST(Softmax, Conformance) {
 
 TEST(Softmax, NormalizesAlongTheAxis) {
   Tensor x = Tensor::from_vector(std::vector<double>{0.0, std::log(2.0), 0.0, 0.0}, Shape{2, 2});
-  expect_values(layers::Softmax()(x), {1.0 / 3, 2.0 / 3, 0.5, 0.5}, 1e-12);
-  expect_values(layers::Softmax(0)(x), {0.5, 2.0 / 3, 0.5, 1.0 / 3}, 1e-12);
-  expect_error<ValueError>([&] { layers::Softmax(2)(x); },
+  expect_values(layers::Softmax(-1, kF64)(x), {1.0 / 3, 2.0 / 3, 0.5, 0.5}, 1e-12);
+  expect_values(layers::Softmax(0, kF64)(x), {0.5, 2.0 / 3, 0.5, 1.0 / 3}, 1e-12);
+  expect_error<ValueError>([&] { layers::Softmax(2, kF64)(x); },
                            "axis 2 is out of range for an input of shape [2,2]");
 }
 

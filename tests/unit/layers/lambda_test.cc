@@ -85,11 +85,37 @@ TEST(Lambda, SingleTensorFormAndSymbolicUse) {
   EXPECT_EQ(out.shape(), (Shape{-1, 4}));
 }
 
+// Registered at file scope, as a user registers a function for load_model.
+TANDEM_REGISTER_LAMBDA(negate_for_test,
+                       [](const Tensors& in) -> Tensors { return {in[0] * -1.0}; });
+
+TEST(Lambda, MacroRegistersInTheSharedRegistry) {
+  EXPECT_TRUE(layers::lambda_registry().contains("negate_for_test"));
+  Lambda named([](const Tensor& x) { return x; }, "negate_for_test");
+  std::shared_ptr<Layer> rebuilt = layer_from_config(serialize_layer(named));
+  expect_values((*rebuilt)(constant({1.0f, -2.0f})), {-1, 2});
+}
+
+TEST(Lambda, CustomObjectsResolveTheFunction) {
+  Lambda named([](const Tensor& x) { return x; }, "add_ten_custom");
+  CustomObjects custom = {{"add_ten_custom", [](const json&) {
+                             return layers::LambdaFn(
+                                 [](const Tensors& in) -> Tensors { return {in[0] + 10.0}; });
+                           }}};
+  std::shared_ptr<Layer> rebuilt = layer_from_config(serialize_layer(named), custom);
+  expect_values((*rebuilt)(constant({1.0f, 2.0f})), {11, 12});
+  // Outside the scope the name is unknown again.
+  expect_error<ValueError>([&] { layer_from_config(serialize_layer(named)); },
+                           "TANDEM_REGISTER_LAMBDA(add_ten_custom, fn)");
+}
+
 TEST(Lambda, UnregisteredFunctionCannotBeRebuilt) {
   Lambda anonymous([](const Tensor& x) { return x; });
   expect_error<ValueError>([&] { layer_from_config(serialize_layer(anonymous)); },
                            "register it first with register_lambda(\"lambda\", fn)");
   expect_error<ValueError>([] { Lambda(layers::LambdaFn{}); }, "the function is empty");
+  expect_error<ValueError>([] { layers::register_lambda("empty", layers::LambdaFn{}); },
+                           "the function is empty");
 }
 
 }  // namespace

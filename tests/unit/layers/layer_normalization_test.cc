@@ -48,11 +48,11 @@ TEST(LayerNormalization, SeveralAxesConformance) {
 }
 
 TEST(LayerNormalization, NormalizesEachSample) {
-  LayerNormalization norm({.epsilon = 0.0});
+  LayerNormalization norm({.epsilon = 0.0, .layer = {.dtype = float64}});
   Tensor x = Tensor::from_vector(std::vector<double>{1, 2, 3, 2, 4, 6}, Shape{2, 3});
   double r = 1.0 / std::sqrt(2.0 / 3.0);
   expect_values(norm(x), {-r, 0, r, -r, 0, r}, 1e-9);
-  LayerNormalization with_eps;
+  LayerNormalization with_eps({.layer = {.dtype = float64}});
   double s = 1.0 / std::sqrt(2.0 / 3.0 + 1e-3);
   std::vector<double> y = with_eps(x).to_vector<double>();
   EXPECT_NEAR(y[0], -s, 1e-9);

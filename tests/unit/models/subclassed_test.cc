@@ -181,5 +181,146 @@ TEST(Subclassed, FreezePretrainedBaseAndAddHead) {
   EXPECT_TRUE(grads[0].has_value());
 }
 
+// Two regression heads on one input: call() returns two tensors, which Keras names output_1 and
+// output_2 for compile's lists and maps.
+class TwoHeads : public Model {
+ public:
+  TwoHeads() : Model("TwoHeads", {}) {
+    a_ = track("head_a", std::make_shared<Dense>(1));
+    b_ = track("head_b", std::make_shared<Dense>(1));
+  }
+
+ protected:
+  Tensors call(const Tensors& inputs, const CallContext&) override {
+    return {(*a_)(inputs[0]), (*b_)(inputs[0])};
+  }
+
+ private:
+  std::shared_ptr<Dense> a_, b_;
+};
+
+struct TwoHeadData {
+  Tensor x = random_normal(Shape{16, 3}, {.seed = 11});
+  Tensor ya = reduce_sum(x, {.axis = std::vector<int64_t>{1}, .keepdims = true});
+  Tensor yb = ya * -2.0;
+};
+
+std::vector<std::string> log_keys(const Logs& logs) {
+  std::vector<std::string> keys;
+  for (const auto& item : logs.items()) keys.push_back(item.first);
+  return keys;
+}
+
+TEST(SubclassedOutputs, NamesFollowTheResultsOfCall) {
+  auto model = std::make_shared<TwoHeads>();
+  EXPECT_EQ(model->output_names(), (std::vector<std::string>{"output_1"}));  // not called yet
+  (*model)(Tensors{TwoHeadData().x});
+  EXPECT_EQ(model->output_names(), (std::vector<std::string>{"output_1", "output_2"}));
+}
+
+TEST(SubclassedOutputs, ListOfLossesAndWeightsTrainsWithTheWeightedSum) {
+  set_random_seed(3);
+  auto model = std::make_shared<TwoHeads>();
+  TwoHeadData d;
+  // Compiled before the first call, as usual: the losses find their outputs on the first batch.
+  model->compile({.optimizer = std::make_shared<optimizers::SGD>(
+                      optimizers::SGDOptions{.learning_rate = 0.05}),
+                  .loss = {"mse", "mae"},
+                  .loss_weights = {1.0, 0.5},
+                  .metrics = {"mae"}});
+  Tensors pred = (*model)(Tensors{d.x});
+  double mse_a = reduce_mean(square(pred[0] - d.ya)).item<float>();
+  double mae_a = reduce_mean(abs(pred[0] - d.ya)).item<float>();
+  double mae_b = reduce_mean(abs(pred[1] - d.yb)).item<float>();
+  std::vector<Tensor> before = model->get_weights();
+
+  // train_on_batch reports the loss of the weights it started from.
+  Logs logs = model->train_on_batch({d.x}, {d.ya, d.yb});
+  EXPECT_EQ(log_keys(logs), (std::vector<std::string>{"loss", "output_1_loss", "output_2_loss",
+                                                      "output_1_mae", "output_2_mae"}));
+  EXPECT_NEAR(logs.at("output_1_loss"), mse_a, 1e-5);
+  EXPECT_NEAR(logs.at("output_2_loss"), mae_b, 1e-5);
+  EXPECT_NEAR(logs.at("loss"), mse_a + 0.5 * mae_b, 1e-5);
+  EXPECT_NEAR(logs.at("output_1_mae"), mae_a, 1e-5);
+  EXPECT_NEAR(logs.at("output_2_mae"), mae_b, 1e-5);
+  EXPECT_NE(model->get_weights()[0].to_vector<float>(), before[0].to_vector<float>());
+
+  History history =
+      model->fit(Tensors{d.x}, Tensors{d.ya, d.yb}, {.batch_size = 16, .epochs = 30, .verbose = 0});
+  EXPECT_LT(history["loss"].back(), 0.5 * history["loss"].front());
+  Logs evaluated = model->evaluate(Tensors{d.x}, Tensors{d.ya, d.yb}, {.verbose = 0});
+  pred = (*model)(Tensors{d.x});
+  double mse_now = reduce_mean(square(pred[0] - d.ya)).item<float>();
+  double mae_now = reduce_mean(abs(pred[1] - d.yb)).item<float>();
+  EXPECT_NEAR(evaluated.at("loss"), mse_now + 0.5 * mae_now, 1e-4);
+  EXPECT_EQ(model->metrics_names(), log_keys(evaluated));
+}
+
+TEST(SubclassedOutputs, MapsKeyedByOutputNames) {
+  auto model = std::make_shared<TwoHeads>();
+  TwoHeadData d;
+  model->compile({.optimizer = "sgd",
+                  .loss = LossesByOutput{{"output_1", "mse"}, {"output_2", "mae"}},
+                  .loss_weights = LossWeights{{"output_2", 0.25}},
+                  .metrics = MetricsByOutput{{"output_2", {"mse"}}}});
+  Logs logs = model->evaluate(Tensors{d.x}, Tensors{d.ya, d.yb}, {.verbose = 0});
+  EXPECT_EQ(log_keys(logs),
+            (std::vector<std::string>{"loss", "output_1_loss", "output_2_loss", "output_2_mse"}));
+  Tensors pred = (*model)(Tensors{d.x});
+  double mse_a = reduce_mean(square(pred[0] - d.ya)).item<float>();
+  double mae_b = reduce_mean(abs(pred[1] - d.yb)).item<float>();
+  EXPECT_NEAR(logs.at("loss"), mse_a + 0.25 * mae_b, 1e-4);
+  EXPECT_NEAR(logs.at("output_2_mse"), reduce_mean(square(pred[1] - d.yb)).item<float>(), 1e-4);
+}
+
+TEST(SubclassedOutputs, WrongCountsAndNamesAreValueErrors) {
+  TwoHeadData d;
+  auto model = std::make_shared<TwoHeads>();
+  model->compile({.optimizer = "sgd", .loss = {"mse", "mae", "mse"}});
+  testing::expect_error<ValueError>(
+      [&] {
+        model->train_on_batch({d.x}, {d.ya, d.yb});
+      },
+      "expected one loss per output (2: [output_1, output_2]), received a list of 3");
+  // Once called, compile knows the outputs and checks at once.
+  testing::expect_error<ValueError>(
+      [&] { model->compile({.loss = "mse", .loss_weights = {1.0}}); },
+      "expected one loss weight per output (2: [output_1, output_2]), received a list of 1");
+  testing::expect_error<ValueError>(
+      [&] {
+        model->compile({.loss = LossesByOutput{{"output_3", "mse"}}});
+      },
+      "outputs are [output_1, output_2]");
+  // One loss for every output, as Keras broadcasts it.
+  model->compile({.optimizer = "sgd", .loss = "mse"});
+  Logs logs = model->evaluate(Tensors{d.x}, Tensors{d.ya, d.yb}, {.verbose = 0});
+  EXPECT_EQ(log_keys(logs), (std::vector<std::string>{"loss", "output_1_loss", "output_2_loss"}));
+  EXPECT_NEAR(logs.at("loss"), logs.at("output_1_loss") + logs.at("output_2_loss"), 1e-4);
+}
+
+TEST(SubclassedOutputs, DatasetsSplitByTheOutputsOfCall) {
+  TwoHeadData d;
+  // Tuples (x, y1, y2): the model has not run, so fit builds it from the first element to know
+  // that call() returns two outputs (else y2 would be taken for a sample weight).
+  auto model = std::make_shared<TwoHeads>();
+  model->compile({.optimizer = "sgd", .loss = {"mse", "mae"}, .loss_weights = {1.0, 0.5}});
+  data::Dataset tuples =
+      data::Dataset::from_tensor_slices(std::vector<Tensor>{d.x, d.ya, d.yb}).batch(16);
+  History history = model->fit(tuples, {.epochs = 1, .verbose = 0});
+  EXPECT_EQ(history.keys(), (std::vector<std::string>{"loss", "output_1_loss", "output_2_loss"}));
+
+  // Maps keyed by input_1 and the output names.
+  auto fresh = std::make_shared<TwoHeads>();
+  fresh->compile({.optimizer = "sgd", .loss = LossesByOutput{{"output_2", "mse"}}});
+  data::Dataset named = data::Dataset::from_tensor_slices(
+                            std::vector<std::pair<std::string, Tensor>>{
+                                {"input_1", d.x}, {"output_1", d.ya}, {"output_2", d.yb}})
+                            .batch(16);
+  Logs logs = fresh->evaluate(named, {.verbose = 0});
+  Tensors pred = (*fresh)(Tensors{d.x});
+  EXPECT_EQ(log_keys(logs), (std::vector<std::string>{"loss", "output_2_loss"}));
+  EXPECT_NEAR(logs.at("loss"), reduce_mean(square(pred[1] - d.yb)).item<float>(), 1e-4);
+}
+
 }  // namespace
 }  // namespace tandem

@@ -84,11 +84,12 @@ std::vector<Shape> Conv2D::compute_output_shape(const std::vector<Shape>& input_
 
 Tensors Conv2D::call(const Tensors& inputs, const CallContext&) {
   const Tensor& x = inputs[0];
-  Tensor y = conv2d(x, cast(kernel_.value(), x.dtype()),
+  // x arrives in compute_dtype(), the kernel's dtype (Layer's autocast).
+  Tensor y = conv2d(x, kernel_.value(),
                     {.strides = {strides_.h, strides_.w},
                      .padding = upper(padding_),
                      .dilations = {dilation_.h, dilation_.w}});
-  if (options_.use_bias) y = y + cast(bias_.value(), x.dtype());
+  if (options_.use_bias) y = y + bias_.value();
   return {options_.activation(y)};
 }
 

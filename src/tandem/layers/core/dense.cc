@@ -42,7 +42,8 @@ std::vector<Shape> Dense::compute_output_shape(const std::vector<Shape>& input_s
 
 Tensors Dense::call(const Tensors& inputs, const CallContext&) {
   const Tensor& x = inputs[0];
-  Tensor kernel = cast(kernel_.value(), x.dtype());
+  // x arrives in compute_dtype(), the kernel's dtype (Layer's autocast).
+  Tensor kernel = kernel_.value();
   Tensor y;
   if (x.rank() == 2) {
     y = matmul(x, kernel);
@@ -50,7 +51,7 @@ Tensors Dense::call(const Tensors& inputs, const CallContext&) {
     // [..., in] @ [in, units]: tensordot over the last axis keeps the leading dimensions.
     y = tensordot(x, kernel, TensordotAxes{{x.rank() - 1}, {0}});
   }
-  if (options_.use_bias) y = y + cast(bias_.value(), x.dtype());
+  if (options_.use_bias) y = y + bias_.value();
   return {options_.activation(y)};
 }
 

@@ -15,6 +15,7 @@ Embedding::Embedding(int64_t input_dim, int64_t output_dim, EmbeddingOptions opt
   TANDEM_CHECK(input_dim > 0 && output_dim > 0, ValueError,
                "Embedding: expected input_dim > 0 and output_dim > 0, received input_dim ",
                input_dim, " and output_dim ", output_dim);
+  set_autocast(false);  // ids are integers; call() converts float ids itself
 }
 
 void Embedding::build(const std::vector<Shape>& input_shapes) {

@@ -25,6 +25,7 @@ InputLayer::InputLayer(const Shape& shape, InputOptions options)
     TANDEM_CHECK(d >= -1, ValueError, "Input: dimensions must be >= 0 or -1 (None), received ",
                  shape.to_list_string());
   set_input_spec({.ndim = batch_shape_.rank(), .dtype = options.dtype});
+  set_autocast(false);  // the input spec names the one dtype it accepts
 }
 
 std::vector<Shape> InputLayer::compute_output_shape(const std::vector<Shape>& input_shapes) {

@@ -1,21 +1,9 @@
 #include "tandem/layers/core/lambda.h"
 
-#include <map>
-#include <mutex>
-
 #include "tandem/layers/registry.h"
 
 namespace tandem::layers {
 namespace {
-
-std::mutex& functions_mutex() {
-  static std::mutex mu;
-  return mu;
-}
-std::map<std::string, LambdaFn>& functions() {
-  static std::map<std::string, LambdaFn> table;
-  return table;
-}
 
 LambdaFn single(std::function<Tensor(const Tensor&)> fn) {
   TANDEM_CHECK(fn != nullptr, ValueError, "Lambda: the function is empty");
@@ -96,31 +84,34 @@ json Lambda::get_config() const {
 
 std::shared_ptr<Layer> Lambda::from_config(const json& config) {
   std::string name = config.value("function", std::string("lambda"));
-  LambdaFn fn;
-  {
-    std::lock_guard<std::mutex> lock(functions_mutex());
-    auto it = functions().find(name);
-    if (it != functions().end()) fn = it->second;
-  }
-  TANDEM_CHECK(fn != nullptr, ValueError, "Lambda.from_config: function '", name,
-               "' is unknown; C++ callables cannot be serialised, so register it first with "
-               "register_lambda(\"",
-               name, "\", fn)");
+  // C++ callables cannot be serialised: the name must resolve (custom_objects, then registered).
+  TANDEM_CHECK(lambda_registry().contains(name), ValueError, "Lambda.from_config: function '", name,
+               "' is unknown; C++ callables cannot be serialised, so pass it in custom_objects or "
+               "register it first with register_lambda(\"",
+               name, "\", fn) or TANDEM_REGISTER_LAMBDA(", name, ", fn)");
+  LambdaFn fn = lambda_registry().make(name, config);
+  TANDEM_CHECK(fn != nullptr, ValueError, "Lambda.from_config: the factory for function '", name,
+               "' returned an empty function");
   LayerOptions options = options_from_config(config);
   const json output_shape = config.value("output_shape", json(nullptr));
   if (output_shape.is_array()) {
     std::vector<int64_t> dims;
     for (const json& d : output_shape) dims.push_back(d.is_null() ? -1 : d.get<int64_t>());
-    return std::make_shared<Lambda>(fn, name, LambdaOutputShape(Shape(dims)), options);
+    return std::make_shared<Lambda>(std::move(fn), name, LambdaOutputShape(Shape(dims)), options);
   }
-  return std::make_shared<Lambda>(fn, name, options);
+  return std::make_shared<Lambda>(std::move(fn), name, options);
 }
 
-void register_lambda(const std::string& function_name, LambdaFn fn) {
+Registry<LambdaFn>& lambda_registry() {
+  static Registry<LambdaFn> registry("Lambda function", "TANDEM_REGISTER_LAMBDA");
+  return registry;
+}
+
+bool register_lambda(const std::string& function_name, LambdaFn fn) {
   TANDEM_CHECK(fn != nullptr, ValueError, "register_lambda('", function_name,
                "'): the function is empty");
-  std::lock_guard<std::mutex> lock(functions_mutex());
-  functions()[function_name] = std::move(fn);
+  return lambda_registry().add(function_name,
+                               [fn = std::move(fn)](const json&) -> LambdaFn { return fn; });
 }
 
 TANDEM_REGISTER_LAYER(Lambda);

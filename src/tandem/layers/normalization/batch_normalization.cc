@@ -70,7 +70,7 @@ Moments BatchNormalization::batch_moments(const Tensor& x) const {
 }
 
 void BatchNormalization::update_moving(Variable& moving, const Tensor& batch_value) {
-  Tensor batch = cast(stop_gradient(batch_value), moving.dtype());
+  Tensor batch = stop_gradient(batch_value);  // in compute_dtype(), the moving statistics' dtype
   moving.assign(moving.value() * options_.momentum + batch * (1.0 - options_.momentum));
 }
 
@@ -120,15 +120,15 @@ Tensors BatchNormalization::call(const Tensors& inputs, const CallContext& ctx) 
       update_moving(moving_variance_, reshape(variance, moving_variance_.shape()));
     }
   } else {
-    mean = reshape(cast(moving_mean_.value(), x.dtype()), param_broadcast_);
-    variance = reshape(cast(moving_variance_.value(), x.dtype()), param_broadcast_);
+    mean = reshape(moving_mean_.value(), param_broadcast_);
+    variance = reshape(moving_variance_.value(), param_broadcast_);
   }
   // y = (x - mean) / sqrt(var + eps) * gamma + beta, folded into one per-channel scale and
   // shift so the full-size tensor is touched twice (x * scale + shift) instead of four times.
   Tensor scale = rsqrt(variance + options_.epsilon);
-  if (options_.scale) scale = scale * reshape(cast(gamma_.value(), x.dtype()), param_broadcast_);
+  if (options_.scale) scale = scale * reshape(gamma_.value(), param_broadcast_);
   Tensor shift = -mean * scale;
-  if (options_.center) shift = shift + reshape(cast(beta_.value(), x.dtype()), param_broadcast_);
+  if (options_.center) shift = shift + reshape(beta_.value(), param_broadcast_);
   return {x * scale + shift};
 }
 

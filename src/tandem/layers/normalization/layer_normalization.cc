@@ -65,8 +65,8 @@ Tensors LayerNormalization::call(const Tensors& inputs, const CallContext&) {
   const Tensor& x = inputs[0];
   Moments m = moments(x, axes_, /*keepdims=*/true);
   Tensor y = (x - m.mean) * rsqrt(m.variance + options_.epsilon);
-  if (options_.scale) y = y * reshape(cast(gamma_.value(), x.dtype()), param_broadcast_);
-  if (options_.center) y = y + reshape(cast(beta_.value(), x.dtype()), param_broadcast_);
+  if (options_.scale) y = y * reshape(gamma_.value(), param_broadcast_);
+  if (options_.center) y = y + reshape(beta_.value(), param_broadcast_);
   return {y};
 }
 

@@ -91,13 +91,13 @@ std::vector<Shape> LSTM::compute_output_shape(const std::vector<Shape>& input_sh
 Tensors LSTM::call(const Tensors& inputs, const CallContext&) {
   const Tensor& x = inputs[0];
   int64_t batch = x.shape()[0];
-  Tensor kernel = cast(kernel_.value(), x.dtype()),
-         recurrent = cast(recurrent_kernel_.value(), x.dtype());
+  // x arrives in compute_dtype(), the weights' dtype (Layer's autocast).
+  Tensor kernel = kernel_.value(), recurrent = recurrent_kernel_.value();
   Tensor h = zeros(Shape{batch, units_}, x.dtype()), c = zeros(Shape{batch, units_}, x.dtype());
   std::vector<Tensor> outputs;
   for (const Tensor& xt : unstack(x, 1)) {
     Tensor z = matmul(xt, kernel) + matmul(h, recurrent);
-    if (options_.use_bias) z = z + cast(bias_.value(), x.dtype());
+    if (options_.use_bias) z = z + bias_.value();
     std::vector<Tensor> g = gates(z, 4);
     Tensor i = options_.recurrent_activation(g[0]), f = options_.recurrent_activation(g[1]);
     Tensor o = options_.recurrent_activation(g[3]);
@@ -147,11 +147,11 @@ std::vector<Shape> GRU::compute_output_shape(const std::vector<Shape>& input_sha
 Tensors GRU::call(const Tensors& inputs, const CallContext&) {
   const Tensor& x = inputs[0];
   int64_t batch = x.shape()[0];
-  Tensor kernel = cast(kernel_.value(), x.dtype()),
-         recurrent = cast(recurrent_kernel_.value(), x.dtype());
+  // x arrives in compute_dtype(), the weights' dtype (Layer's autocast).
+  Tensor kernel = kernel_.value(), recurrent = recurrent_kernel_.value();
   Tensor input_bias, recurrent_bias;
   if (options_.use_bias) {
-    std::vector<Tensor> b = unstack(cast(bias_.value(), x.dtype()), 0);
+    std::vector<Tensor> b = unstack(bias_.value(), 0);
     input_bias = b[0];
     recurrent_bias = b[1];
   }
