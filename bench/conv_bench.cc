@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_timing.h"
 #include "kernels/cpu/conv.h"
 #include "kernels/cpu/dnnl_conv.h"
 #include "kernels/cpu/dnnl_pool.h"
@@ -22,18 +23,8 @@ namespace {
 
 using namespace tandem::kernels;
 using namespace tandem::kernels::cpu;
-using Clock = std::chrono::steady_clock;
 
-double median_ms(const std::function<void()>& f, int repeats) {
-  std::vector<double> t;
-  for (int r = 0; r < repeats; ++r) {
-    auto begin = Clock::now();
-    f();
-    t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - begin).count());
-  }
-  std::nth_element(t.begin(), t.begin() + t.size() / 2, t.end());
-  return t[t.size() / 2];
-}
+using bench::median_ms;
 
 struct Layer {
   const char* name;

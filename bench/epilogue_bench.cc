@@ -14,24 +14,15 @@
 #include <functional>
 #include <vector>
 
+#include "bench_timing.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/parallel.h"
 
 namespace {
 
 using namespace tandem::kernels;
-using Clock = std::chrono::steady_clock;
 
-double median_ms(const std::function<void()>& f, int repeats) {
-  std::vector<double> t;
-  for (int r = 0; r < repeats; ++r) {
-    auto begin = Clock::now();
-    f();
-    t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - begin).count());
-  }
-  std::nth_element(t.begin(), t.begin() + t.size() / 2, t.end());
-  return t[t.size() / 2];
-}
+using bench::median_ms;
 
 struct Case {
   const char* name;

@@ -25,26 +25,13 @@
 #include <string>
 #include <vector>
 
+#include "bench_models.h"
 #include "tandem/core/allocator.h"
 #include "tandem/tandem.h"
 
 using namespace tandem;
 
 namespace {
-
-std::shared_ptr<Sequential> cnn() {
-  auto conv = [](int64_t filters, std::optional<Shape> input_shape = std::nullopt) {
-    return std::make_shared<layers::Conv2D>(
-        filters, 3,
-        layers::Conv2DOptions{
-            .padding = "same", .activation = "relu", .layer = {.input_shape = input_shape}});
-  };
-  return std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{
-      conv(32, Shape{28, 28, 1}), std::make_shared<layers::MaxPooling2D>(), conv(64),
-      std::make_shared<layers::MaxPooling2D>(), std::make_shared<layers::Flatten>(),
-      std::make_shared<layers::Dense>(128, layers::DenseOptions{.activation = "relu"}),
-      std::make_shared<layers::Dense>(10)});
-}
 
 double mib(int64_t bytes) { return double(bytes) / (1024.0 * 1024.0); }
 
@@ -63,7 +50,7 @@ int main(int argc, char** argv) {
     }
   }
   set_random_seed(0);
-  auto model = cnn();
+  auto model = bench::cnn();
   auto loss_fn = losses::SparseCategoricalCrossentropy({.from_logits = true});
   auto optimizer = std::make_shared<optimizers::Adam>(optimizers::AdamOptions{});
   Tensor x = random_uniform(Shape{batch, 28, 28, 1});

@@ -150,31 +150,9 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-std::shared_ptr<Sequential> mlp() {
-  return std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{
-      std::make_shared<layers::Flatten>(LayerOptions{.input_shape = Shape{28, 28, 1}}),
-      std::make_shared<layers::Dense>(256, layers::DenseOptions{.activation = "relu"}),
-      std::make_shared<layers::Dense>(128, layers::DenseOptions{.activation = "relu"}),
-      std::make_shared<layers::Dense>(10)});
-}
-
-std::shared_ptr<Sequential> cnn() {
-  auto conv = [](int64_t filters, std::optional<Shape> input_shape = std::nullopt) {
-    return std::make_shared<layers::Conv2D>(
-        filters, 3,
-        layers::Conv2DOptions{
-            .padding = "same", .activation = "relu", .layer = {.input_shape = input_shape}});
-  };
-  return std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{
-      conv(32, Shape{28, 28, 1}), std::make_shared<layers::MaxPooling2D>(), conv(64),
-      std::make_shared<layers::MaxPooling2D>(), std::make_shared<layers::Flatten>(),
-      std::make_shared<layers::Dense>(128, layers::DenseOptions{.activation = "relu"}),
-      std::make_shared<layers::Dense>(10)});
-}
-
 std::shared_ptr<Sequential> make(const std::string& name) {
-  if (name == "mlp") return mlp();
-  if (name == "cnn") return cnn();
+  if (name == "mlp") return bench::mlp();
+  if (name == "cnn") return bench::cnn();
   if (name == "cnn_bn") return bench::fashion_mnist_cnn();
   throw std::invalid_argument("unknown model " + name + " (expected mlp, cnn or cnn_bn)");
 }
