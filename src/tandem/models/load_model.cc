@@ -93,18 +93,8 @@ std::shared_ptr<Model> load_model(const std::string& path, const CustomObjects& 
   io::ModelFileContents contents = io::read_model_file(path);
   // Every object the file names (layers, losses, metrics, initializers, ...) sees custom_objects.
   CustomObjectScope scope(custom_objects);
-  try {
-    return rebuild(contents, path, options);
-  } catch (const json::exception& e) {
-    throw ValueError(::tandem::detail::concat("load_model('", path,
-                                              "'): a config in the file is not what its class "
-                                              "expects: ",
-                                              e.what()));
-  } catch (const IOError&) {
-    throw;
-  } catch (const ValueError& e) {
-    throw ValueError(::tandem::detail::concat("load_model('", path, "'): ", e.what()));
-  }
+  return detail::with_load_context("load_model", path,
+                                   [&] { return rebuild(contents, path, options); });
 }
 
 }  // namespace tandem::models

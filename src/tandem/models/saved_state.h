@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "tandem/core/error.h"
 #include "tandem/core/variable.h"
 #include "tandem/io/model_file.h"
 #include "tandem/layers/layer.h"
@@ -22,5 +23,23 @@ std::vector<const io::ModelFileTensor*> group_of(const io::ModelFileContents& co
                                                  const std::string& group);
 // serialize_layer(layer) plus {"build_config": {"input_shapes": [...]}}.
 nlohmann::json save_architecture(const Layer& layer);
+
+// Runs `rebuild` (the part of a loader that turns a file's configs into objects) and names the
+// loader and the file in what it throws: a config that does not match its class (a json error)
+// becomes a ValueError saying so, a ValueError gains the prefix, an IOError already names the file.
+template <typename Rebuild>
+auto with_load_context(const char* loader, const std::string& path, Rebuild&& rebuild)
+    -> decltype(rebuild()) {
+  try {
+    return rebuild();
+  } catch (const nlohmann::json::exception& e) {
+    throw ValueError(concat(loader, "('", path,
+                            "'): a config in the file is not what its class expects: ", e.what()));
+  } catch (const IOError&) {
+    throw;
+  } catch (const ValueError& e) {
+    throw ValueError(concat(loader, "('", path, "'): ", e.what()));
+  }
+}
 
 }  // namespace tandem::detail

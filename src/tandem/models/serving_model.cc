@@ -33,7 +33,7 @@ ServingModel ServingModel::load(const std::string& path, const CustomObjects& cu
                "' was not exported for serving (it has no signature): write it with "
                "models::export_model, or load it with models::load_model");
   CustomObjectScope scope(custom_objects);
-  try {
+  return detail::with_load_context("ServingModel::load", path, [&] {
     ServingSignature signature = signature_from_json(architecture["signature"]);
     auto model = std::dynamic_pointer_cast<Model>(layer_from_config(architecture));
     TANDEM_CHECK(model != nullptr, ValueError, "model file '", path, "' does not hold a model");
@@ -44,16 +44,7 @@ ServingModel ServingModel::load(const std::string& path, const CustomObjects& cu
     }
     detail::assign_saved(model->weights(), detail::group_of(contents, "model"), path, "weight");
     return ServingModel(path, model, std::move(signature));
-  } catch (const json::exception& e) {
-    throw ValueError(::tandem::detail::concat("ServingModel::load('", path,
-                                              "'): a config in the file is not what its class "
-                                              "expects: ",
-                                              e.what()));
-  } catch (const IOError&) {
-    throw;
-  } catch (const ValueError& e) {
-    throw ValueError(::tandem::detail::concat("ServingModel::load('", path, "'): ", e.what()));
-  }
+  });
 }
 
 void ServingModel::check_inputs(const Tensors& inputs) const {
