@@ -19,7 +19,6 @@
 //   BENCH peak_rss_<model> tandem=<MiB> peer=<MiB> ratio=<tandem/peer> unit=MiB
 // (each side's peak resident memory, the whole training set loaded as float32 included).
 // Steps default to 300 for the MLP and 60 for the CNNs; --steps sets both.
-#include <omp.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -105,7 +104,7 @@ constexpr int64_t kBatch = 128;
 
 struct Options {
   std::vector<std::string> models = {"mlp", "cnn", "cnn_bn"};
-  std::vector<int> threads = {omp_get_max_threads()};
+  std::vector<int> threads = {tandem::config::threading::get_intra_op_parallelism_threads()};
   int steps = 0;  // 0: the per-model default
   int predict_batches = 40;
   int64_t fit_samples = 60000;
@@ -247,7 +246,8 @@ int main(int argc, char** argv) {
   for (const std::string& name : o.models) {
     const int steps = o.steps > 0 ? o.steps : (name == "mlp" ? 300 : 60);
     for (int threads : o.threads) {
-      omp_set_num_threads(threads);  // the peer gets as many threads as our kernels use
+      // Kernels, oneDNN and OpenBLAS; the peer gets as many threads.
+      tandem::config::threading::set_intra_op_parallelism_threads(threads);
       const Rates ours = tandem_rates(name, images, labels, steps, o);
       const Rates peer = peer_rates(name, steps, threads, o);
       const std::string t = "_t" + std::to_string(threads);

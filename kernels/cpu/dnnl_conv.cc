@@ -4,12 +4,11 @@
 
 #ifdef TANDEM_HAVE_DNNL
 #include <array>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <vector>
 
+#include "kernels/cpu/dnnl_cache.h"
 #include "kernels/cpu/dnnl_engine.h"
 #endif
 
@@ -27,19 +26,27 @@ using dnnl::memory;
 
 using Pass = Conv2DPass;
 
-// Everything that decides a primitive: the pass and the whole geometry.
-struct Key {
-  Pass pass;
-  std::array<int64_t, 15> geometry;
-  bool operator<(const Key& o) const {
-    return pass != o.pass ? pass < o.pass : geometry < o.geometry;
-  }
-};
+// Everything that decides a primitive (with the thread count the cache adds): the pass and the
+// whole geometry.
+using Key = std::array<int64_t, 16>;
 
 Key key_of(Pass pass, const Conv2DGeometry& g) {
-  return {pass,
-          {g.batch, g.in_h, g.in_w, g.in_c, g.k_h, g.k_w, g.out_c, g.out_h, g.out_w, g.stride_h,
-           g.stride_w, g.dilation_h, g.dilation_w, g.pad_top, g.pad_left}};
+  return {static_cast<int64_t>(pass),
+          g.batch,
+          g.in_h,
+          g.in_w,
+          g.in_c,
+          g.k_h,
+          g.k_w,
+          g.out_c,
+          g.out_h,
+          g.out_w,
+          g.stride_h,
+          g.stride_w,
+          g.dilation_h,
+          g.dilation_w,
+          g.pad_top,
+          g.pad_left};
 }
 
 // The operands in oneDNN's terms: logical dims are (N, C, H, W) and (O, I, KH, KW) whatever the
@@ -139,30 +146,13 @@ Entry create(Pass pass, const Problem& p) {
   throw dnnl::error(dnnl_invalid_arguments, "unknown convolution pass");
 }
 
-// Geometries seen so far; nullptr marks one oneDNN refused. Bounded: a program that keeps
-// changing shapes (a growing batch, variable-size images) restarts the cache instead of growing it.
-constexpr size_t kMaxCached = 256;
-
+// nullptr where oneDNN refused the geometry: the im2col path runs it.
 std::shared_ptr<const Entry> lookup(Pass pass, const Conv2DGeometry& g,
                                     std::optional<Problem>& problem) {
-  // The engine first, so that it is destroyed after the cached primitives made on it.
-  engine();
-  static std::mutex mutex;
-  static std::map<Key, std::shared_ptr<const Entry>> cache;
+  static PrimitiveCache<std::tuple_size_v<Key>, Entry> cache;
   problem = describe(g);
   if (!problem) return nullptr;
-  const Key key = key_of(pass, g);
-  std::lock_guard<std::mutex> lock(mutex);
-  if (auto it = cache.find(key); it != cache.end()) return it->second;
-  std::shared_ptr<const Entry> entry;
-  try {
-    entry = std::make_shared<const Entry>(create(pass, *problem));
-  } catch (const dnnl::error&) {
-    entry = nullptr;  // unsupported here: the im2col path runs it
-  }
-  if (cache.size() >= kMaxCached) cache.clear();
-  cache.emplace(key, entry);
-  return entry;
+  return cache.get(key_of(pass, g), [&] { return create(pass, *problem); });
 }
 
 // The filters in the primitive's layout live here between the reorder and the convolution;

@@ -3,12 +3,10 @@
 #include <atomic>
 
 #ifdef TANDEM_HAVE_DNNL
-#include <array>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 
+#include "kernels/cpu/dnnl_cache.h"
 #include "kernels/cpu/dnnl_engine.h"
 #endif
 
@@ -75,38 +73,15 @@ dnnl::primitive create(bool backward, const Problem& p) {
   return dnnl::pooling_backward(pd);
 }
 
-struct Key {
-  bool backward;
-  std::array<int64_t, 12> geometry;
-  bool operator<(const Key& o) const {
-    return backward != o.backward ? backward < o.backward : geometry < o.geometry;
-  }
-};
-
-// Geometries seen so far (nullptr: oneDNN refused), bounded as in dnnl_conv.cc.
-constexpr size_t kMaxCached = 256;
-
+// nullptr where oneDNN refused the geometry: pool.cc's loops run it.
 std::shared_ptr<const dnnl::primitive> lookup(bool backward, const Pool2DGeometry& g,
                                               std::optional<Problem>& problem) {
-  engine();  // before the cache, so that it outlives the primitives made on it
-  static std::mutex mutex;
-  static std::map<Key, std::shared_ptr<const dnnl::primitive>> cache;
+  static PrimitiveCache<13, dnnl::primitive> cache;
   problem = describe(g);
   if (!problem) return nullptr;
-  const Key key{backward,
-                {g.batch, g.in_h, g.in_w, g.channels, g.k_h, g.k_w, g.out_h, g.out_w, g.stride_h,
-                 g.stride_w, g.pad_top, g.pad_left}};
-  std::lock_guard<std::mutex> lock(mutex);
-  if (auto it = cache.find(key); it != cache.end()) return it->second;
-  std::shared_ptr<const dnnl::primitive> entry;
-  try {
-    entry = std::make_shared<const dnnl::primitive>(create(backward, *problem));
-  } catch (const dnnl::error&) {
-    entry = nullptr;  // unsupported here: pool.cc's loops run it
-  }
-  if (cache.size() >= kMaxCached) cache.clear();
-  cache.emplace(key, entry);
-  return entry;
+  return cache.get({backward ? 1 : 0, g.batch, g.in_h, g.in_w, g.channels, g.k_h, g.k_w, g.out_h,
+                    g.out_w, g.stride_h, g.stride_w, g.pad_top, g.pad_left},
+                   [&] { return create(backward, *problem); });
 }
 
 }  // namespace
