@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <utility>
 
 #include "tandem/distributed/strategy.h"
 #include "tandem/ops/creation.h"
@@ -27,6 +28,23 @@ struct GradientTape::Node {
 namespace {
 
 thread_local std::vector<GradientTape*> tape_stack;
+// Which inputs of the node whose closure runs now need a gradient (input_gradient_needed); null
+// outside a backward pass.
+thread_local const std::vector<bool>* needed_inputs = nullptr;
+
+// Sets needed_inputs for one closure and restores the outer value (a closure may run another
+// tape's backward pass), also when the closure throws.
+class NeededInputs {
+ public:
+  explicit NeededInputs(const std::vector<bool>* needed)
+      : outer_(std::exchange(needed_inputs, needed)) {}
+  ~NeededInputs() { needed_inputs = outer_; }
+  NeededInputs(const NeededInputs&) = delete;
+  NeededInputs& operator=(const NeededInputs&) = delete;
+
+ private:
+  const std::vector<bool>* outer_;
+};
 
 // The seed that selects element i of an n-element target, shaped like the target.
 Tensor unit_seed(const Tensor& target, int64_t i) {
@@ -94,6 +112,10 @@ void record_operation(const char* op, TensorList inputs, TensorList outputs, Bac
     last = tape;
   }
   if (last) TapeAccess::record(*last, op, inputs, outputs, std::move(backward));
+}
+
+bool input_gradient_needed(size_t index) {
+  return needed_inputs == nullptr || index >= needed_inputs->size() || (*needed_inputs)[index];
 }
 
 PauseAllTapes::PauseAllTapes() {
@@ -249,7 +271,14 @@ void run_node(const GradientTape::Node& node, const BackwardPlan& plan,
   if (!any) return;
   TANDEM_CHECK(node.backward != nullptr, ValueError, "gradient of ", node.op,
                ": the tape has already released this operation's saved tensors");
-  autodiff::GradList in_grads = node.backward(out_grads);
+  std::vector<bool> needed(node.inputs.size());
+  for (size_t j = 0; j < node.inputs.size(); ++j)
+    needed[j] = node.inputs[j] != 0 && plan.reachable.count(node.inputs[j]) > 0;
+  autodiff::GradList in_grads;
+  {
+    NeededInputs scope(&needed);
+    in_grads = node.backward(out_grads);
+  }
   TANDEM_CHECK(in_grads.size() == node.inputs.size(), ValueError, "gradient of ", node.op,
                " returned ", in_grads.size(), " gradients for ", node.inputs.size(), " inputs");
   for (size_t j = 0; j < node.inputs.size(); ++j) {

@@ -153,6 +153,19 @@ bool should_record(TensorList inputs);
 // recorded closure keeps its tensors alive until the tape's backward pass has run it.
 void record_operation(const char* op, TensorList inputs, TensorList outputs, BackwardFn backward);
 
+// Inside a gradient closure that a tape's backward pass runs: whether that pass uses the gradient
+// of the op's input `index` (TensorFlow's skip_input_indices, the other way round). An input no
+// source reaches, such as the batch of images the first layer reads, gets none: its closure may
+// return nullopt for it and skip the work (the first convolution's or Dense layer's input
+// gradient, a GEMM or a col2im per step). True outside a backward pass.
+bool input_gradient_needed(size_t index);
+// compute() where the running backward pass needs input `index`'s gradient, else nullopt.
+template <class F>
+std::optional<Tensor> gradient_if_needed(size_t index, F&& compute) {
+  if (!input_gradient_needed(index)) return std::nullopt;
+  return compute();
+}
+
 // Pauses every tape on this thread (used while a tape runs its own backward pass, and by
 // custom_gradient around the user's forward function).
 class PauseAllTapes {

@@ -81,10 +81,11 @@ Tensor backprop_filter(const Tensor& x, const Tensor& dy, const Conv2DGeometry& 
 Tensor forward(const Tensor& x, const Tensor& w, const Conv2DGeometry& g) {
   Tensor y = ops::dispatch::conv2d(x, w, g);
   if (autodiff::should_record({x, w})) {
-    autodiff::record_operation("conv2d", {x, w}, {y},
-                               [x, w, g](const std::vector<Tensor>& d) -> autodiff::GradList {
-                                 return {backprop_input(w, d[0], g), backprop_filter(x, d[0], g)};
-                               });
+    autodiff::record_operation(
+        "conv2d", {x, w}, {y}, [x, w, g](const std::vector<Tensor>& d) -> autodiff::GradList {
+          return {autodiff::gradient_if_needed(0, [&] { return backprop_input(w, d[0], g); }),
+                  autodiff::gradient_if_needed(1, [&] { return backprop_filter(x, d[0], g); })};
+        });
   }
   return y;
 }

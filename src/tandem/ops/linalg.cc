@@ -58,15 +58,18 @@ std::vector<int64_t> batch_index(const Shape& in_batch, const Shape& out_batch) 
   return index;
 }
 
-// d(a @ b) for every transpose combination, before summing over broadcast batch dimensions.
-std::pair<Tensor, Tensor> matmul_grads(const Tensor& a, const Tensor& b, const Tensor& dy, bool ta,
-                                       bool tb) {
-  if (!ta && !tb)
-    return {matmul(dy, b, {.transpose_b = true}), matmul(a, dy, {.transpose_a = true})};
-  if (!ta && tb) return {matmul(dy, b), matmul(dy, a, {.transpose_a = true})};
-  if (ta && !tb) return {matmul(b, dy, {.transpose_b = true}), matmul(a, dy)};
-  return {matmul(b, dy, {.transpose_a = true, .transpose_b = true}),
-          matmul(dy, a, {.transpose_a = true, .transpose_b = true})};
+// d(a @ b) / da and / db for every transpose combination, before summing over broadcast batch
+// dimensions.
+Tensor matmul_grad_a(const Tensor& b, const Tensor& dy, bool ta, bool tb) {
+  if (!ta) return tb ? matmul(dy, b) : matmul(dy, b, {.transpose_b = true});
+  return tb ? matmul(b, dy, {.transpose_a = true, .transpose_b = true})
+            : matmul(b, dy, {.transpose_b = true});
+}
+
+Tensor matmul_grad_b(const Tensor& a, const Tensor& dy, bool ta, bool tb) {
+  if (!tb) return ta ? matmul(a, dy) : matmul(a, dy, {.transpose_a = true});
+  return ta ? matmul(dy, a, {.transpose_a = true, .transpose_b = true})
+            : matmul(dy, a, {.transpose_a = true});
 }
 
 // A batched a times a shared matrix b: b's gradient is one [k, rows] @ [rows, n] product over all
@@ -81,9 +84,13 @@ Tensor shared_b_grad(const Tensor& a, const Tensor& dy, bool tb) {
 void record_matmul(const Tensor& a, const Tensor& b, const Tensor& y, bool ta, bool tb) {
   autodiff::record_operation(
       "matmul", {a, b}, {y}, [a, b, ta, tb](const std::vector<Tensor>& g) -> autodiff::GradList {
-        auto [da, db] = matmul_grads(a, b, g[0], ta, tb);
-        if (b.rank() == 2 && a.rank() > 2 && !ta) db = shared_b_grad(a, g[0], tb);
-        return {ops::unbroadcast(da, a.shape()), ops::unbroadcast(db, b.shape())};
+        return {autodiff::gradient_if_needed(
+                    0, [&] { return ops::unbroadcast(matmul_grad_a(b, g[0], ta, tb), a.shape()); }),
+                autodiff::gradient_if_needed(1, [&] {
+                  Tensor db = b.rank() == 2 && a.rank() > 2 && !ta ? shared_b_grad(a, g[0], tb)
+                                                                   : matmul_grad_b(a, g[0], ta, tb);
+                  return ops::unbroadcast(db, b.shape());
+                })};
       });
 }
 

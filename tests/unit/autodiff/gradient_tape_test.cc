@@ -329,6 +329,47 @@ TEST(GradientTape, NonPersistentJacobianAndUnconnectedZeros) {
   EXPECT_NEAR(g[1]->to_vector<double>()[0], s * (1 - s), 1e-12);
 }
 
+// Records y = a + b as one op whose closure notes which input gradients the pass asked for.
+Tensor noting_add(const Tensor& a, const Tensor& b, std::vector<std::vector<bool>>& asked) {
+  Tensor y;
+  {
+    autodiff::PauseAllTapes pause;
+    y = a + b;
+  }
+  autodiff::record_operation(
+      "noting_add", {a, b}, {y}, [&asked](const std::vector<Tensor>& d) -> autodiff::GradList {
+        asked.push_back({autodiff::input_gradient_needed(0), autodiff::input_gradient_needed(1)});
+        return {autodiff::gradient_if_needed(0, [&] { return d[0]; }),
+                autodiff::gradient_if_needed(1, [&] { return d[0]; })};
+      });
+  return y;
+}
+
+TEST(GradientTape, ClosuresLearnWhichInputGradientsThePassUses) {
+  EXPECT_TRUE(autodiff::input_gradient_needed(0)) << "outside a backward pass";
+  Tensor a = constant({1.0}, float64), b = constant({2.0}, float64);
+  std::vector<std::vector<bool>> asked;
+  {
+    GradientTape tape;
+    tape.watch(a);  // b is data: nothing asks for its gradient
+    Tensor y = noting_add(a, b, asked) * 3.0;
+    expect_values(*tape.gradient(y, a), {3});
+  }
+  {
+    GradientTape tape(/*persistent=*/true);
+    tape.watch({a, b});
+    Tensor y = noting_add(a, b, asked);
+    EXPECT_FALSE(tape.gradient(y, b)->to_vector<double>().empty());
+    auto both = tape.gradient(y, std::vector<Tensor>{a, b});
+    ASSERT_TRUE(both[0] && both[1]);
+    expect_values(*both[0], {1});
+    expect_values(*both[1], {1});
+  }
+  const std::vector<std::vector<bool>> expected = {{true, false}, {false, true}, {true, true}};
+  EXPECT_EQ(asked, expected);
+  EXPECT_TRUE(autodiff::input_gradient_needed(1)) << "restored after the pass";
+}
+
 TEST(GradientTape, VariableReusedAccumulates) {
   Variable w(constant(3.0, float64));
   GradientTape tape;

@@ -164,6 +164,37 @@ TEST(Matmul, GradientsWithBatchBroadcast) {
       {sample({3, 2, 4}), sample({5, 4}, float64, 0.2)});
 }
 
+TEST(Matmul, GradientOfOneSideAloneMatchesBoth) {
+  // With one side unwatched the closure computes only the other side's product
+  // (autodiff::input_gradient_needed); the one it computes must not change.
+  struct Case {
+    Shape a, b;
+    bool ta, tb;
+  };
+  const std::vector<Case> cases = {{{3, 4}, {4, 2}, false, false},
+                                   {{4, 3}, {2, 4}, true, true},
+                                   {{3, 4}, {2, 4}, false, true},
+                                   {{4, 3}, {4, 2}, true, false},
+                                   {{3, 2, 4}, {4, 5}, false, false}};
+  for (const Case& c : cases) {
+    const Tensor a = sample(c.a), b = sample(c.b, float64, 0.5);
+    auto loss = [&] {
+      return reduce_sum(sin(matmul(a, b, {.transpose_a = c.ta, .transpose_b = c.tb})));
+    };
+    GradientTape both;
+    both.watch({a, b});
+    auto full = both.gradient(loss(), std::vector<Tensor>{a, b});
+    for (int side : {0, 1}) {
+      const Tensor& source = side == 0 ? a : b;
+      GradientTape one;
+      one.watch(source);
+      std::optional<Tensor> g = one.gradient(loss(), source);
+      ASSERT_TRUE(g.has_value());
+      expect_values(*g, full[side]->to_vector<double>(), 1e-12);
+    }
+  }
+}
+
 TEST(Matmul, SecondOrderGradient) {
   // f(a, b) = d/da sum((a @ b)^2) = 2 (a @ b) @ b^T: the backward pass must itself be
   // differentiable.
