@@ -161,6 +161,32 @@ void backprop_filter(const Conv2DGeometry& g, const T* input, const T* d_output,
   }
 }
 
+// The epilogue on output rows of out_c values, for the paths that write plain sums.
+template <class T>
+void apply_epilogue(const Conv2DGeometry& g, const Conv2DEpilogue& e, T* output) {
+  if (!e.bias && !e.relu) return;
+  const T* bias = static_cast<const T*>(e.bias);
+  parallel_for(g.batch * pixels(g), g.out_c, [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) {
+      T* row = output + r * g.out_c;
+      if (bias)
+        for (int64_t c = 0; c < g.out_c; ++c) row[c] += bias[c];
+      if (e.relu)
+        for (int64_t c = 0; c < g.out_c; ++c) row[c] = row[c] < T(0) ? T(0) : row[c];  // NaN stays
+    }
+  });
+}
+
+// d_bias[c] = the sum of d_output's channel c over every row (im2col path; oneDNN sums it in the
+// filter gradient's pass).
+template <class T>
+void sum_channels(const Conv2DGeometry& g, const T* d_output, T* d_bias) {
+  std::fill(d_bias, d_bias + g.out_c, T(0));
+  const int64_t rows = g.batch * pixels(g);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < g.out_c; ++c) d_bias[c] += d_output[r * g.out_c + c];
+}
+
 // Runs f with the pointer type of t (float32 or float64).
 template <class F>
 void visit_blas_type(ScalarType t, F&& f) {
@@ -174,15 +200,17 @@ void visit_blas_type(ScalarType t, F&& f) {
 }  // namespace
 
 void conv2d(ScalarType t, const Conv2DGeometry& g, const void* input, const void* filters,
-            void* output) {
+            void* output, const Conv2DEpilogue& epilogue) {
   if (t == ScalarType::kFloat32 && use_dnnl_conv2d(g, Conv2DPass::kForward) &&
       dnnl_conv2d(g, static_cast<const float*>(input), static_cast<const float*>(filters),
-                  static_cast<float*>(output)))
+                  static_cast<float*>(output), static_cast<const float*>(epilogue.bias),
+                  epilogue.relu))
     return;
   visit_blas_type(t, [&](auto tag) {
     using T = decltype(tag);
     forward(g, static_cast<const T*>(input), static_cast<const T*>(filters),
             static_cast<T*>(output));
+    apply_epilogue(g, epilogue, static_cast<T*>(output));
   });
 }
 
@@ -200,16 +228,17 @@ void conv2d_backprop_input(ScalarType t, const Conv2DGeometry& g, const void* fi
 }
 
 void conv2d_backprop_filter(ScalarType t, const Conv2DGeometry& g, const void* input,
-                            const void* d_output, void* d_filters) {
+                            const void* d_output, void* d_filters, void* d_bias) {
   if (t == ScalarType::kFloat32 && use_dnnl_conv2d(g, Conv2DPass::kBackpropFilter) &&
       dnnl_conv2d_backprop_filter(g, static_cast<const float*>(input),
                                   static_cast<const float*>(d_output),
-                                  static_cast<float*>(d_filters)))
+                                  static_cast<float*>(d_filters), static_cast<float*>(d_bias)))
     return;
   visit_blas_type(t, [&](auto tag) {
     using T = decltype(tag);
     backprop_filter(g, static_cast<const T*>(input), static_cast<const T*>(d_output),
                     static_cast<T*>(d_filters));
+    if (d_bias) sum_channels(g, static_cast<const T*>(d_output), static_cast<T*>(d_bias));
   });
 }
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "kernels/cpu/dnnl_cache.h"
@@ -26,12 +27,21 @@ using dnnl::memory;
 
 using Pass = Conv2DPass;
 
-// Everything that decides a primitive (with the thread count the cache adds): the pass and the
-// whole geometry.
-using Key = std::array<int64_t, 16>;
+// What a primitive computes besides the convolution: a bias (added forward, summed backward), a
+// ReLU post-op (forward).
+struct Extras {
+  bool bias = false;
+  bool relu = false;
+};
 
-Key key_of(Pass pass, const Conv2DGeometry& g) {
+// Everything that decides a primitive (with the thread count the cache adds): the pass, the extras
+// and the whole geometry.
+using Key = std::array<int64_t, 18>;
+
+Key key_of(Pass pass, Extras x, const Conv2DGeometry& g) {
   return {static_cast<int64_t>(pass),
+          x.bias ? 1 : 0,
+          x.relu ? 1 : 0,
           g.batch,
           g.in_h,
           g.in_w,
@@ -52,7 +62,7 @@ Key key_of(Pass pass, const Conv2DGeometry& g) {
 // The operands in oneDNN's terms: logical dims are (N, C, H, W) and (O, I, KH, KW) whatever the
 // layout; the tags say our layouts are NHWC and HWIO.
 struct Problem {
-  memory::desc src, dst, user_weights, any_weights;
+  memory::desc src, dst, user_weights, any_weights, bias;
   memory::dims strides, dilates, pad_l, pad_r;
 };
 
@@ -84,6 +94,7 @@ std::optional<Problem> describe(const Conv2DGeometry& g) {
       .dst = {{g.batch, g.out_c, g.out_h, g.out_w}, f32, memory::format_tag::nhwc},
       .user_weights = {weights, f32, memory::format_tag::hwio},
       .any_weights = {weights, f32, memory::format_tag::any},
+      .bias = {{g.out_c}, f32, memory::format_tag::a},
       .strides = {g.stride_h, g.stride_w},
       // oneDNN counts the cells skipped between taps: TensorFlow's dilation minus one.
       .dilates = {g.dilation_h - 1, g.dilation_w - 1},
@@ -92,11 +103,20 @@ std::optional<Problem> describe(const Conv2DGeometry& g) {
   };
 }
 
-dnnl::convolution_forward::primitive_desc forward_pd(const Problem& p) {
-  dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training,
-                                    dnnl::algorithm::convolution_direct, p.src, p.any_weights,
-                                    p.dst, p.strides, p.dilates, p.pad_l, p.pad_r);
-  return {d, engine()};
+dnnl::convolution_forward::primitive_desc forward_pd(const Problem& p, Extras x) {
+  constexpr auto kind = dnnl::prop_kind::forward_training;
+  constexpr auto direct = dnnl::algorithm::convolution_direct;
+  auto d = x.bias ? dnnl::convolution_forward::desc(kind, direct, p.src, p.any_weights, p.bias,
+                                                    p.dst, p.strides, p.dilates, p.pad_l, p.pad_r)
+                  : dnnl::convolution_forward::desc(kind, direct, p.src, p.any_weights, p.dst,
+                                                    p.strides, p.dilates, p.pad_l, p.pad_r);
+  dnnl::primitive_attr attr;
+  if (x.relu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  return {d, attr, engine()};
 }
 
 // A cached primitive and, when its filter layout is not HWIO, the reorder between the two.
@@ -121,8 +141,8 @@ Entry make_entry(const PrimitiveDesc& pd, const memory::desc& primitive_weights,
   return e;
 }
 
-Entry create(Pass pass, const Problem& p) {
-  const auto fwd = forward_pd(p);
+Entry create(Pass pass, Extras x, const Problem& p) {
+  const auto fwd = forward_pd(p, pass == Pass::kForward ? x : Extras{});
   switch (pass) {
     case Pass::kForward:
       return make_entry<dnnl::convolution_forward>(fwd, fwd.weights_desc(), p.user_weights, false);
@@ -135,9 +155,13 @@ Entry create(Pass pass, const Problem& p) {
                                                          false);
     }
     case Pass::kBackpropFilter: {
-      dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, p.src,
-                                                 p.any_weights, p.dst, p.strides, p.dilates,
-                                                 p.pad_l, p.pad_r);
+      constexpr auto direct = dnnl::algorithm::convolution_direct;
+      auto d =
+          x.bias ? dnnl::convolution_backward_weights::desc(direct, p.src, p.any_weights, p.bias,
+                                                            p.dst, p.strides, p.dilates, p.pad_l,
+                                                            p.pad_r)
+                 : dnnl::convolution_backward_weights::desc(direct, p.src, p.any_weights, p.dst,
+                                                            p.strides, p.dilates, p.pad_l, p.pad_r);
       dnnl::convolution_backward_weights::primitive_desc pd(d, engine(), fwd);
       return make_entry<dnnl::convolution_backward_weights>(pd, pd.diff_weights_desc(),
                                                             p.user_weights, true);
@@ -147,12 +171,12 @@ Entry create(Pass pass, const Problem& p) {
 }
 
 // nullptr where oneDNN refused the geometry: the im2col path runs it.
-std::shared_ptr<const Entry> lookup(Pass pass, const Conv2DGeometry& g,
+std::shared_ptr<const Entry> lookup(Pass pass, Extras x, const Conv2DGeometry& g,
                                     std::optional<Problem>& problem) {
   static PrimitiveCache<std::tuple_size_v<Key>, Entry> cache;
   problem = describe(g);
   if (!problem) return nullptr;
-  return cache.get(key_of(pass, g), [&] { return create(pass, *problem); });
+  return cache.get(key_of(pass, x, g), [&] { return create(pass, x, *problem); });
 }
 
 // The filters in the primitive's layout live here between the reorder and the convolution;
@@ -186,15 +210,18 @@ bool use_dnnl_conv2d(const Conv2DGeometry& g, Conv2DPass pass) {
   return describe(g).has_value();
 }
 
-bool dnnl_conv2d(const Conv2DGeometry& g, const float* input, const float* filters, float* output) {
+bool dnnl_conv2d(const Conv2DGeometry& g, const float* input, const float* filters, float* output,
+                 const float* bias, bool relu) {
   std::optional<Problem> p;
-  auto e = lookup(Pass::kForward, g, p);
+  auto e = lookup(Pass::kForward, {.bias = bias != nullptr, .relu = relu}, g, p);
   if (!e) return false;
   dnnl::stream& s = stream();
   memory weights = primitive_weights(*e, *p, s, filters);
-  e->compute.execute(s, {{DNNL_ARG_SRC, wrap(p->src, input)},
-                         {DNNL_ARG_WEIGHTS, weights},
-                         {DNNL_ARG_DST, wrap(p->dst, output)}});
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, wrap(p->src, input)},
+                                       {DNNL_ARG_WEIGHTS, weights},
+                                       {DNNL_ARG_DST, wrap(p->dst, output)}};
+  if (bias) args.emplace(DNNL_ARG_BIAS, wrap(p->bias, bias));
+  e->compute.execute(s, args);
   s.wait();
   return true;
 }
@@ -202,7 +229,7 @@ bool dnnl_conv2d(const Conv2DGeometry& g, const float* input, const float* filte
 bool dnnl_conv2d_backprop_input(const Conv2DGeometry& g, const float* filters,
                                 const float* d_output, float* d_input) {
   std::optional<Problem> p;
-  auto e = lookup(Pass::kBackpropInput, g, p);
+  auto e = lookup(Pass::kBackpropInput, {}, g, p);
   if (!e) return false;
   dnnl::stream& s = stream();
   memory weights = primitive_weights(*e, *p, s, filters);
@@ -214,17 +241,19 @@ bool dnnl_conv2d_backprop_input(const Conv2DGeometry& g, const float* filters,
 }
 
 bool dnnl_conv2d_backprop_filter(const Conv2DGeometry& g, const float* input, const float* d_output,
-                                 float* d_filters) {
+                                 float* d_filters, float* d_bias) {
   std::optional<Problem> p;
-  auto e = lookup(Pass::kBackpropFilter, g, p);
+  auto e = lookup(Pass::kBackpropFilter, {.bias = d_bias != nullptr}, g, p);
   if (!e) return false;
   dnnl::stream& s = stream();
   memory user = wrap(p->user_weights, d_filters);
   memory weights =
       e->weights_reorder ? memory(e->weights, engine(), weights_scratch(e->weights)) : user;
-  e->compute.execute(s, {{DNNL_ARG_SRC, wrap(p->src, input)},
-                         {DNNL_ARG_DIFF_DST, wrap(p->dst, d_output)},
-                         {DNNL_ARG_DIFF_WEIGHTS, weights}});
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, wrap(p->src, input)},
+                                       {DNNL_ARG_DIFF_DST, wrap(p->dst, d_output)},
+                                       {DNNL_ARG_DIFF_WEIGHTS, weights}};
+  if (d_bias) args.emplace(DNNL_ARG_DIFF_BIAS, wrap(p->bias, d_bias));
+  e->compute.execute(s, args);
   if (e->weights_reorder) e->weights_reorder->execute(s, weights, user);
   s.wait();
   return true;
@@ -233,11 +262,14 @@ bool dnnl_conv2d_backprop_filter(const Conv2DGeometry& g, const float* input, co
 #else  // no oneDNN in this build: conv.cc's im2col path runs everything
 
 bool use_dnnl_conv2d(const Conv2DGeometry&, Conv2DPass) { return false; }
-bool dnnl_conv2d(const Conv2DGeometry&, const float*, const float*, float*) { return false; }
+bool dnnl_conv2d(const Conv2DGeometry&, const float*, const float*, float*, const float*, bool) {
+  return false;
+}
 bool dnnl_conv2d_backprop_input(const Conv2DGeometry&, const float*, const float*, float*) {
   return false;
 }
-bool dnnl_conv2d_backprop_filter(const Conv2DGeometry&, const float*, const float*, float*) {
+bool dnnl_conv2d_backprop_filter(const Conv2DGeometry&, const float*, const float*, float*,
+                                 float*) {
   return false;
 }
 

@@ -25,10 +25,13 @@ bool use_dnnl_conv2d(const Conv2DGeometry& g, Conv2DPass pass);
 // time and compare the im2col path on the same geometry. On by default.
 void set_dnnl_conv2d_enabled(bool enabled);
 
-bool dnnl_conv2d(const Conv2DGeometry& g, const float* input, const float* filters, float* output);
+// bias (may be null) and relu: conv.h's Conv2DEpilogue, as oneDNN post-ops.
+bool dnnl_conv2d(const Conv2DGeometry& g, const float* input, const float* filters, float* output,
+                 const float* bias = nullptr, bool relu = false);
 bool dnnl_conv2d_backprop_input(const Conv2DGeometry& g, const float* filters,
                                 const float* d_output, float* d_input);
+// d_bias (may be null): the bias gradient, summed in the same pass.
 bool dnnl_conv2d_backprop_filter(const Conv2DGeometry& g, const float* input, const float* d_output,
-                                 float* d_filters);
+                                 float* d_filters, float* d_bias = nullptr);
 
 }  // namespace tandem::kernels::cpu

@@ -12,9 +12,12 @@ namespace {
 
 using Fn = std::function<Tensor(const Tensor&)>;
 
+// A plain function, so that Activation::is_relu can recognise it inside the std::function.
+Tensor builtin_relu(const Tensor& x) { return relu(x); }
+
 const std::map<std::string, Fn>& builtins() {
   static const std::map<std::string, Fn> table = {
-      {"relu", [](const Tensor& x) { return relu(x); }},
+      {"relu", builtin_relu},
       {"relu6", [](const Tensor& x) { return relu6(x); }},
       {"leaky_relu", [](const Tensor& x) { return leaky_relu(x); }},
       {"sigmoid",
@@ -61,6 +64,12 @@ Activation::Activation(const char* keras_name) : Activation(get(keras_name)) {}
 Activation::Activation(const std::string& keras_name) : Activation(get(keras_name)) {}
 Activation::Activation(std::string custom_name, std::function<Tensor(const Tensor&)> f)
     : name(std::move(custom_name)), fn(std::move(f)) {}
+
+bool Activation::is_relu() const {
+  using Pointer = Tensor (*)(const Tensor&);
+  const Pointer* target = fn.target<Pointer>();
+  return target != nullptr && *target == &builtin_relu;
+}
 
 Registry<Activation>& activation_registry() {
   static Registry<Activation> registry("activation", "TANDEM_REGISTER_ACTIVATION",

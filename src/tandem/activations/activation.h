@@ -22,6 +22,9 @@ struct Activation {
 
   Tensor operator()(const Tensor& x) const { return fn ? fn(x) : x; }
   bool is_linear() const { return !fn; }
+  // The built-in "relu" (not a user's function registered under that name): layers may fuse it
+  // into their kernel (Conv2D does).
+  bool is_relu() const;
 };
 
 // Keras's built-ins: relu, sigmoid, tanh, softmax, elu, selu, softplus, softsign, swish, gelu,

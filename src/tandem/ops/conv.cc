@@ -1,9 +1,12 @@
 #include "tandem/ops/conv.h"
 
+#include <tuple>
+
 #include "tandem/autodiff/gradient_tape.h"
 #include "tandem/ops/dispatch.h"
 #include "tandem/ops/math.h"
 #include "tandem/ops/op_utils.h"
+#include "tandem/ops/reduction.h"
 
 namespace tandem {
 namespace {
@@ -112,7 +115,65 @@ Tensor backprop_filter(const Tensor& x, const Tensor& dy, const Conv2DGeometry& 
   return dw;
 }
 
+// The fused op's gradient: the ReLU mask in one pass, then the input's and the filters' gradients,
+// the bias's in the filters' pass unless an outer tape records this backward pass (higher-order
+// gradients need the differentiable ops).
+autodiff::GradList fused_gradient(const Tensor& x, const Tensor& w, const Tensor& y, bool has_bias,
+                                  bool relu, const Conv2DGeometry& g, const Tensor& dy) {
+  const Tensor dz = relu ? relu_grad(dy, y) : dy;
+  autodiff::GradList grads(has_bias ? 3 : 2);
+  grads[0] = autodiff::gradient_if_needed(0, [&] { return backprop_input(w, dz, g); });
+  const bool want_w = autodiff::input_gradient_needed(1);
+  const bool want_b = has_bias && autodiff::input_gradient_needed(2);
+  if (want_w && want_b && !autodiff::should_record({x, dz})) {
+    std::tie(grads[1], grads[2]) = ops::dispatch::conv2d_backprop_filter_and_bias(x, dz, g);
+    return grads;
+  }
+  if (want_w) grads[1] = backprop_filter(x, dz, g);
+  if (want_b) grads[2] = reduce_sum(dz, {.axis = std::vector<int64_t>{0, 1, 2}});
+  return grads;
+}
+
+Tensor fused_forward(const Tensor& x, const Tensor& w, const Tensor& b, bool relu,
+                     const Conv2DGeometry& g) {
+  Tensor y = ops::dispatch::conv2d(x, w, g, b, relu);
+  const bool has_bias = b.defined();
+  if (has_bias ? autodiff::should_record({x, w, b}) : autodiff::should_record({x, w})) {
+    // y is kept only for the ReLU mask.
+    Tensor mask = relu ? y : Tensor();
+    auto backward = [x, w, mask, has_bias, relu, g](const std::vector<Tensor>& d) {
+      return fused_gradient(x, w, mask, has_bias, relu, g, d[0]);
+    };
+    if (has_bias) {
+      autodiff::record_operation("fused_conv2d", {x, w, b}, {y}, std::move(backward));
+    } else {
+      autodiff::record_operation("fused_conv2d", {x, w}, {y}, std::move(backward));
+    }
+  }
+  return y;
+}
+
 }  // namespace
+
+Tensor fused_conv2d(const Tensor& input, const Tensor& filters, const Tensor& bias,
+                    FusedActivation activation, const Conv2DOpOptions& options) {
+  const char* op = "fused_conv2d";
+  check_inputs(op, input, filters);
+  if (bias.defined()) {
+    TANDEM_CHECK(bias.dtype() == input.dtype(), TypeError, op, ": expected a bias of dtype ",
+                 dtype_name(input.dtype()), " like the input, received ", dtype_name(bias.dtype()));
+    ops::check_same_device(op, {&input, &bias});
+  }
+  if (is_16bit_float(input.dtype())) {
+    auto up = [](const Tensor& t) { return t.defined() ? cast(t, float32) : t; };
+    return cast(fused_conv2d(up(input), up(filters), up(bias), activation, options), input.dtype());
+  }
+  Conv2DGeometry g = make_geometry(op, input.shape(), filters.shape(), options);
+  TANDEM_CHECK(!bias.defined() || bias.shape() == Shape{g.out_c}, ShapeError, op,
+               ": expected a bias of shape [", g.out_c, "] (one per output channel), received ",
+               bias.shape().to_list_string());
+  return fused_forward(input, filters, bias, activation == FusedActivation::kRelu, g);
+}
 
 Tensor conv2d(const Tensor& input, const Tensor& filters, const Conv2DOpOptions& options) {
   check_inputs("conv2d", input, filters);

@@ -21,6 +21,18 @@ struct Conv2DOpOptions {
 // float32.
 Tensor conv2d(const Tensor& input, const Tensor& filters, const Conv2DOpOptions& options = {});
 
+// What fused_conv2d applies after the bias.
+enum class FusedActivation { kLinear, kRelu };
+
+// activation(conv2d(input, filters) + bias) as one op (TensorFlow's _FusedConv2D, what its graph
+// optimiser makes of Conv2D + BiasAdd + Relu; Keras's Conv2D layer calls it). The bias and the
+// ReLU are applied as the convolution writes its output instead of in two more passes over it,
+// and the gradient is one node: the ReLU mask from the output in one pass, the bias gradient
+// summed in the filter gradient's pass. bias: undefined (none) or [out_channels] of input's dtype.
+// Same values and gradients as the composed ops; differentiable to any order.
+Tensor fused_conv2d(const Tensor& input, const Tensor& filters, const Tensor& bias,
+                    FusedActivation activation, const Conv2DOpOptions& options = {});
+
 // tf.nn.conv2d_transpose: the gradient of conv2d with respect to its input, used as a layer.
 // input [batch, h, w, in_channels], filters [k_height, k_width, out_channels, in_channels],
 // output_shape [batch, out_height, out_width, out_channels] (the shape conv2d would map back to h,

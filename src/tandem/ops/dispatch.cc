@@ -279,10 +279,12 @@ Shape conv2d_output_shape(const kernels::Conv2DGeometry& g) {
   return {g.batch, g.out_h, g.out_w, g.out_c};
 }
 
-Tensor conv2d(const Tensor& x, const Tensor& w, const kernels::Conv2DGeometry& g) {
+Tensor conv2d(const Tensor& x, const Tensor& w, const kernels::Conv2DGeometry& g,
+              const Tensor& bias, bool relu) {
   MutableTensor y =
       allocate(Family::kConv, "conv2d", conv2d_output_shape(g), x.dtype(), x.device());
-  kernels::cpu::conv2d(x.dtype(), g, x.raw_data(), w.raw_data(), y.mutable_raw_data());
+  kernels::cpu::conv2d(x.dtype(), g, x.raw_data(), w.raw_data(), y.mutable_raw_data(),
+                       {.bias = bias.defined() ? bias.raw_data() : nullptr, .relu = relu});
   return std::move(y).freeze();
 }
 
@@ -300,6 +302,16 @@ Tensor conv2d_backprop_filter(const Tensor& x, const Tensor& dy, const kernels::
   kernels::cpu::conv2d_backprop_filter(x.dtype(), g, x.raw_data(), dy.raw_data(),
                                        dw.mutable_raw_data());
   return std::move(dw).freeze();
+}
+
+std::pair<Tensor, Tensor> conv2d_backprop_filter_and_bias(const Tensor& x, const Tensor& dy,
+                                                          const kernels::Conv2DGeometry& g) {
+  const char* op = "conv2d_backprop_filter";
+  MutableTensor dw = allocate(Family::kConv, op, conv2d_filter_shape(g), x.dtype(), x.device());
+  MutableTensor db = allocate(Family::kConv, op, Shape{g.out_c}, x.dtype(), x.device());
+  kernels::cpu::conv2d_backprop_filter(x.dtype(), g, x.raw_data(), dy.raw_data(),
+                                       dw.mutable_raw_data(), db.mutable_raw_data());
+  return {std::move(dw).freeze(), std::move(db).freeze()};
 }
 
 // ---- pool ----

@@ -88,9 +88,14 @@ Tensor batch_matmul(const Tensor& a, const Tensor& b, const kernels::MatmulSpec&
 Shape conv2d_input_shape(const kernels::Conv2DGeometry& g);
 Shape conv2d_filter_shape(const kernels::Conv2DGeometry& g);
 Shape conv2d_output_shape(const kernels::Conv2DGeometry& g);
-Tensor conv2d(const Tensor& x, const Tensor& w, const kernels::Conv2DGeometry& g);
+// bias (undefined or [out_c]) and relu: applied as the convolution writes its output.
+Tensor conv2d(const Tensor& x, const Tensor& w, const kernels::Conv2DGeometry& g,
+              const Tensor& bias = Tensor(), bool relu = false);
 Tensor conv2d_backprop_input(const Tensor& w, const Tensor& dy, const kernels::Conv2DGeometry& g);
 Tensor conv2d_backprop_filter(const Tensor& x, const Tensor& dy, const kernels::Conv2DGeometry& g);
+// The filters' and the bias's gradients in one pass.
+std::pair<Tensor, Tensor> conv2d_backprop_filter_and_bias(const Tensor& x, const Tensor& dy,
+                                                          const kernels::Conv2DGeometry& g);
 
 // ---- pool ----
 Shape pool2d_input_shape(const kernels::Pool2DGeometry& g);

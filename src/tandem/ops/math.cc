@@ -382,12 +382,15 @@ Tensor sigmoid(const Tensor& x) {
 }
 
 Tensor relu(const Tensor& x) {
-  return unary_op("relu", UnaryOp::kRelu, x, Domain::kNumeric, kReadsY,
-                  // y > 0 exactly where x > 0: the output, which the next op keeps anyway, is
-                  // enough.
-                  [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
-                    return activation_grad("relu_grad", BinaryOp::kReluGrad, dy, y);
-                  });
+  return unary_op(
+      "relu", UnaryOp::kRelu, x, Domain::kNumeric, kReadsY,
+      // y > 0 exactly where x > 0: the output, which the next op keeps anyway, is
+      // enough.
+      [](const Tensor&, const Tensor& y, const Tensor& dy, float) { return relu_grad(dy, y); });
+}
+
+Tensor relu_grad(const Tensor& gradients, const Tensor& features) {
+  return activation_grad("relu_grad", BinaryOp::kReluGrad, gradients, features);
 }
 
 Tensor relu6(const Tensor& x) {

@@ -48,6 +48,9 @@ Tensor ceil(const Tensor& x);
 // Activations (tf.nn / tf.keras.activations).
 Tensor sigmoid(const Tensor& x);
 Tensor relu(const Tensor& x);
+// tf.raw_ops.ReluGrad: gradients * (features > 0) in one pass. features may be relu's input or its
+// output (positive at the same places). Differentiable in gradients.
+Tensor relu_grad(const Tensor& gradients, const Tensor& features);
 Tensor relu6(const Tensor& x);
 Tensor leaky_relu(const Tensor& x, float alpha = 0.2f);
 Tensor elu(const Tensor& x, float alpha = 1.0f);

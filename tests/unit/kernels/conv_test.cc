@@ -147,6 +147,68 @@ TEST(Conv2DKernel, Float32MatchesTheFloat64ReferenceOnOddGeometries) {
   for (const Case& k : cases) check(k);
 }
 
+// The epilogue (bias, relu) and the bias gradient on the oneDNN path (post-ops, diff_bias) and on
+// the im2col path, against the plain float64 convolution with the bias and ReLU applied by hand.
+TEST(Conv2DKernel, EpilogueAndBiasGradientOnBothPaths) {
+  const std::vector<Case> cases = {
+      {4, 14, 14, 32, 3, 3, 64, 1, 1, 1, true},  // the Fashion-MNIST CNN's second layer
+      {2, 9, 9, 1, 3, 3, 8, 1, 1, 1, true},      // one input channel
+      {2, 7, 6, 5, 2, 3, 3, 2, 1, 1, false},     // strided, channels off the vector width
+  };
+  for (const Case& k : cases) {
+    const Conv2DGeometry g = geometry(k);
+    const int64_t rows = g.batch * g.out_h * g.out_w, out_size = rows * g.out_c;
+    const auto x = values(g.batch * g.in_h * g.in_w * g.in_c, 1);
+    const auto w = values(g.k_h * g.k_w * g.in_c * g.out_c, 2);
+    const auto b = values(g.out_c, 4), dy = values(out_size, 3);
+    std::vector<double> plain(out_size), dw(w.size());
+    conv2d(ScalarType::kFloat64, g, x.data(), w.data(), plain.data());
+    conv2d_backprop_filter(ScalarType::kFloat64, g, x.data(), dy.data(), dw.data());
+    std::vector<double> db(static_cast<size_t>(g.out_c), 0.0);
+    for (int64_t i = 0; i < out_size; ++i) db[i % g.out_c] += dy[i];
+    const auto xf = to_float(x), wf = to_float(w), bf = to_float(b), dyf = to_float(dy);
+    for (bool dnnl : {true, false}) {
+      set_dnnl_conv2d_enabled(dnnl);
+      for (bool bias : {true, false}) {
+        for (bool relu : {true, false}) {
+          const std::string what = name(k) + (dnnl ? " oneDNN" : " im2col") +
+                                   (bias ? " bias" : "") + (relu ? " relu" : "");
+          std::vector<double> want = plain;
+          for (int64_t i = 0; i < out_size; ++i) {
+            if (bias) want[i] += b[i % g.out_c];
+            if (relu) want[i] = std::max(want[i], 0.0);
+          }
+          std::vector<float> yf(out_size, 9.f);
+          conv2d(ScalarType::kFloat32, g, xf.data(), wf.data(), yf.data(),
+                 {.bias = bias ? bf.data() : nullptr, .relu = relu});
+          expect_close(yf, want, g.k_h * g.k_w * g.in_c + 1, what + " forward");
+          if (dnnl && use_dnnl_conv2d(g, Conv2DPass::kForward)) {
+            // The primitive itself takes the post-ops (no silent fallback to im2col).
+            std::fill(yf.begin(), yf.end(), 9.f);
+            ASSERT_TRUE(
+                dnnl_conv2d(g, xf.data(), wf.data(), yf.data(), bias ? bf.data() : nullptr, relu))
+                << what;
+            expect_close(yf, want, g.k_h * g.k_w * g.in_c + 1, what + " dnnl_conv2d");
+          }
+        }
+      }
+      std::vector<float> dwf(w.size(), 9.f), dbf(db.size(), 9.f);
+      conv2d_backprop_filter(ScalarType::kFloat32, g, xf.data(), dyf.data(), dwf.data(),
+                             dbf.data());
+      const std::string what = name(k) + (dnnl ? " oneDNN" : " im2col");
+      expect_close(dwf, dw, rows, what + " backprop_filter with bias");
+      expect_close(dbf, db, rows, what + " bias gradient");
+      if (dnnl && use_dnnl_conv2d(g, Conv2DPass::kBackpropFilter)) {
+        std::fill(dbf.begin(), dbf.end(), 9.f);
+        ASSERT_TRUE(dnnl_conv2d_backprop_filter(g, xf.data(), dyf.data(), dwf.data(), dbf.data()))
+            << what;
+        expect_close(dbf, db, rows, what + " dnnl diff_bias");
+      }
+    }
+    set_dnnl_conv2d_enabled(true);
+  }
+}
+
 TEST(Conv2DKernel, OneDnnTakesTheCommonGeometries) {
   const Conv2DGeometry second = geometry({4, 14, 14, 32, 3, 3, 64, 1, 1, 1, true});
   const Conv2DGeometry first = geometry({4, 28, 28, 1, 3, 3, 32, 1, 1, 1, true});

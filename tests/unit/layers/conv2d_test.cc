@@ -64,6 +64,39 @@ TEST(Conv2D, SamePaddingWithStridesConformance) {
                 .bad_input_error = "expected input of rank 4, received rank 3"});
 }
 
+TEST(Conv2D, ReluConformance) {
+  // relu is fused into the convolution (fused_conv2d): the harness checks its gradients.
+  check_layer_conformance(
+      LayerCase{.make =
+                    [] {
+                      return std::make_shared<Conv2D>(
+                          4, 3,
+                          Conv2DOptions{.padding = "same",
+                                        .activation = "relu",
+                                        .bias_initializer = initializers::constant(0.1),
+                                        .layer = {.dtype = float64}});
+                    },
+                .inputs = {sample({2, 5, 5, 3})},
+                .expected_output_shapes = {Shape{-1, 5, 5, 4}},
+                .bad_input = sample({2, 5, 5, 2}),
+                .bad_input_error = "expected input last dimension 3, received [2,5,5,2]"});
+}
+
+TEST(Conv2D, OnlyTheBuiltInReluIsFused) {
+  EXPECT_TRUE(activations::Activation("relu").is_relu());
+  EXPECT_FALSE(activations::Activation("relu6").is_relu());
+  EXPECT_FALSE(activations::Activation().is_relu());
+  // A user's function under the name "relu" is applied as written, not replaced by the kernel's.
+  activations::Activation doubled("relu", [](const Tensor& x) { return relu(x) * 2.0f; });
+  EXPECT_FALSE(doubled.is_relu());
+  Conv2D fused(1, 2, ones_kernel({.activation = "relu"}));
+  Conv2D custom(1, 2, ones_kernel({.activation = doubled}));
+  expect_values(fused(one_to_nine()), {12.5, 16.5, 24.5, 28.5});
+  expect_values(custom(one_to_nine()), {25, 33, 49, 57});
+  Conv2D negative(1, 2, ones_kernel({.activation = "relu"}));
+  expect_values(negative(one_to_nine() * -1.0f), {0, 0, 0, 0});
+}
+
 TEST(Conv2D, ValidConvolutionSumsEachWindowPlusBias) {
   Conv2D conv(1, 2, ones_kernel({}));
   Tensor y = conv(one_to_nine());

@@ -191,6 +191,90 @@ TEST(Conv2D, BackpropOpsAreAdjointsAndDifferentiable) {
       {sample({1, 5, 5, 2}), sample({1, 3, 3, 2}, 0.2)});
 }
 
+// fused_conv2d against the ops it replaces: activation(conv2d(x, w) + b).
+Tensor composed(const Tensor& x, const Tensor& w, const Tensor& b, FusedActivation a,
+                const Conv2DOpOptions& o) {
+  Tensor y = conv2d(x, w, o);
+  if (b.defined()) y = y + b;
+  return a == FusedActivation::kRelu ? relu(y) : y;
+}
+
+TEST(FusedConv2D, MatchesTheComposedOpsWithGradients) {
+  struct Case {
+    Shape in, f;
+    Conv2DOpOptions o;
+    DType dtype;
+  };
+  const std::vector<Case> cases = {
+      {{4, 8, 8, 3}, {3, 3, 3, 5}, {.padding = "SAME"}, float32},  // oneDNN
+      {{2, 6, 6, 1}, {3, 3, 1, 4}, {.padding = "SAME"}, float32},  // one input channel
+      {{2, 7, 7, 4}, {2, 2, 4, 3}, {.strides = 2}, float32},
+      {{2, 5, 5, 2}, {3, 3, 2, 3}, {.padding = "SAME", .dilations = 2}, float64},  // im2col
+  };
+  for (const Case& c : cases) {
+    for (bool with_bias : {true, false}) {
+      for (FusedActivation a : {FusedActivation::kRelu, FusedActivation::kLinear}) {
+        SCOPED_TRACE(c.in.to_string() + (with_bias ? " bias" : " no bias") +
+                     (a == FusedActivation::kRelu ? " relu" : " linear"));
+        const Tensor x = sample(c.in, 0.0, c.dtype), w = sample(c.f, 0.3, c.dtype);
+        const Tensor b = with_bias ? sample({c.f[3]}, 0.9, c.dtype) : Tensor();
+        std::vector<Tensor> sources{x, w};
+        if (with_bias) sources.push_back(b);
+        auto run = [&](bool fused) {
+          GradientTape tape;
+          tape.watch(sources);
+          Tensor y = fused ? fused_conv2d(x, w, b, a, c.o) : composed(x, w, b, a, c.o);
+          Tensor loss = reduce_sum(y * sample(y.shape(), 2.0, c.dtype));
+          std::vector<Tensor> out{y};
+          for (auto& g : tape.gradient(loss, sources)) out.push_back(*g);
+          return out;
+        };
+        const std::vector<Tensor> want = run(false), got = run(true);
+        const double tol = c.dtype == float32 ? 1e-4 : 1e-12;
+        for (size_t i = 0; i < want.size(); ++i) {
+          ASSERT_EQ(got[i].shape(), want[i].shape()) << "result " << i;
+          expect_values(got[i], want[i].to_vector<double>(), tol);
+        }
+      }
+    }
+  }
+}
+
+TEST(FusedConv2D, GradientsNumerically) {
+  for (FusedActivation a : {FusedActivation::kRelu, FusedActivation::kLinear}) {
+    check_gradients(
+        [a](const std::vector<Tensor>& v) {
+          return fused_conv2d(v[0], v[1], v[2], a, {.strides = 2, .padding = "SAME"});
+        },
+        {sample({2, 5, 5, 2}), sample({3, 3, 2, 3}, 0.3), sample({3}, 0.6)});
+  }
+}
+
+TEST(FusedConv2D, SecondOrderGradients) {
+  // Under an outer tape the filter and bias gradients go through the differentiable ops.
+  for (int source : {0, 1, 2}) {
+    check_gradients(
+        [source](const std::vector<Tensor>& v) {
+          GradientTape inner;
+          inner.watch(v[static_cast<size_t>(source)]);
+          Tensor y = reduce_sum(
+              square(fused_conv2d(v[0], v[1], v[2], FusedActivation::kRelu, {.padding = "SAME"})));
+          return *inner.gradient(y, v[static_cast<size_t>(source)]);
+        },
+        {sample({1, 4, 4, 2}), sample({2, 2, 2, 2}, 0.4), sample({2}, 0.1)});
+  }
+}
+
+TEST(FusedConv2D, Errors) {
+  const Tensor x = sample({1, 4, 4, 2}), w = sample({3, 3, 2, 3});
+  expect_error<ShapeError>(
+      [&] { fused_conv2d(x, w, sample({2}), FusedActivation::kRelu); },
+      "fused_conv2d: expected a bias of shape [3] (one per output channel), received [2]");
+  expect_error<TypeError>(
+      [&] { fused_conv2d(x, w, sample({3}, 0.0, float32), FusedActivation::kRelu); },
+      "fused_conv2d: expected a bias of dtype float64 like the input, received float32");
+}
+
 TEST(Conv2DTranspose, HandComputed) {
   Tensor x = constant({1.0, 2.0, 3.0, 4.0}, float64);
   Tensor y = conv2d_transpose(reshape(x, {1, 2, 2, 1}), ones({2, 2, 1, 1}, float64), {1, 3, 3, 1});

@@ -85,12 +85,16 @@ std::vector<Shape> Conv2D::compute_output_shape(const std::vector<Shape>& input_
 Tensors Conv2D::call(const Tensors& inputs, const CallContext&) {
   const Tensor& x = inputs[0];
   // x arrives in compute_dtype(), the kernel's dtype (Layer's autocast).
-  Tensor y = conv2d(x, kernel_.value(),
-                    {.strides = {strides_.h, strides_.w},
-                     .padding = upper(padding_),
-                     .dilations = {dilation_.h, dilation_.w}});
-  if (options_.use_bias) y = y + bias_.value();
-  return {options_.activation(y)};
+  const Conv2DOpOptions op_options{.strides = {strides_.h, strides_.w},
+                                   .padding = upper(padding_),
+                                   .dilations = {dilation_.h, dilation_.w}};
+  const Tensor bias = options_.use_bias ? bias_.value() : Tensor();
+  // The bias and a ReLU are applied as the convolution writes its output (one op, one gradient
+  // node); other activations follow as their own op.
+  if (options_.activation.is_relu())
+    return {fused_conv2d(x, kernel_.value(), bias, FusedActivation::kRelu, op_options)};
+  return {options_.activation(
+      fused_conv2d(x, kernel_.value(), bias, FusedActivation::kLinear, op_options))};
 }
 
 json Conv2D::get_config() const {
