@@ -12,7 +12,8 @@
 //                             [--predict-batches N] [--fit-samples N] [--no-peer]
 // prints, per model and thread count t:
 //   BENCH train_<model>_t<t> tandem=<steps/s> peer=<steps/s> ratio=<tandem/peer> unit=steps/s
-//   BENCH predict_<model>_t<t> tandem=<samples/s> peer=... unit=samples/s
+//   BENCH predict_<model>_t<t> tandem=<samples/s> peer=... unit=samples/s   (the median of 5
+//         passes over --predict-batches batches, each side)
 //   BENCH fit_epoch_mlp_t<t> tandem=<samples/s> peer=... unit=samples/s   (mlp only: Model::fit
 //         over --fit-samples shuffled samples against PyTorch's loop over a shuffling DataLoader)
 // and once per process, for its first model and thread count,
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "bench_models.h"
+#include "bench_timing.h"
 #include "python_peer.h"
 #include "tandem/core/allocator.h"
 #include "tandem/tandem.h"
@@ -39,7 +41,7 @@ namespace {
 
 const char* kPeerScript = R"PY(
 import gzip, resource, sys, time, numpy as np, torch, torch.nn as nn
-name, steps, threads, predict_batches, fit_samples = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+name, steps, threads, predict_batches, fit_samples, PREDICT_REPEATS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 with gzip.open('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz') as f:
@@ -84,9 +86,12 @@ model.eval()
 x_pred = x_all[:predict_batches * batch]
 with torch.no_grad():
     model(x_pred[:batch])
-    start = time.perf_counter()
-    for s in range(0, x_pred.shape[0], batch): model(x_pred[s:s + batch]).numpy()
-    predict_rate = x_pred.shape[0] / (time.perf_counter() - start)
+    times = []
+    for r in range(PREDICT_REPEATS):
+        start = time.perf_counter()
+        for s in range(0, x_pred.shape[0], batch): model(x_pred[s:s + batch]).numpy()
+        times.append(time.perf_counter() - start)
+    predict_rate = x_pred.shape[0] / sorted(times)[len(times) // 2]
 model.train()
 fit_rate = 0.0
 if fit_samples > 0:
@@ -101,6 +106,9 @@ print(train_rate, predict_rate, rss, fit_rate)
 )PY";
 
 constexpr int64_t kBatch = 128;
+// predict is timed this many times on each side and the median rate kept: one pass over 40
+// batches takes tens of milliseconds, where a single descheduling moves the rate by 10%.
+constexpr int kPredictRepeats = 5;
 
 struct Options {
   std::vector<std::string> models = {"mlp", "cnn", "cnn_bn"};
@@ -198,9 +206,9 @@ Rates tandem_rates(const std::string& name, const Tensor& images, const Tensor& 
 
   const Tensor x_pred = images[{Slice(0, o.predict_batches * kBatch)}];
   model->predict(images[{Slice(0, kBatch)}], {.batch_size = kBatch, .verbose = 0});
-  start = std::chrono::steady_clock::now();
-  model->predict(x_pred, {.batch_size = kBatch, .verbose = 0});
-  r.predict = static_cast<double>(x_pred.shape()[0]) / seconds_since(start);
+  const double predict_ms = bench::median_ms(
+      [&] { model->predict(x_pred, {.batch_size = kBatch, .verbose = 0}); }, kPredictRepeats);
+  r.predict = static_cast<double>(x_pred.shape()[0]) / (predict_ms / 1000.0);
 
   if (name == "mlp" && o.fit_samples > 0) {
     const int64_t m = std::min(o.fit_samples, n);
@@ -218,7 +226,8 @@ Rates peer_rates(const std::string& name, int steps, int threads, const Options&
   if (!o.peer) return r;
   const std::string args = name + " " + std::to_string(steps) + " " + std::to_string(threads) +
                            " " + std::to_string(o.predict_batches) + " " +
-                           std::to_string(name == "mlp" ? o.fit_samples : 0);
+                           std::to_string(name == "mlp" ? o.fit_samples : 0) + " " +
+                           std::to_string(kPredictRepeats);
   std::vector<double> v = bench::run_python_peer_values(kPeerScript, args, 4);
   return {v[0], v[1], v[2], v[3]};
 }
