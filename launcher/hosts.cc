@@ -33,6 +33,11 @@ int local_cpu_count() {
   return n > 0 ? n : 1;
 }
 
+int node_hardware_threads() {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(n) : 1;
+}
+
 int local_core_count() {
   cpu_set_t set;
   CPU_ZERO(&set);

@@ -25,6 +25,8 @@ int local_core_count();
 
 // CPUs (hardware threads) this process may run on, at least 1.
 int local_cpu_count();
+// The node's online hardware threads, whatever this process's affinity mask.
+int node_hardware_threads();
 
 // This node's host name.
 std::string host_name();

@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "hosts.h"
+#include "kernels/common/threads_per_rank.h"
 #include "process.h"
 #include "report.h"
 
@@ -166,13 +167,15 @@ int run_rank_wrapper(const std::vector<std::string>& args) {
   std::string host = host_name();
 
   // Threads: the given count; else an OMP_NUM_THREADS already in the rank's environment; else
-  // this node's cores shared among its ranks.
+  // the library's own rule: the CPUs of this rank's affinity mask shared among the node's ranks
+  // that share them (so a rank bound to a socket keeps its share of that socket).
   std::string threads = s.threads;
   if (threads == "auto") {
     const char* omp = std::getenv("OMP_NUM_THREADS");
     threads = (omp != nullptr && *omp != '\0')
                   ? std::string(omp)
-                  : std::to_string(std::max(1, local_core_count() / ranks_here));
+                  : std::to_string(kernels::threads_per_rank(local_cpu_count(),
+                                                             node_hardware_threads(), ranks_here));
     set_env("OMP_NUM_THREADS", threads);
     for (const char* blas : {"OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"}) {
       if (std::getenv(blas) == nullptr) set_env(blas, threads);

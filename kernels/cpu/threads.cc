@@ -72,16 +72,6 @@ std::optional<int> ranks_on_node(const GetEnv& getenv) {
   return std::nullopt;
 }
 
-int threads_per_rank(int affinity_cpus, int hardware_threads, int ranks) {
-  affinity_cpus = std::max(1, affinity_cpus);
-  hardware_threads = std::max(affinity_cpus, hardware_threads);
-  ranks = std::max(1, ranks);
-  // Ranks spread evenly over the node: this many of them can run on the CPUs of this mask.
-  int sharing = static_cast<int>((static_cast<long>(ranks) * affinity_cpus + hardware_threads - 1) /
-                                 hardware_threads);
-  return std::max(1, affinity_cpus / std::max(1, sharing));
-}
-
 ThreadDecision decide_threads(const ThreadInputs& in) {
   if (in.explicit_threads) return {*in.explicit_threads, "explicit"};
   if (in.omp_num_threads) return {*in.omp_num_threads, "OMP_NUM_THREADS"};

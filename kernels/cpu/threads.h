@@ -21,6 +21,8 @@
 #include <optional>
 #include <string>
 
+#include "kernels/common/threads_per_rank.h"
+
 namespace tandem::kernels::cpu {
 
 using GetEnv = std::function<const char*(const char*)>;
@@ -49,9 +51,8 @@ struct ThreadDecision {
 // The rule above as a pure function.
 ThreadDecision decide_threads(const ThreadInputs& in);
 
-// The thread count for one of `ranks` processes on a node with `hardware_threads` when this
-// process may run on `affinity_cpus` of them (rule 4).
-int threads_per_rank(int affinity_cpus, int hardware_threads, int ranks);
+// Rule 4 (kernels/common/threads_per_rank.h, shared with tandemrun's rank wrapper).
+using kernels::threads_per_rank;
 
 // CPUs in the calling thread's affinity mask (sched_getaffinity); the hardware thread count when
 // it cannot be read.
