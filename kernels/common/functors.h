@@ -63,6 +63,9 @@ enum class BinaryOp : uint8_t {
   kRelu6Grad,
   kSigmoidGrad,
   kTanhGrad,
+  // TensorFlow's EluGrad and SeluGrad, b = the activation's output (ELU with alpha 1).
+  kEluGrad,
+  kSeluGrad,
   kEqual,
   kNotEqual,
   kLess,
@@ -333,6 +336,14 @@ TANDEM_INLINE auto apply_binary(T a, T b) {
     return static_cast<T>(a * (b * (T(1) - b)));
   } else if constexpr (kOp == BinaryOp::kTanhGrad) {
     return static_cast<T>(a * (T(1) - b * b));
+  } else if constexpr (kOp == BinaryOp::kEluGrad) {
+    // y > 0 exactly where x > 0; below, d/dx expm1(x) = y + 1.
+    return quiet_greater(b, T(0)) ? a : static_cast<T>(a * (b + T(1)));
+  } else if constexpr (kOp == BinaryOp::kSeluGrad) {
+    constexpr T kAlpha = T(1.6732632423543772848170429916717);
+    constexpr T kScale = T(1.0507009873554804934193349852946);
+    return quiet_greater(b, T(0)) ? static_cast<T>(a * kScale)
+                                  : static_cast<T>(a * (b + kScale * kAlpha));
   } else if constexpr (kOp == BinaryOp::kEqual) {
     return a == b;
   } else if constexpr (kOp == BinaryOp::kNotEqual) {
@@ -388,6 +399,7 @@ decltype(auto) visit_binary(BinaryOp op, F&& f) {
     TANDEM_BINARY_CASE(kPow) TANDEM_BINARY_CASE(kMaximum) TANDEM_BINARY_CASE(kMinimum)
     TANDEM_BINARY_CASE(kSquaredDifference) TANDEM_BINARY_CASE(kReluGrad)
     TANDEM_BINARY_CASE(kRelu6Grad) TANDEM_BINARY_CASE(kSigmoidGrad) TANDEM_BINARY_CASE(kTanhGrad)
+        TANDEM_BINARY_CASE(kEluGrad) TANDEM_BINARY_CASE(kSeluGrad)
     TANDEM_BINARY_CASE(kEqual) TANDEM_BINARY_CASE(kNotEqual)
     TANDEM_BINARY_CASE(kLess) TANDEM_BINARY_CASE(kLessEqual) TANDEM_BINARY_CASE(kGreater)
     TANDEM_BINARY_CASE(kGreaterEqual) TANDEM_BINARY_CASE(kLogicalAnd) TANDEM_BINARY_CASE(kLogicalOr)

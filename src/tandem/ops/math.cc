@@ -345,6 +345,10 @@ std::pair<Tensor, Tensor> activation_grad_grad(BinaryOp op, const Tensor& dy, co
               multiply(multiply(dz, dy), multiply(scalar_like(-2, b), b))};
     case BinaryOp::kRelu6Grad:
       return {activation_grad("relu6_grad", op, dz, b), Tensor()};
+    case BinaryOp::kEluGrad:   // below 0: f' = b + 1, d/db = dy
+    case BinaryOp::kSeluGrad:  // below 0: f' = b + scale alpha, d/db = dy
+      return {activation_grad(op == BinaryOp::kEluGrad ? "elu_grad" : "selu_grad", op, dz, b),
+              multiply(multiply(dz, dy), mask(less_equal(b, scalar_like(0, b)), b))};
     default:
       return {activation_grad("relu_grad", op, dz, b), Tensor()};
   }
@@ -355,8 +359,9 @@ Tensor activation_grad(const char* name, BinaryOp op, const Tensor& dy, const Te
   Tensor z =
       ops::dispatch::binary(name, op, dy, b, ops::broadcast_shapes(name, dy.shape(), b.shape()));
   if (autodiff::should_record({dy, b})) {
-    // dy is needed again only where f'' is not zero (sigmoid, tanh).
-    const bool smooth = op == BinaryOp::kSigmoidGrad || op == BinaryOp::kTanhGrad;
+    // dy is needed again only where f'' is not zero (sigmoid, tanh, elu, selu).
+    const bool smooth = op == BinaryOp::kSigmoidGrad || op == BinaryOp::kTanhGrad ||
+                        op == BinaryOp::kEluGrad || op == BinaryOp::kSeluGrad;
     autodiff::record_operation(
         name, {dy, b}, {z},
         [op, dy = smooth ? dy : Tensor(), b](const std::vector<Tensor>& g) -> autodiff::GradList {
@@ -412,6 +417,16 @@ Tensor leaky_relu(const Tensor& x, float alpha) {
 }
 
 Tensor elu(const Tensor& x, float alpha) {
+  if (alpha == 1.0f) {
+    // TensorFlow's Elu: the gradient in one pass from the output alone.
+    return unary_op(
+        "elu", UnaryOp::kElu, x, Domain::kFloat, kReadsY,
+        [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
+          return activation_grad("elu_grad", BinaryOp::kEluGrad, dy, y);
+        },
+        alpha);
+  }
+  // Keras's elu with another alpha: composed (y > 0 where x > 0 only for a positive alpha).
   return unary_op(
       "elu", UnaryOp::kElu, x, Domain::kFloat, kReadsX | kReadsY,
       [](const Tensor& x, const Tensor& y, const Tensor& dy, float alpha) {
@@ -422,13 +437,9 @@ Tensor elu(const Tensor& x, float alpha) {
 }
 
 Tensor selu(const Tensor& x) {
-  return unary_op("selu", UnaryOp::kSelu, x, Domain::kFloat, kReadsX | kReadsY,
-                  [](const Tensor& x, const Tensor& y, const Tensor& dy, float) {
-                    constexpr double kAlpha = 1.6732632423543772848170429916717;
-                    constexpr double kScale = 1.0507009873554804934193349852946;
-                    return where(greater(x, scalar_like(0, x)),
-                                 multiply(dy, scalar_like(kScale, x)),
-                                 multiply(dy, add(y, scalar_like(kScale * kAlpha, y))));
+  return unary_op("selu", UnaryOp::kSelu, x, Domain::kFloat, kReadsY,
+                  [](const Tensor&, const Tensor& y, const Tensor& dy, float) {
+                    return activation_grad("selu_grad", BinaryOp::kSeluGrad, dy, y);
                   });
 }
 

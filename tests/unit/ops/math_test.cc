@@ -920,6 +920,7 @@ std::vector<GradCase> unary_grad_cases() {
       {"leaky_relu-", TANDEM_OP(leaky_relu(x, 0.3f)), -2, -0.1},
       {"elu+", TANDEM_OP(elu(x)), 0.1, 2},
       {"elu-", TANDEM_OP(elu(x, 0.7f)), -2, -0.1},
+      {"elu_alpha1-", TANDEM_OP(elu(x)), -2, -0.1},  // the one-pass EluGrad
       {"selu+", TANDEM_OP(selu(x)), 0.1, 2},
       {"selu-", TANDEM_OP(selu(x)), -2, -0.1},
       {"gelu", TANDEM_OP(gelu(x)), -3, 3},
@@ -1137,6 +1138,25 @@ TEST(MathGradients, ReluGradientIsAProductWithTheMask) {
   EXPECT_EQ(g[2], 0.f);
 }
 
+// elu (alpha 1) and selu take their gradient from the output in one pass (EluGrad, SeluGrad):
+// f'(x) = exp(x) and scale alpha exp(x) below 0, float32 and float64.
+TEST(MathGradients, EluAndSeluGradientsFromTheOutput) {
+  const double kAlpha = 1.6732632423543772848170429916717;
+  const double kScale = 1.0507009873554804934193349852946;
+  const std::vector<double> v = {-2, -0.5, 0.5, 3};
+  for (DType dtype : {float32, float64}) {
+    Tensor x = cast(f64(v), dtype);
+    GradientTape tape(/*persistent=*/true);
+    tape.watch(x);
+    Tensor e = reduce_sum(elu(x)), s = reduce_sum(selu(x));
+    const double tol = dtype == float32 ? 1e-6 : 1e-14;
+    expect_values(*tape.gradient(e, x), {std::exp(-2.0), std::exp(-0.5), 1, 1}, tol);
+    expect_values(
+        *tape.gradient(s, x),
+        {kScale * kAlpha * std::exp(-2.0), kScale * kAlpha * std::exp(-0.5), kScale, kScale}, tol);
+  }
+}
+
 TEST(MathGradients, SecondOrderMultiply) {
   // f = x * x * y: df/dx = 2xy, d2f/dx2 = 2y, d2f/dxdy = 2x.
   Tensor x = f64({1.5, -2}), y = f64({3, 0.5});
@@ -1176,7 +1196,10 @@ TEST(MathGradients, SecondOrderMatchesNumericForSmoothOps) {
       {"gelu", TANDEM_OP(gelu(x)), -3, 3},
       {"gelu_approximate", TANDEM_OP(gelu(x, true)), -3, 3},
       {"elu-", TANDEM_OP(elu(x, 0.7f)), -2, -0.1},
+      {"elu_alpha1-", TANDEM_OP(elu(x)), -2, -0.1},
+      {"elu_alpha1+", TANDEM_OP(elu(x)), 0.1, 2},
       {"selu-", TANDEM_OP(selu(x)), -2, -0.1},
+      {"selu+", TANDEM_OP(selu(x)), 0.1, 2},
       {"pow", TANDEM_OP(pow(x, f64({2.5}, Shape{}))), 0.3, 2},
       {"divide", TANDEM_OP(divide(f64({1.5}, Shape{}), x)), 0.3, 2},
       {"clip_by_norm", TANDEM_OP(clip_by_norm(x, 0.5)), -2, 2},
