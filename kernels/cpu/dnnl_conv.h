@@ -1,7 +1,7 @@
 // float32 2-D convolution through oneDNN's convolution primitives, on the NHWC data and
-// [KH, KW, C, O] filters of conv.h. Primitives are created once per geometry and cached (creating
-// one JIT-compiles code: milliseconds, far more than a training step's convolution of a small
-// layer). The filters travel in the primitive's preferred blocked layout through a reorder.
+// [KH, KW, C, O] filters of conv.h. Primitives are created once per geometry, epilogue and thread
+// count and cached (dnnl_cache.h). The filters travel in the primitive's preferred blocked layout
+// through a reorder.
 //
 // conv.cc asks use_dnnl_conv2d first (the policy: where oneDNN measured faster). The dnnl_*
 // functions then run the primitive, or return false, having written nothing, where they cannot: a

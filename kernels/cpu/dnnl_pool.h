@@ -1,7 +1,7 @@
 // float32 average pooling through oneDNN's pooling primitives (average over the cells inside the
 // input, oneDNN's pooling_avg_exclude_padding: pool.h's contract), on NHWC data, with primitives
-// cached per geometry. Max pooling stays on pool.cc's kernel: its ops need the flat int64 argmax,
-// which oneDNN's opaque workspace does not give.
+// cached per geometry and thread count (dnnl_cache.h). Max pooling stays on pool.cc's kernel: its
+// ops need the flat int64 argmax, which oneDNN's opaque workspace does not give.
 //
 // pool.cc asks use_dnnl_avg_pool2d first; the dnnl_* functions then run the primitive, or return
 // false, having written nothing, where they cannot (a build without oneDNN, an empty dimension, a
