@@ -52,8 +52,9 @@ V* scratch(int64_t n) {
 // Per channel the loop keeps the best value and the spatial position (ih * in_w + iw) it came
 // from, in a type as wide as the value, so the channel loop vectorises (a 64-bit flat index next to
 // a 32-bit float kept GCC from vectorising it: max pooling was 15% of a CNN training step). The
-// flat int64 index is formed once per output.
-template <class T, class Pos>
+// flat int64 index is formed once per output. Without kArgmax (inference: no gradient will ask
+// for it) only the maxima are kept and written.
+template <class T, class Pos, bool kArgmax>
 void max_forward(const Pool2DGeometry& g, const T* input, T* output, int64_t* argmax) {
   using C = compute_t<T>;
   const C lowest = std::numeric_limits<C>::has_infinity ? -std::numeric_limits<C>::infinity()
@@ -61,23 +62,24 @@ void max_forward(const Pool2DGeometry& g, const T* input, T* output, int64_t* ar
   const int64_t rows = g.batch * g.out_h * g.out_w;
   parallel_for(rows, g.k_h * g.k_w * g.channels, [&](int64_t lo, int64_t hi) {
     C* b = scratch<C, struct Best>(g.channels);
-    Pos* at = scratch<Pos, struct Position>(g.channels);
+    Pos* at = kArgmax ? scratch<Pos, struct Position>(g.channels) : nullptr;
     for (int64_t r = lo; r < hi; ++r) {
       const int64_t n = r / (g.out_h * g.out_w), p = r % (g.out_h * g.out_w);
       const Window win = window_at(g, p / g.out_w, p % g.out_w);
       const T* image = input + n * image_size(g);
-      int64_t* arg = argmax + r * g.channels;
       T* out = output + r * g.channels;
       if (win.h1 <= win.h0 || win.w1 <= win.w0) {  // a window entirely in the padding
         std::fill(out, out + g.channels, static_cast<T>(lowest));
-        std::fill(arg, arg + g.channels, int64_t{-1});
+        if constexpr (kArgmax)
+          std::fill(argmax + r * g.channels, argmax + (r + 1) * g.channels, -1);
         continue;
       }
       // The window's first cell seeds the maxima.
-      const T* first = image + (win.h0 * g.in_w + win.w0) * g.channels;
+      const Pos seed = static_cast<Pos>(win.h0 * g.in_w + win.w0);
+      const T* first = image + static_cast<int64_t>(seed) * g.channels;
       for (int64_t c = 0; c < g.channels; ++c) {
         b[c] = C(first[c]);
-        at[c] = static_cast<Pos>(win.h0 * g.in_w + win.w0);
+        if constexpr (kArgmax) at[c] = seed;
       }
       for (int64_t ih = win.h0; ih < win.h1; ++ih) {
         for (int64_t iw = ih == win.h0 ? win.w0 + 1 : win.w0; iw < win.w1; ++iw) {
@@ -91,14 +93,16 @@ void max_forward(const Pool2DGeometry& g, const T* input, T* output, int64_t* ar
             const C v = C(cell[c]), current = b[c];
             const bool take = (v > current) | (is_nan(v) & !is_nan(current));
             b[c] = take ? v : current;
-            at[c] = take ? here : at[c];
+            if constexpr (kArgmax) at[c] = take ? here : at[c];
           }
         }
       }
-      const int64_t base = n * image_size(g);
-      for (int64_t c = 0; c < g.channels; ++c) {
-        out[c] = static_cast<T>(b[c]);
-        arg[c] = base + static_cast<int64_t>(at[c]) * g.channels + c;
+      for (int64_t c = 0; c < g.channels; ++c) out[c] = static_cast<T>(b[c]);
+      if constexpr (kArgmax) {
+        const int64_t base = n * image_size(g);
+        int64_t* arg = argmax + r * g.channels;
+        for (int64_t c = 0; c < g.channels; ++c)
+          arg[c] = base + static_cast<int64_t>(at[c]) * g.channels + c;
       }
     }
   });
@@ -176,10 +180,14 @@ void max_pool2d(ScalarType t, const Pool2DGeometry& g, const void* input, void* 
     using C = compute_t<T>;
     // A position type as wide as the compute type where the image's cells fit in it.
     using Narrow = std::conditional_t<sizeof(C) >= 8, int64_t, int32_t>;
-    if (g.in_h * g.in_w <= std::numeric_limits<int32_t>::max()) {
-      max_forward<T, Narrow>(g, static_cast<const T*>(input), static_cast<T*>(output), argmax);
+    const T* x = static_cast<const T*>(input);
+    T* y = static_cast<T*>(output);
+    if (argmax == nullptr) {
+      max_forward<T, int64_t, false>(g, x, y, nullptr);
+    } else if (g.in_h * g.in_w <= std::numeric_limits<int32_t>::max()) {
+      max_forward<T, Narrow, true>(g, x, y, argmax);
     } else {
-      max_forward<T, int64_t>(g, static_cast<const T*>(input), static_cast<T*>(output), argmax);
+      max_forward<T, int64_t, true>(g, x, y, argmax);
     }
   });
 }

@@ -11,7 +11,8 @@
 namespace tandem::kernels::cpu {
 
 // output = the window maxima; argmax[i] = the flat input index (batch included) of output i's
-// maximum, the first one in row-major window order on ties. Numeric types.
+// maximum, the first one in row-major window order on ties. argmax may be null (inference: only
+// the maxima are computed). Numeric types.
 void max_pool2d(ScalarType t, const Pool2DGeometry& g, const void* input, void* output,
                 int64_t* argmax);
 // d_input = 0, then d_input[argmax[i]] += d_output[i].

@@ -323,9 +323,13 @@ Shape pool2d_output_shape(const kernels::Pool2DGeometry& g) {
   return {g.batch, g.out_h, g.out_w, g.channels};
 }
 
-MaxPool max_pool2d(const Tensor& x, const kernels::Pool2DGeometry& g) {
+MaxPool max_pool2d(const Tensor& x, const kernels::Pool2DGeometry& g, bool with_argmax) {
   check_kernel(Family::kPool, "max_pool2d", x.device());
   MutableTensor y = MutableTensor::empty(pool2d_output_shape(g), x.dtype(), x.device());
+  if (!with_argmax) {
+    kernels::cpu::max_pool2d(x.dtype(), g, x.raw_data(), y.mutable_raw_data(), nullptr);
+    return {std::move(y).freeze(), Tensor()};
+  }
   MutableTensor argmax = MutableTensor::empty(pool2d_output_shape(g), DType::kInt64, x.device());
   kernels::cpu::max_pool2d(x.dtype(), g, x.raw_data(), y.mutable_raw_data(),
                            argmax.mutable_data<int64_t>());

@@ -102,9 +102,9 @@ Shape pool2d_input_shape(const kernels::Pool2DGeometry& g);
 Shape pool2d_output_shape(const kernels::Pool2DGeometry& g);
 struct MaxPool {
   Tensor output;
-  Tensor argmax;  // int64 flat input index of each output's maximum
+  Tensor argmax;  // int64 flat input index of each output's maximum; undefined without with_argmax
 };
-MaxPool max_pool2d(const Tensor& x, const kernels::Pool2DGeometry& g);
+MaxPool max_pool2d(const Tensor& x, const kernels::Pool2DGeometry& g, bool with_argmax = true);
 Tensor max_pool2d_backprop(const Tensor& dy, const Tensor& argmax,
                            const kernels::Pool2DGeometry& g);
 // out[i] = x[argmax[i]] (the adjoint of max_pool2d_backprop).

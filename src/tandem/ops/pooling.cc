@@ -91,9 +91,11 @@ Tensor max_pool2d(const Tensor& input, const Window2D& ksize, const Window2D& st
   ops::check_dtype_in("max_pool2d", input,
                       {float32, float64, float16, bfloat16, int32, int64, uint8});
   Pool2DGeometry g = make_geometry("max_pool2d", input, ksize, strides, padding);
-  ops::dispatch::MaxPool pooled = ops::dispatch::max_pool2d(input, g);
+  // The argmax is computed only for the gradient; inference (predict) skips it.
+  const bool record = is_floating(input.dtype()) && autodiff::should_record({input});
+  ops::dispatch::MaxPool pooled = ops::dispatch::max_pool2d(input, g, /*with_argmax=*/record);
   Tensor y = pooled.output, argmax = pooled.argmax;
-  if (is_floating(input.dtype()) && autodiff::should_record({input})) {
+  if (record) {
     autodiff::record_operation("max_pool2d", {input}, {y},
                                [argmax, g](const std::vector<Tensor>& d) -> autodiff::GradList {
                                  return {max_pool_grad(d[0], argmax, g)};

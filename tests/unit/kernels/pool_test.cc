@@ -82,12 +82,17 @@ void check(const Case& k, bool with_nan) {
                            std::to_string(k.w) + "x" + std::to_string(k.c) + " window " +
                            std::to_string(k.k) + " stride " + std::to_string(k.stride) + " pad " +
                            std::to_string(k.pad) + (with_nan ? " with NaN" : "");
+  // Without an argmax (inference) the maxima are the same.
+  std::vector<float> y_only(outputs, 7.f);
+  max_pool2d(ScalarType::kFloat32, g, x.data(), y_only.data(), nullptr);
   for (size_t i = 0; i < outputs; ++i) {
     ASSERT_EQ(arg[i], want_arg[i]) << what << " output " << i;
     if (std::isnan(want_y[i])) {
       ASSERT_TRUE(std::isnan(y[i])) << what << " output " << i;
+      ASSERT_TRUE(std::isnan(y_only[i])) << what << " output " << i << " (no argmax)";
     } else {
       ASSERT_EQ(y[i], want_y[i]) << what << " output " << i;
+      ASSERT_EQ(y_only[i], want_y[i]) << what << " output " << i << " (no argmax)";
     }
   }
 
@@ -140,6 +145,9 @@ TEST(MaxPool2DKernel, WindowEntirelyInPaddingGivesLowestAndNoArgmax) {
   EXPECT_EQ(arg[9], 1);
   EXPECT_EQ(y[0], -std::numeric_limits<float>::infinity());
   EXPECT_EQ(arg[0], -1);
+  std::vector<float> y_only(18);
+  max_pool2d(ScalarType::kFloat32, g, x.data(), y_only.data(), nullptr);
+  EXPECT_EQ(y_only, y);
 }
 
 void check_average(const Case& k) {
