@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/common/functors.h"
 #include "kernels/cpu/blas.h"
 #include "kernels/cpu/dnnl_conv.h"
 #include "kernels/cpu/parallel.h"
@@ -172,7 +173,7 @@ void apply_epilogue(const Conv2DGeometry& g, const Conv2DEpilogue& e, T* output)
       if (bias)
         for (int64_t c = 0; c < g.out_c; ++c) row[c] += bias[c];
       if (e.relu)
-        for (int64_t c = 0; c < g.out_c; ++c) row[c] = row[c] < T(0) ? T(0) : row[c];  // NaN stays
+        for (int64_t c = 0; c < g.out_c; ++c) row[c] = apply_unary<UnaryOp::kRelu, T>(row[c], 0.f);
     }
   });
 }
